@@ -1,0 +1,116 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using RegistryController.Reconcile;
+using RegistryController.Registry;
+using RegistryController.Store;
+using RegistryController.Tmux;
+using RegistryController.Workspace;
+
+namespace RegistryController.Engine;
+
+/// <summary>
+/// One pass over a workspace: look at tmux once, read every registry, judge, and (when repairing)
+/// apply each registry's edits under its own lock, task registries first so that the global
+/// registry mirrors what was really written.
+/// </summary>
+public sealed class ReconcilePass(ITmuxViewSource tmux, IRegistryStore store, TimeProvider time, ReconcileOptions options)
+{
+    private readonly ITmuxViewSource _tmux = tmux ?? throw new ArgumentNullException(nameof(tmux));
+    private readonly IRegistryStore _store = store ?? throw new ArgumentNullException(nameof(store));
+    private readonly TimeProvider _time = time ?? throw new ArgumentNullException(nameof(time));
+    private readonly ReconcileOptions _options = options ?? throw new ArgumentNullException(nameof(options));
+
+    public async Task<PassReport> RunAsync(string root, ReconcileScope scope, PassMode mode, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        var stopwatch = Stopwatch.StartNew();
+        var viewTask = _tmux.GetViewAsync(cancellationToken);
+        var workspace = await new WorkspaceReader(_store).ReadAsync(root, progress, cancellationToken);
+        var view = await viewTask;
+        var clock = ClockReading.From(_time);
+        var verdict = Reconciler.Judge(workspace, view, clock, _options, scope);
+
+        // A broken view licenses no write at all: even a counter fix would be judged on half the facts.
+        var outcomes = mode == PassMode.Repair && view.CanJudgeLiveness
+            ? await RepairAsync(workspace, verdict, clock, cancellationToken)
+            : verdict.Registries.Select(v => Unwritten(v, mode)).ToImmutableArray();
+        if (mode == PassMode.Repair)
+        {
+            verdict = verdict with { Recommendations = Advice.For(AfterRepair(verdict, outcomes)) };
+        }
+
+        return new PassReport(mode, verdict, outcomes, stopwatch.Elapsed);
+    }
+
+    /// <summary>What is still wrong once the repair has run: what was found, less what was written.</summary>
+    private static AdviceFacts AfterRepair(WorkspaceVerdict verdict, ImmutableArray<RegistryOutcome> outcomes) => new(
+        verdict.Tmux,
+        Unreadable: outcomes.Count(o => o.Registry.Error is not null),
+        FailedWrites: outcomes.Count(o => o.Error is not null && o.Registry.Error is null),
+        PendingZombies: outcomes.Sum(o => (o.Verdict.Plan?.Zombies.Length ?? 0) - o.Terminations.Count(_ => o.Written)),
+        PendingCounts: outcomes.Where(o => !o.Written).Sum(o => o.Verdict.Plan?.Findings.Count(Reconciler.IsCountDiscrepancy) ?? 0),
+        Terminated: outcomes.Where(o => o.Written).Sum(o => o.Terminations.Count()),
+        Repaired: outcomes.Count(o => o.Written),
+        verdict.Orphans,
+        verdict.Guard);
+
+    private static RegistryOutcome Unwritten(RegistryVerdict verdict, PassMode mode) => verdict.Plan is { } plan
+        ? new RegistryOutcome(verdict, mode == PassMode.DryRun ? plan.After : plan.Before, mode == PassMode.DryRun ? plan.Edits : [], false, null)
+        : new RegistryOutcome(verdict, null, [], false, verdict.Registry.Error);
+
+    private async Task<ImmutableArray<RegistryOutcome>> RepairAsync(WorkspaceSnapshot workspace, WorkspaceVerdict verdict, ClockReading clock, CancellationToken cancellationToken)
+    {
+        var (tasksNow, unreadable) = Reconciler.IndexTasks(workspace);
+        var tasksAfter = new Dictionary<string, RegistryModel>(tasksNow, StringComparer.Ordinal);
+        var outcomes = new Dictionary<RegistryVerdict, RegistryOutcome>();
+
+        foreach (var task in verdict.Registries.Where(v => v.Registry.Kind == RegistryKind.Task))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            // Under the lock only the zombies this verdict approved (and its guard allowed) may go.
+            var approved = task.Plan?.Edits.OfType<TerminateAgent>().Select(t => t.AgentId).ToImmutableHashSet(StringComparer.Ordinal);
+            var (outcome, after) = await ApplyAsync(workspace.Root, task, model => Reconciler.PlanTask(model, verdict.Tmux, clock, _options, approved).Edits, cancellationToken);
+            outcomes[task] = outcome;
+            if (after is not null)
+            {
+                tasksAfter[Reconciler.TaskKey(task.Registry)] = after;
+            }
+        }
+
+        foreach (var global in verdict.Registries.Where(v => v.Registry.Kind == RegistryKind.Global))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var (outcome, _) = await ApplyAsync(workspace.Root, global, model => Reconciler.PlanGlobal(model, tasksNow, tasksAfter, unreadable, _options).Edits, cancellationToken);
+            outcomes[global] = outcome;
+        }
+
+        return [.. verdict.Registries.Select(v => outcomes[v])];
+    }
+
+    private async Task<(RegistryOutcome Outcome, RegistryModel? After)> ApplyAsync(string root, RegistryVerdict verdict, Func<RegistryModel, ImmutableArray<RegistryEdit>> plan, CancellationToken cancellationToken)
+    {
+        var registry = verdict.Registry;
+        if (verdict.Plan is null || !verdict.Plan.HasEdits)
+        {
+            return (Unwritten(verdict, PassMode.Repair), null);
+        }
+
+        try
+        {
+            var location = new RegistryLocation(root, registry.Path, registry.Kind, registry.TaskId);
+            var result = await _store.UpdateAsync(location, plan, cancellationToken);
+            return (new RegistryOutcome(verdict, CountSnapshot.Of(result.After), result.Applied, result.Written, null), result.After);
+        }
+        catch (Exception ex) when (ex is IOException or RegistryFormatException or UnauthorizedAccessException)
+        {
+            var message = ex switch
+            {
+                RegistryFormatException format => format.Problem,
+                RegistryAccessException access => access.Problem,
+                RegistryLockTimeoutException timeout => timeout.Problem,
+                _ => ex.Message,
+            };
+            return (new RegistryOutcome(verdict, verdict.Plan.Before, [], false, message), null);
+        }
+    }
+}

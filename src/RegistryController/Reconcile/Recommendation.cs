@@ -1,0 +1,3 @@
+namespace RegistryController.Reconcile;
+
+public sealed record Recommendation(Severity Severity, string Message);

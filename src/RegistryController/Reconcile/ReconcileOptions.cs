@@ -1,0 +1,31 @@
+using System.Collections.Immutable;
+
+namespace RegistryController.Reconcile;
+
+/// <summary>The rules of judgement. Status sets are configurable because newer orchestrators add statuses.</summary>
+public sealed record ReconcileOptions
+{
+    public const string Section = "Reconcile";
+
+    /// <summary>An agent this young (from <c>started_at</c>) may not have its session yet: never a zombie.</summary>
+    public TimeSpan Grace { get; init; } = TimeSpan.FromSeconds(30);
+
+    public ImmutableHashSet<string> ActiveStatuses { get; init; } =
+        ImmutableHashSet.Create(StringComparer.Ordinal, "running", "working", "blocked", "reviewing");
+
+    public ImmutableHashSet<string> TerminalStatuses { get; init; } =
+        ImmutableHashSet.Create(StringComparer.Ordinal, "completed", "failed", "error", "terminated", "killed");
+
+    /// <summary>The mass guard trips only when at least this many agents would be terminated at once.</summary>
+    public int MassGuardMinimum { get; init; } = 5;
+
+    /// <summary>... and they are more than this fraction of the workspace's active agents.</summary>
+    public double MassGuardFraction { get; init; } = 0.5;
+
+    /// <summary>Proceed even when the mass guard trips.</summary>
+    public bool Force { get; init; }
+
+    public bool IsActive(string? status) => status is not null && ActiveStatuses.Contains(status);
+
+    public bool IsTerminal(string? status) => status is not null && TerminalStatuses.Contains(status);
+}

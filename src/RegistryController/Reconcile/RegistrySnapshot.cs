@@ -1,0 +1,12 @@
+using RegistryController.Registry;
+
+namespace RegistryController.Reconcile;
+
+/// <summary>One registry as read: its model, or the reason it could not be read.</summary>
+/// <param name="TaskId">For task registries, the task directory's name.</param>
+public sealed record RegistrySnapshot(string Path, RegistryKind Kind, string? TaskId, RegistryModel? Model, string? Error)
+{
+    public static RegistrySnapshot Read(string path, RegistryKind kind, string? taskId, RegistryModel model) => new(path, kind, taskId, model, null);
+
+    public static RegistrySnapshot Failed(string path, RegistryKind kind, string? taskId, string error) => new(path, kind, taskId, null, error);
+}

@@ -1,0 +1,9 @@
+namespace RegistryController.Reconcile;
+
+public enum Severity
+{
+    Info,
+    Low,
+    Medium,
+    High,
+}

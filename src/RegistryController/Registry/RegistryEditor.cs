@@ -1,0 +1,58 @@
+using System.Text.Json.Nodes;
+
+namespace RegistryController.Registry;
+
+/// <summary>
+/// Applies <see cref="RegistryEdit"/>s to a parsed tree. Existing keys are replaced where they stand
+/// and new keys are appended, so the rewritten file differs only on the lines that changed.
+/// </summary>
+public static class RegistryEditor
+{
+    public static void Apply(JsonObject root, RegistryKind kind, IEnumerable<RegistryEdit> edits)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(edits);
+        foreach (var edit in edits)
+        {
+            switch (edit)
+            {
+                case TerminateAgent terminate:
+                    var agent = FindAgent(root, kind, terminate.AgentId, terminate.Index);
+                    agent["status"] = "terminated";
+                    agent["termination_reason"] = terminate.Reason;
+                    agent["terminated_at"] = terminate.Timestamp;
+                    agent["last_update"] = terminate.Timestamp;
+                    break;
+                case MirrorAgentStatus mirror:
+                    var entry = FindAgent(root, kind, mirror.AgentId, -1);
+                    entry["status"] = mirror.NewStatus;
+                    foreach (var (key, value) in mirror.CopiedFields)
+                    {
+                        entry[key] = value;
+                    }
+
+                    break;
+                case SetCounter counter:
+                    root[counter.Field] = counter.NewValue;
+                    break;
+                default:
+                    throw new InvalidOperationException($"Unknown edit {edit.GetType().Name}.");
+            }
+        }
+    }
+
+    private static JsonObject FindAgent(JsonObject root, RegistryKind kind, string agentId, int index)
+    {
+        if (kind == RegistryKind.Task)
+        {
+            var list = root["agents"]!.AsArray();
+            var agent = list[index]!.AsObject();
+            // The edit was computed from this very parse; a mismatch is a bug, never a guess to act on.
+            return (string?)agent["id"] == agentId
+                ? agent
+                : throw new InvalidOperationException($"agents[{index}] is not agent {agentId}.");
+        }
+
+        return root["agents"]![agentId]!.AsObject();
+    }
+}

@@ -1,0 +1,205 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace RegistryController.Registry;
+
+/// <summary>
+/// Turns registry bytes into a validated <see cref="RegistryModel"/>. Anything the controller would
+/// have to guess about (a wrong type, a list where a dict belongs) is an error naming the file, so
+/// that a file it cannot fully understand is never written.
+/// </summary>
+public static class RegistryParser
+{
+    // Python's json module nests as deep as its recursion limit allows; 64 (the .NET default) would
+    // reject files the orchestrator reads happily.
+    private static readonly JsonDocumentOptions DocumentOptions = new()
+    {
+        MaxDepth = 512,
+        AllowTrailingCommas = false,
+        CommentHandling = JsonCommentHandling.Disallow,
+        AllowDuplicateProperties = false,
+    };
+
+    private static readonly JsonNodeOptions NodeOptions = new() { PropertyNameCaseInsensitive = false };
+
+    public static RegistryModel Parse(ReadOnlyMemory<byte> bytes, string path, RegistryKind kind)
+    {
+        using var document = ParseDocument(bytes, path);
+        return Extract(document.RootElement, path, kind);
+    }
+
+    /// <summary>Parses for editing: the validated model and a mutable tree of the same bytes.</summary>
+    public static (RegistryModel Model, JsonObject Root) ParseForEdit(ReadOnlyMemory<byte> bytes, string path, RegistryKind kind)
+    {
+        var model = Parse(bytes, path, kind);
+        var root = JsonNode.Parse(bytes.Span, NodeOptions, DocumentOptions) as JsonObject
+            ?? throw new RegistryFormatException(path, "the top level is not a JSON object");
+        return (model, root);
+    }
+
+    private static JsonDocument ParseDocument(ReadOnlyMemory<byte> bytes, string path)
+    {
+        if (bytes.Length == 0)
+        {
+            throw new RegistryFormatException(path, "the file is empty (a writer may be in the middle of writing it)");
+        }
+
+        try
+        {
+            return JsonDocument.Parse(bytes, DocumentOptions);
+        }
+        catch (JsonException ex)
+        {
+            var where = ex.LineNumber is { } line ? $" at line {line + 1}, byte {ex.BytePositionInLine + 1}" : string.Empty;
+            throw new RegistryFormatException(path, $"not valid JSON{where}: {FirstSentence(ex.Message)}", ex);
+        }
+        catch (ArgumentException ex)
+        {
+            // Invalid UTF-8 and duplicate keys surface here on some paths.
+            throw new RegistryFormatException(path, $"not valid JSON: {FirstSentence(ex.Message)}", ex);
+        }
+    }
+
+    private static RegistryModel Extract(JsonElement root, string path, RegistryKind kind)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw new RegistryFormatException(path, $"the top level is a JSON {Describe(root.ValueKind)}, expected an object");
+        }
+
+        var agents = kind == RegistryKind.Task ? ExtractTaskAgents(root, path) : ExtractGlobalAgents(root, path);
+        return new RegistryModel(
+            kind,
+            kind == RegistryKind.Task ? OptionalString(root, "task_id", path, "task_id") : null,
+            agents,
+            OptionalInteger(root, RegistryModel.ActiveCountField(kind), path),
+            OptionalInteger(root, RegistryModel.TotalSpawnedField(kind), path),
+            kind == RegistryKind.Task ? OptionalInteger(root, RegistryModel.CompletedCountField, path) : null);
+    }
+
+    private static ImmutableArray<AgentRecord> ExtractTaskAgents(JsonElement root, string path)
+    {
+        if (!root.TryGetProperty("agents", out var agents))
+        {
+            throw new RegistryFormatException(path, "there is no \"agents\" list");
+        }
+
+        if (agents.ValueKind != JsonValueKind.Array)
+        {
+            throw new RegistryFormatException(path, $"\"agents\" is a JSON {Describe(agents.ValueKind)}, expected a list in a task registry");
+        }
+
+        var builder = ImmutableArray.CreateBuilder<AgentRecord>(agents.GetArrayLength());
+        var index = 0;
+        foreach (var agent in agents.EnumerateArray())
+        {
+            var where = $"agents[{index}]";
+            if (agent.ValueKind != JsonValueKind.Object)
+            {
+                throw new RegistryFormatException(path, $"{where} is a JSON {Describe(agent.ValueKind)}, expected an object");
+            }
+
+            var id = OptionalString(agent, "id", path, $"{where}.id")
+                ?? throw new RegistryFormatException(path, $"{where} has no \"id\"");
+            builder.Add(ExtractAgent(agent, id, index, path, where));
+            index++;
+        }
+
+        return builder.MoveToImmutable();
+    }
+
+    private static ImmutableArray<AgentRecord> ExtractGlobalAgents(JsonElement root, string path)
+    {
+        if (!root.TryGetProperty("agents", out var agents))
+        {
+            // A global registry written before the first spawn has no agents yet.
+            return [];
+        }
+
+        if (agents.ValueKind != JsonValueKind.Object)
+        {
+            throw new RegistryFormatException(path, $"\"agents\" is a JSON {Describe(agents.ValueKind)}, expected a dict keyed by agent id in the global registry");
+        }
+
+        var builder = ImmutableArray.CreateBuilder<AgentRecord>();
+        foreach (var property in agents.EnumerateObject())
+        {
+            var where = $"agents[\"{property.Name}\"]";
+            if (property.Value.ValueKind != JsonValueKind.Object)
+            {
+                throw new RegistryFormatException(path, $"{where} is a JSON {Describe(property.Value.ValueKind)}, expected an object");
+            }
+
+            builder.Add(ExtractAgent(property.Value, property.Name, -1, path, where));
+        }
+
+        return builder.ToImmutable();
+    }
+
+    private static AgentRecord ExtractAgent(JsonElement agent, string id, int index, string path, string where)
+    {
+        string? logFile = null;
+        string? progressFile = null;
+        if (agent.TryGetProperty("tracked_files", out var tracked) && tracked.ValueKind == JsonValueKind.Object)
+        {
+            logFile = OptionalString(tracked, "log_file", path, $"{where}.tracked_files.log_file");
+            progressFile = OptionalString(tracked, "progress_file", path, $"{where}.tracked_files.progress_file");
+        }
+
+        return new AgentRecord(
+            id,
+            index,
+            OptionalString(agent, "status", path, $"{where}.status"),
+            OptionalString(agent, "tmux_session", path, $"{where}.tmux_session"),
+            OptionalString(agent, "started_at", path, $"{where}.started_at"),
+            OptionalString(agent, "task_id", path, $"{where}.task_id"),
+            logFile,
+            progressFile,
+            OptionalString(agent, "termination_reason", path, $"{where}.termination_reason"),
+            OptionalString(agent, "terminated_at", path, $"{where}.terminated_at"),
+            OptionalString(agent, "completed_at", path, $"{where}.completed_at"),
+            OptionalString(agent, "last_update", path, $"{where}.last_update"));
+    }
+
+    private static string? OptionalString(JsonElement obj, string name, string path, string where)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        return value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : throw new RegistryFormatException(path, $"{where} is a JSON {Describe(value.ValueKind)}, expected a string");
+    }
+
+    private static long? OptionalInteger(JsonElement obj, string name, string path)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number)
+            ? number
+            : throw new RegistryFormatException(path, $"\"{name}\" is {value.GetRawText()}, expected a whole number");
+    }
+
+    private static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "object",
+        JsonValueKind.Array => "list",
+        JsonValueKind.String => "string",
+        JsonValueKind.Number => "number",
+        JsonValueKind.True or JsonValueKind.False => "boolean",
+        JsonValueKind.Null => "null",
+        _ => kind.ToString(),
+    };
+
+    private static string FirstSentence(string message)
+    {
+        var end = message.IndexOf(". ", StringComparison.Ordinal);
+        return end > 0 ? message[..end] : message.TrimEnd('.');
+    }
+}

@@ -1,0 +1,19 @@
+using System.Collections.Immutable;
+using RegistryController.Reconcile;
+using RegistryController.Registry;
+
+namespace RegistryController.Store;
+
+/// <summary>Locked access to registry files.</summary>
+public interface IRegistryStore
+{
+    /// <summary>Reads under a shared lock. Never throws for a bad file: the snapshot carries the error.</summary>
+    Task<RegistrySnapshot> ReadAsync(RegistryLocation location, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Under the exclusive lock: re-reads, asks <paramref name="plan"/> for the edits against what is
+    /// there now, writes them if any, and releases. <paramref name="plan"/> must be pure and quick:
+    /// the orchestrator waits while the lock is held.
+    /// </summary>
+    Task<UpdateOutcome> UpdateAsync(RegistryLocation location, Func<RegistryModel, ImmutableArray<RegistryEdit>> plan, CancellationToken cancellationToken);
+}

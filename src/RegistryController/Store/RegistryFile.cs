@@ -1,0 +1,139 @@
+using Microsoft.Win32.SafeHandles;
+using Mono.Unix.Native;
+using RegistryController.Locking;
+
+namespace RegistryController.Store;
+
+/// <summary>
+/// One open registry file: opened by its real path inside the workspace, never through a link,
+/// locked with flock on the file itself (the orchestrator's convention), closed to unlock.
+/// </summary>
+internal sealed class RegistryFile : IDisposable
+{
+    private readonly SafeFileHandle _handle;
+    private readonly int _fd;
+
+    private RegistryFile(string path, int fd)
+    {
+        Path = path;
+        _fd = fd;
+        _handle = new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    public string Path { get; }
+
+    public static RegistryFile Open(RegistryLocation location, bool forWriting)
+    {
+        var real = WorkspacePathGuard.Resolve(location);
+        // O_NOFOLLOW: the resolved path cannot be swapped for a link between the check and the open.
+        // O_NONBLOCK: a FIFO planted at the path must not hang the controller.
+        var flags = (forWriting ? OpenFlags.O_RDWR : OpenFlags.O_RDONLY) | OpenFlags.O_NOFOLLOW | OpenFlags.O_NONBLOCK | OpenFlags.O_CLOEXEC;
+        var fd = Syscall.open(real, flags);
+        if (fd < 0)
+        {
+            var errno = Stdlib.GetLastError();
+            throw errno switch
+            {
+                Errno.ENOENT => new RegistryAccessException(location.Path, "the file no longer exists"),
+                Errno.EACCES or Errno.EPERM => new RegistryAccessException(location.Path, $"permission denied ({(forWriting ? "read-write" : "read")} open)"),
+                Errno.ELOOP => new RegistryAccessException(location.Path, "is a symbolic link: refused"),
+                _ => new RegistryAccessException(location.Path, $"cannot open: {errno}"),
+            };
+        }
+
+        var file = new RegistryFile(location.Path, fd);
+        if (Syscall.fstat(fd, out var stat) != 0 || (stat.st_mode & FilePermissions.S_IFMT) != FilePermissions.S_IFREG)
+        {
+            file.Dispose();
+            throw new RegistryAccessException(location.Path, "is not a regular file: refused");
+        }
+
+        return file;
+    }
+
+    /// <summary>Takes the flock without blocking; contention is the retry pipeline's business.</summary>
+    public void Lock(bool exclusive)
+    {
+        var operation = (exclusive ? Posix.LockExclusive : Posix.LockShared) | Posix.LockNonBlocking;
+        while (Posix.Flock(_fd, operation) != 0)
+        {
+            var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            if (errno == Posix.EIntr)
+            {
+                continue;
+            }
+
+            throw errno == Posix.EWouldBlock
+                ? new LockContendedException(Path)
+                : new RegistryAccessException(Path, $"flock failed with errno {errno}");
+        }
+    }
+
+    public FileIdentity Identity()
+    {
+        if (Syscall.fstat(_fd, out var stat) != 0)
+        {
+            throw new RegistryAccessException(Path, $"fstat failed: {Stdlib.GetLastError()}");
+        }
+
+        return new FileIdentity(stat.st_ino, stat.st_size, stat.st_mtime, stat.st_mtime_nsec);
+    }
+
+    public byte[] ReadAll(long maxBytes)
+    {
+        var size = Identity().Size;
+        if (size > maxBytes)
+        {
+            throw new RegistryAccessException(Path, $"is {size:N0} bytes, over the {maxBytes:N0}-byte limit (Store:MaxFileBytes): not read");
+        }
+
+        var buffer = new byte[size];
+        var read = 0;
+        while (read < buffer.Length)
+        {
+            var n = RandomAccess.Read(_handle, buffer.AsSpan(read), read);
+            if (n == 0)
+            {
+                // Shrunk under us: an unlocked writer. What we have is not the file.
+                throw new LockContendedException(Path);
+            }
+
+            read += n;
+        }
+
+        return buffer;
+    }
+
+    /// <summary>
+    /// Rewrites the file in place so that it keeps its inode, owner and mode and so that a process
+    /// blocked in flock on it still locks the live file (a rename would strand it on the old inode).
+    /// A shorter text is first written padded with spaces to the old length, then truncated: both
+    /// states are valid JSON, so a crash between the two leaves only trailing white space.
+    /// </summary>
+    public void WriteInPlace(byte[] content, long oldLength, bool fsync)
+    {
+        var padded = content;
+        if (content.LongLength < oldLength)
+        {
+            padded = new byte[oldLength];
+            content.CopyTo(padded, 0);
+            padded.AsSpan(content.Length).Fill((byte)' ');
+        }
+
+        RandomAccess.Write(_handle, padded, 0);
+        if (content.LongLength < oldLength && Syscall.ftruncate(_fd, content.LongLength) != 0)
+        {
+            throw new RegistryAccessException(Path, $"ftruncate failed: {Stdlib.GetLastError()} (the file is valid JSON with trailing spaces)");
+        }
+
+        if (fsync && Syscall.fsync(_fd) != 0)
+        {
+            throw new RegistryAccessException(Path, $"fsync failed: {Stdlib.GetLastError()}");
+        }
+    }
+
+    public void Dispose() => _handle.Dispose();
+}
+
+/// <summary>Enough of fstat to notice that a file changed between two looks.</summary>
+internal readonly record struct FileIdentity(ulong Inode, long Size, long MTime, long MTimeNanoseconds);

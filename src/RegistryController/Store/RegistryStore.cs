@@ -1,0 +1,116 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using Polly;
+using Polly.Timeout;
+using RegistryController.Locking;
+using RegistryController.Reconcile;
+using RegistryController.Registry;
+
+namespace RegistryController.Store;
+
+/// <summary>
+/// The write protocol: lock, re-read, parse, recompute, write in place, unlock. Nothing slow happens
+/// under the lock (no tmux call, no waiting), and only one lock is ever held at a time.
+/// </summary>
+public sealed class RegistryStore : IRegistryStore
+{
+    private readonly RegistryStoreOptions _options;
+    private readonly LockOptions _lockOptions;
+    private readonly ResiliencePipeline _pipeline;
+
+    public RegistryStore(RegistryStoreOptions options, LockOptions lockOptions, TimeProvider? time = null)
+    {
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _lockOptions = lockOptions ?? throw new ArgumentNullException(nameof(lockOptions));
+        _pipeline = LockRetryPipeline.Create(lockOptions, time);
+    }
+
+    public async Task<RegistrySnapshot> ReadAsync(RegistryLocation location, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        ulong inode = 0;
+        try
+        {
+            var model = await _pipeline.ExecuteAsync(
+                _ =>
+                {
+                    using var file = RegistryFile.Open(location, forWriting: false);
+                    inode = file.Identity().Inode;
+                    file.Lock(exclusive: false);
+                    var bytes = file.ReadAll(_options.MaxFileBytes);
+                    return ValueTask.FromResult(RegistryParser.Parse(bytes, location.Path, location.Kind));
+                },
+                cancellationToken);
+            return RegistrySnapshot.Read(location.Path, location.Kind, location.TaskId, model);
+        }
+        catch (Exception ex) when (Describe(ex, location, inode) is { } problem)
+        {
+            return RegistrySnapshot.Failed(location.Path, location.Kind, location.TaskId, problem);
+        }
+    }
+
+    public async Task<UpdateOutcome> UpdateAsync(RegistryLocation location, Func<RegistryModel, ImmutableArray<RegistryEdit>> plan, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        ArgumentNullException.ThrowIfNull(plan);
+        var waited = Stopwatch.StartNew();
+        var attempts = 0;
+        ulong inode = 0;
+        try
+        {
+            return await _pipeline.ExecuteAsync(
+                _ =>
+                {
+                    attempts++;
+                    using var file = RegistryFile.Open(location, forWriting: true);
+                    var identity = file.Identity();
+                    inode = identity.Inode;
+                    file.Lock(exclusive: true);
+                    var wait = waited.Elapsed;
+                    var held = Stopwatch.StartNew();
+
+                    var bytes = file.ReadAll(_options.MaxFileBytes);
+                    var readIdentity = file.Identity();
+                    var (model, root) = RegistryParser.ParseForEdit(bytes, location.Path, location.Kind);
+                    var edits = plan(model);
+                    if (edits.IsEmpty)
+                    {
+                        return ValueTask.FromResult(new UpdateOutcome(model, model, edits, false, 0, new LockStatistics(attempts, wait, held.Elapsed)));
+                    }
+
+                    RegistryEditor.Apply(root, location.Kind, edits);
+                    var content = PythonJsonWriter.Serialize(root);
+
+                    // A careless (unlocked) writer may have rewritten the file since we read it; writing
+                    // now would interleave with it. Back off and start again from what it wrote.
+                    if (file.Identity() != readIdentity)
+                    {
+                        throw new LockContendedException(location.Path);
+                    }
+
+                    file.WriteInPlace(content, bytes.LongLength, _options.Fsync);
+                    var after = Reconciler.ApplyToModel(model, edits);
+                    return ValueTask.FromResult(new UpdateOutcome(model, after, edits, true, content.Length, new LockStatistics(attempts, wait, held.Elapsed)));
+                },
+                cancellationToken);
+        }
+        catch (TimeoutRejectedException ex)
+        {
+            throw new RegistryLockTimeoutException(location.Path, LockTimeoutProblem(inode), ex);
+        }
+    }
+
+    private string LockTimeoutProblem(ulong inode) =>
+        string.Create(CultureInfo.InvariantCulture, $"could not take the lock within {_lockOptions.Timeout.TotalSeconds:0.###} s ({LockHolders.Describe(inode)}); not written");
+
+    private string? Describe(Exception ex, RegistryLocation location, ulong inode) => ex switch
+    {
+        TimeoutRejectedException => LockTimeoutProblem(inode),
+        RegistryFormatException format => format.Problem,
+        RegistryAccessException access => access.Problem,
+        UnauthorizedAccessException => "permission denied",
+        IOException io => io.Message.Replace(location.Path, string.Empty, StringComparison.Ordinal).Trim(' ', ':'),
+        _ => null,
+    };
+}

@@ -1,0 +1,12 @@
+namespace RegistryController.Store;
+
+public sealed record RegistryStoreOptions
+{
+    public const string Section = "Store";
+
+    /// <summary>Files larger than this are refused rather than read into memory.</summary>
+    public long MaxFileBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>fsync after each write. Off only for benchmarks of the rest of the path.</summary>
+    public bool Fsync { get; init; } = true;
+}

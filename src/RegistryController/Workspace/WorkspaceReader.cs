@@ -1,0 +1,32 @@
+using RegistryController.Reconcile;
+using RegistryController.Store;
+
+namespace RegistryController.Workspace;
+
+/// <summary>Reads every registry of a workspace into one snapshot. A bad file is an entry with an error, never an exception.</summary>
+public sealed class WorkspaceReader(IRegistryStore store)
+{
+    private readonly IRegistryStore _store = store ?? throw new ArgumentNullException(nameof(store));
+
+    public async Task<WorkspaceSnapshot> ReadAsync(string root, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(root))
+        {
+            throw new DirectoryNotFoundException($"the workspace {root} does not exist");
+        }
+
+        var locations = RegistryDiscovery.Discover(root);
+        var snapshots = new RegistrySnapshot[locations.Count];
+        var done = 0;
+        // Reads are independent (one lock at a time each); a little parallelism hides file-system latency.
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, locations.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, Environment.ProcessorCount), CancellationToken = cancellationToken },
+            async (i, token) =>
+            {
+                snapshots[i] = await _store.ReadAsync(locations[i], token);
+                progress?.Report((Interlocked.Increment(ref done), locations.Count));
+            });
+        return new WorkspaceSnapshot(root, [.. snapshots]);
+    }
+}

@@ -1,0 +1,153 @@
+using System.Collections.Immutable;
+using System.CommandLine;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using RegistryController.Cli.Configuration;
+using RegistryController.Cli.Hosting;
+using RegistryController.Cli.Output;
+using RegistryController.Engine;
+using RegistryController.Reconcile;
+using RegistryController.Tmux;
+using RegistryController.Workspace;
+
+namespace RegistryController.Cli.Commands;
+
+/// <summary><c>registryctl health</c> and <c>registryctl repair</c>: one pass over a workspace, then a report.</summary>
+public static class PassCommands
+{
+    public static Command Health()
+    {
+        var scope = new ScopeOptions();
+        var command = new Command("health", "Compare every registry with tmux and report; writes nothing. Exit 0 healthy, 1 discrepancies, 2 could not check.");
+        scope.AddTo(command);
+        command.SetAction((parse, token) => RunAsync(parse, scope, "health", PassMode.Check, [], force: false, token));
+        return command;
+    }
+
+    public static Command Repair()
+    {
+        var scope = new ScopeOptions();
+        var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Show what would be written; write nothing" };
+        var force = new Option<bool>("--force") { Description = "Proceed even when the mass-termination guard trips" };
+        var grace = new Option<string?>("--grace") { Description = "Agents younger than this (from started_at) are never zombies [default: 30s]" };
+        var command = new Command("repair", "Mark zombies terminated and recompute counters, under each file's lock. Exit 0 done, 1 some registry not repaired, 2 usage or set-up error.");
+        scope.AddTo(command);
+        command.Options.Add(dryRun);
+        command.Options.Add(force);
+        command.Options.Add(grace);
+        command.SetAction((parse, token) =>
+        {
+            var extra = parse.GetValue(grace) is { } g ? new[] { new KeyValuePair<string, string?>("Reconcile:Grace", g) } : [];
+            return RunAsync(parse, scope, "repair", parse.GetValue(dryRun) ? PassMode.DryRun : PassMode.Repair, extra, parse.GetValue(force), token);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(
+        ParseResult parse,
+        ScopeOptions options,
+        string name,
+        PassMode mode,
+        IEnumerable<KeyValuePair<string, string?>> extra,
+        bool force,
+        CancellationToken cancellationToken)
+    {
+        var stderr = parse.InvocationConfiguration.Error;
+        var stdout = parse.InvocationConfiguration.Output;
+        var problems = new List<string>();
+        var overrides = options.ToConfiguration(parse, problems);
+        overrides.AddRange(extra);
+
+        var builder = RegistryctlHost.CreateBuilder(overrides);
+        var (settings, errors) = SettingsValidator.Validate(RegistryctlHost.BindSettings(builder.Configuration));
+        problems.AddRange(errors);
+        if (settings is null || problems.Count > 0)
+        {
+            return Fail(stderr, "invalid settings", problems);
+        }
+
+        settings = settings with { Reconcile = settings.Reconcile with { Force = force } };
+        var scope = BuildScope(parse, options, settings.Workspace, problems);
+        if (!Directory.Exists(settings.Workspace))
+        {
+            problems.Add($"the workspace {settings.Workspace} does not exist (give --workspace, or set ${SettingsValidator.WorkspaceVariable})");
+        }
+
+        if (problems.Count > 0)
+        {
+            return Fail(stderr, "cannot run", problems);
+        }
+
+        builder.Services.AddRegistryEngine(settings);
+        using var host = builder.Build();
+        var pass = host.Services.GetRequiredService<ReconcilePass>();
+
+        PassReport report;
+        using (var progress = new ProgressLine())
+        {
+            report = await pass.RunAsync(settings.Workspace, scope, mode, progress, cancellationToken);
+        }
+
+        var exitCode = ExitCodeOf(report);
+        var json = ReportBuilder.Build(name, report, exitCode);
+        if (parse.GetValue(options.Json))
+        {
+            await stdout.WriteLineAsync(JsonSerializer.Serialize(json, JsonReportContext.Default.JsonReport));
+        }
+        else
+        {
+            new HumanReportWriter(stdout, ConsoleStyle.ForStdout(parse.GetValue(options.NoColor))).Write(name, report, json);
+        }
+
+        return exitCode;
+    }
+
+    public static int ExitCodeOf(PassReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        if (report.Verdict.Tmux.Status == TmuxViewStatus.Broken)
+        {
+            return ExitCodes.CannotRun;
+        }
+
+        return report.Mode switch
+        {
+            PassMode.Check when report.AnyError => ExitCodes.CannotRun,
+            PassMode.Check => report.AnyDiscrepancy ? ExitCodes.Discrepancies : ExitCodes.Ok,
+            _ => report.AnyError || report.Verdict.Guard.Holds ? ExitCodes.Discrepancies : ExitCodes.Ok,
+        };
+    }
+
+    private static ReconcileScope BuildScope(ParseResult parse, ScopeOptions options, string workspace, List<string> problems)
+    {
+        var tasks = parse.GetValue(options.Task) ?? [];
+        var global = parse.GetValue(options.Global);
+        var all = parse.GetValue(options.All);
+        foreach (var task in tasks)
+        {
+            if (task.Contains('/', StringComparison.Ordinal) || task is "." or ".." || task == RegistryDiscovery.GlobalRegistryDirectory)
+            {
+                problems.Add($"--task {task}: not a task id");
+            }
+            else if (Directory.Exists(workspace) && !File.Exists(Path.Combine(workspace, task, RegistryDiscovery.TaskRegistryFileName)))
+            {
+                problems.Add($"--task {task}: there is no {Path.Combine(workspace, task, RegistryDiscovery.TaskRegistryFileName)}");
+            }
+        }
+
+        return tasks.Length == 0 && !global && !all
+            ? ReconcileScope.Everything
+            : new ReconcileScope(all, tasks.ToImmutableHashSet(StringComparer.Ordinal), global || all);
+    }
+
+    private static int Fail(TextWriter stderr, string what, IEnumerable<string> problems)
+    {
+        stderr.WriteLine($"registryctl: {what}:");
+        foreach (var problem in problems)
+        {
+            stderr.WriteLine($"  - {problem}");
+        }
+
+        return ExitCodes.CannotRun;
+    }
+}

@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using RegistryController.Cli.Configuration;
+using RegistryController.Engine;
+using RegistryController.Store;
+using RegistryController.Tmux;
+
+namespace RegistryController.Cli.Hosting;
+
+/// <summary>
+/// The Generic Host every command runs in: configuration from appsettings.json, then
+/// <c>REGISTRYCTL_</c> environment variables, then flags; the engine's parts through DI.
+/// </summary>
+public static class RegistryctlHost
+{
+    public const string EnvironmentPrefix = "REGISTRYCTL_";
+
+    public static HostApplicationBuilder CreateBuilder(IEnumerable<KeyValuePair<string, string?>> flagOverrides)
+    {
+        // The empty builder skips the defaults' extra sources and console logger: a one-shot
+        // health check should start in milliseconds and print only its report.
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = Directory.GetCurrentDirectory() });
+        builder.Configuration
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "registryctl.json"), optional: true)
+            .AddEnvironmentVariables(EnvironmentPrefix)
+            .AddInMemoryCollection(flagOverrides);
+        return builder;
+    }
+
+    public static ControllerSettings BindSettings(IConfiguration configuration)
+    {
+        var settings = new ControllerSettings();
+        configuration.Bind(settings);
+        return settings;
+    }
+
+    public static IServiceCollection AddRegistryEngine(this IServiceCollection services, ResolvedSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        services.AddSingleton(settings);
+        services.AddSingleton(settings.Tmux);
+        services.AddSingleton(settings.Reconcile);
+        services.AddSingleton(settings.Lock);
+        services.AddSingleton(settings.Store);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ITmuxViewSource>(sp => new TmuxCliViewSource(settings.Tmux));
+        services.AddSingleton<IRegistryStore>(sp => new RegistryStore(settings.Store, settings.Lock, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ReconcilePass>();
+        return services;
+    }
+}

@@ -1,0 +1,190 @@
+using System.Globalization;
+using RegistryController.Engine;
+using RegistryController.Reconcile;
+using RegistryController.Registry;
+
+namespace RegistryController.Cli.Output;
+
+/// <summary>The report a person scans: a line per registry, its details indented, then orphans, advice and a summary.</summary>
+public sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
+{
+    public void Write(string command, PassReport pass, JsonReport report)
+    {
+        ArgumentNullException.ThrowIfNull(pass);
+        ArgumentNullException.ThrowIfNull(report);
+        var verdict = pass.Verdict;
+        output.WriteLine($"{style.Bold($"registryctl {command}")}  {verdict.Root}{(pass.Mode == PassMode.DryRun ? style.Yellow("  (dry run: nothing is written)") : string.Empty)}");
+        output.WriteLine($"tmux: {DescribeTmux(verdict)}");
+        output.WriteLine();
+
+        var width = Math.Min(48, pass.Outcomes.Select(o => Name(o).Length).DefaultIfEmpty(10).Max());
+        foreach (var outcome in pass.Outcomes)
+        {
+            WriteRegistry(outcome, pass.Mode, width);
+        }
+
+        if (pass.Outcomes.IsEmpty)
+        {
+            output.WriteLine(style.Dim("  no registries in scope"));
+        }
+
+        if (!verdict.Orphans.IsEmpty)
+        {
+            output.WriteLine();
+            output.WriteLine(style.Yellow($"orphans ({verdict.Orphans.Length}): sessions no registry names{(verdict.OrphansComplete ? string.Empty : " (some registries were unreadable: this list may be too long)")}"));
+            foreach (var orphan in verdict.Orphans)
+            {
+                var created = orphan.Created is { } c ? $"  created {c.ToLocalTime():yyyy-MM-dd HH:mm:ss}" : string.Empty;
+                output.WriteLine($"  {orphan.Session}{style.Dim(created)}");
+            }
+        }
+
+        if (verdict.Guard.Forced)
+        {
+            output.WriteLine();
+            output.WriteLine(style.Yellow($"mass-termination guard overridden: {verdict.Guard.Message}"));
+        }
+
+        output.WriteLine();
+        output.WriteLine("recommendations:");
+        foreach (var recommendation in verdict.Recommendations)
+        {
+            output.WriteLine($"  {Severity(recommendation.Severity)} {recommendation.Message}");
+        }
+
+        var s = report.Summary;
+        output.WriteLine();
+        var parts = new List<string>
+        {
+            $"{s.Registries} registr{(s.Registries == 1 ? "y" : "ies")}",
+            style.Green($"{s.Healthy} healthy"),
+        };
+        if (s.WithDiscrepancies > 0)
+        {
+            parts.Add(style.Yellow($"{s.WithDiscrepancies} with discrepancies"));
+        }
+
+        if (s.Repaired > 0)
+        {
+            parts.Add(style.Cyan($"{s.Repaired} repaired"));
+        }
+
+        if (s.Errors > 0)
+        {
+            parts.Add(style.Red($"{s.Errors} with errors"));
+        }
+
+        parts.Add($"{s.Zombies} zombie{(s.Zombies == 1 ? "" : "s")}{(pass.Mode == PassMode.Repair ? $" ({s.Terminated} terminated)" : string.Empty)}");
+        parts.Add($"{s.Orphans} orphan{(s.Orphans == 1 ? "" : "s")}");
+        output.WriteLine($"summary: {string.Join(" · ", parts)}  {style.Dim($"({pass.Duration.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s)")}");
+    }
+
+    private static string DescribeTmux(WorkspaceVerdict verdict) => verdict.Tmux.Status switch
+    {
+        Tmux.TmuxViewStatus.Listed => $"{verdict.Tmux.Sessions.Count} session{(verdict.Tmux.Sessions.Count == 1 ? "" : "s")} listed ({verdict.Tmux.Server}, {verdict.Tmux.Duration.TotalMilliseconds:0} ms)",
+        Tmux.TmuxViewStatus.NoServer => $"no server: {verdict.Tmux.Detail}",
+        _ => $"BROKEN VIEW, nothing judged: {verdict.Tmux.Detail} ({verdict.Tmux.Server})",
+    };
+
+    private static string Name(RegistryOutcome outcome) =>
+        outcome.Registry.Kind == RegistryKind.Global ? "registry/GLOBAL_REGISTRY.json" : outcome.Registry.TaskId ?? outcome.Registry.Path;
+
+    private void WriteRegistry(RegistryOutcome outcome, PassMode mode, int width)
+    {
+        var name = Name(outcome).PadRight(width);
+        var plan = outcome.Verdict.Plan;
+        var status = ReportBuilder.StatusOf(outcome);
+        var mark = status switch
+        {
+            "healthy" => style.Green("✓"),
+            "repaired" => style.Cyan("↻"),
+            "unreadable" or "error" => style.Red("!"),
+            _ => style.Yellow("✗"),
+        };
+
+        output.WriteLine($"  {mark} {name}  {Headline(outcome, status, mode)}");
+        if (outcome.Error is not null)
+        {
+            output.WriteLine($"      {style.Red(outcome.Error)}");
+        }
+
+        if (plan is null)
+        {
+            return;
+        }
+
+        var terminated = outcome.Terminations.Select(t => t.AgentId).ToHashSet(StringComparer.Ordinal);
+        foreach (var zombie in plan.Zombies)
+        {
+            var action = terminated.Contains(zombie.AgentId)
+                ? (outcome.Written ? style.Cyan(" → terminated") : style.Dim(" → would terminate"))
+                : string.Empty;
+            output.WriteLine($"      zombie {zombie.AgentId} ({zombie.OldStatus}): {zombie.Reason} [{zombie.Session}]{action}");
+        }
+
+        foreach (var finding in plan.Findings.Where(f => f.Code != FindingCodes.Zombie))
+        {
+            output.WriteLine($"      {style.Dim(finding.Severity.ToString().ToLowerInvariant() + ":")} {finding.Message}");
+        }
+
+        if (!plan.FreshAgents.IsEmpty)
+        {
+            output.WriteLine(style.Dim($"      within the grace period, not judged: {string.Join(", ", plan.FreshAgents)}"));
+        }
+    }
+
+    private static string Headline(RegistryOutcome outcome, string status, PassMode mode)
+    {
+        var plan = outcome.Verdict.Plan;
+        if (plan is null)
+        {
+            return "unreadable";
+        }
+
+        if (status == "healthy")
+        {
+            return plan.Before.Active is { } a ? $"{a} active" : "healthy";
+        }
+
+        var parts = new List<string>();
+        if (!plan.Zombies.IsEmpty)
+        {
+            parts.Add($"{plan.Zombies.Length} zombie{(plan.Zombies.Length == 1 ? "" : "s")}");
+        }
+
+        var mirrors = plan.Edits.OfType<MirrorAgentStatus>().Count();
+        if (mirrors > 0)
+        {
+            parts.Add($"{mirrors} global entr{(mirrors == 1 ? "y" : "ies")} to mirror");
+        }
+
+        var after = outcome.After?.Active;
+        if (after is not null && after != plan.Before.Active)
+        {
+            parts.Add($"active {plan.Before.Active} → {after}");
+        }
+
+        var remaining = plan.Findings.Count(f => f.Code != FindingCodes.Zombie && f.Severity >= Reconcile.Severity.Medium);
+        if (remaining > 0 && parts.Count == 0)
+        {
+            parts.Add($"{remaining} finding{(remaining == 1 ? "" : "s")}");
+        }
+
+        var verb = status switch
+        {
+            "repaired" => "repaired",
+            "error" => "not repaired",
+            _ when mode == PassMode.DryRun && !outcome.Applied.IsEmpty => "would repair",
+            _ => "discrepancies",
+        };
+        return parts.Count == 0 ? verb : $"{verb}: {string.Join(", ", parts)}";
+    }
+
+    private string Severity(Reconcile.Severity severity) => severity switch
+    {
+        Reconcile.Severity.High => style.Red("[high]  "),
+        Reconcile.Severity.Medium => style.Yellow("[medium]"),
+        Reconcile.Severity.Low => "[low]   ",
+        _ => style.Green("[info]  "),
+    };
+}

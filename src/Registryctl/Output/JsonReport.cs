@@ -1,0 +1,58 @@
+using System.Text.Json.Serialization;
+
+namespace RegistryController.Cli.Output;
+
+// The documented --json report (docs/report.md). Property names are snake_case on the wire;
+// the version in Schema changes whenever a field changes meaning or disappears.
+
+public sealed record JsonReport(
+    string Schema,
+    string Command,
+    string Mode,
+    string Workspace,
+    double DurationMs,
+    int ExitCode,
+    JsonTmux Tmux,
+    JsonGuard Guard,
+    IReadOnlyList<JsonRegistry> Registries,
+    IReadOnlyList<JsonOrphan> Orphans,
+    bool OrphansComplete,
+    IReadOnlyList<JsonRecommendation> Recommendations,
+    JsonSummary Summary);
+
+public sealed record JsonTmux(string Status, string Server, string Detail, int Sessions, double DurationMs);
+
+public sealed record JsonGuard(bool Holds, bool Forced, int WouldTerminate, int ActiveAgents, string? Message);
+
+public sealed record JsonRegistry(
+    string Path,
+    string Kind,
+    string? TaskId,
+    string Status,
+    bool Written,
+    string? Error,
+    IReadOnlyList<JsonZombie> Zombies,
+    IReadOnlyList<string> FreshAgents,
+    IReadOnlyList<JsonFinding> Findings,
+    JsonCountChange? Counts);
+
+public sealed record JsonZombie(string AgentId, string Session, string OldStatus, string Reason, bool Terminated);
+
+public sealed record JsonFinding(string Severity, string Code, string Message);
+
+public sealed record JsonCountChange(JsonCounts Before, JsonCounts After);
+
+public sealed record JsonCounts(long? Active, long? TotalSpawned, long? Completed);
+
+public sealed record JsonOrphan(string Session, DateTimeOffset? Created);
+
+public sealed record JsonRecommendation(string Severity, string Message);
+
+public sealed record JsonSummary(int Registries, int Healthy, int WithDiscrepancies, int Repaired, int Errors, int Written, int Zombies, int Terminated, int Orphans);
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(JsonReport))]
+public sealed partial class JsonReportContext : JsonSerializerContext;

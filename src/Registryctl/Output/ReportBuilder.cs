@@ -1,0 +1,79 @@
+using RegistryController.Engine;
+using RegistryController.Reconcile;
+using RegistryController.Registry;
+
+namespace RegistryController.Cli.Output;
+
+/// <summary>Turns a pass into the documented report shape; the human and JSON writers both read it.</summary>
+public static class ReportBuilder
+{
+    public const string Schema = "registryctl.report/v1";
+
+    public static JsonReport Build(string command, PassReport pass, int exitCode)
+    {
+        ArgumentNullException.ThrowIfNull(pass);
+        var verdict = pass.Verdict;
+        var registries = pass.Outcomes.Select(ToJson).ToList();
+        return new JsonReport(
+            Schema,
+            command,
+            pass.Mode switch { PassMode.Check => "check", PassMode.DryRun => "dry_run", _ => "repair" },
+            verdict.Root,
+            pass.Duration.TotalMilliseconds,
+            exitCode,
+            new JsonTmux(Snake(verdict.Tmux.Status.ToString()), verdict.Tmux.Server, verdict.Tmux.Detail, verdict.Tmux.Sessions.Count, verdict.Tmux.Duration.TotalMilliseconds),
+            new JsonGuard(verdict.Guard.Holds, verdict.Guard.Forced, verdict.Guard.WouldTerminate, verdict.Guard.ActiveAgents, verdict.Guard.Message),
+            registries,
+            [.. verdict.Orphans.Select(o => new JsonOrphan(o.Session, o.Created))],
+            verdict.OrphansComplete,
+            [.. verdict.Recommendations.Select(r => new JsonRecommendation(Snake(r.Severity.ToString()), r.Message))],
+            new JsonSummary(
+                registries.Count,
+                registries.Count(r => r.Status == "healthy"),
+                registries.Count(r => r.Status == "discrepancies"),
+                registries.Count(r => r.Status == "repaired"),
+                registries.Count(r => r.Error is not null),
+                registries.Count(r => r.Written),
+                registries.Sum(r => r.Zombies.Count),
+                registries.Sum(r => r.Zombies.Count(z => z.Terminated)),
+                verdict.Orphans.Length));
+    }
+
+    public static string StatusOf(RegistryOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        if (outcome.Error is not null)
+        {
+            return outcome.Registry.Error is not null ? "unreadable" : "error";
+        }
+
+        if (outcome.Written)
+        {
+            return "repaired";
+        }
+
+        return outcome.Verdict.IsHealthy ? "healthy" : "discrepancies";
+    }
+
+    private static JsonRegistry ToJson(RegistryOutcome outcome)
+    {
+        var plan = outcome.Verdict.Plan;
+        var terminated = outcome.Terminations.Select(t => t.AgentId).ToHashSet(StringComparer.Ordinal);
+        var status = StatusOf(outcome);
+        return new JsonRegistry(
+            outcome.Registry.Path,
+            outcome.Registry.Kind == RegistryKind.Task ? "task" : "global",
+            outcome.Registry.TaskId,
+            status,
+            outcome.Written,
+            outcome.Error,
+            plan is null ? [] : [.. plan.Zombies.Select(z => new JsonZombie(z.AgentId, z.Session, z.OldStatus, z.Reason, outcome.Written && terminated.Contains(z.AgentId)))],
+            plan is null ? [] : [.. plan.FreshAgents],
+            plan is null ? [] : [.. plan.Findings.Select(f => new JsonFinding(Snake(f.Severity.ToString()), f.Code, f.Message))],
+            plan is null ? null : new JsonCountChange(Counts(plan.Before), Counts(outcome.After ?? plan.Before)));
+    }
+
+    private static JsonCounts Counts(CountSnapshot counts) => new(counts.Active, counts.TotalSpawned, counts.Completed);
+
+    private static string Snake(string pascal) => string.Concat(pascal.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "_" : string.Empty) + char.ToLowerInvariant(c) : c.ToString()));
+}
