@@ -251,7 +251,8 @@ public static class Reconciler
             if (options.IsTerminal(source.Status) && entry.Status != source.Status && globalKnown)
             {
                 edits.Add(new MirrorAgentStatus(entry.Id, entry.Status, source.Status!, CopiedFields(source, entry)));
-                if (sourceNow.Status != entry.Status)
+                // A mirror that only follows this pass's own termination is not a finding of its own.
+                if (options.IsTerminal(sourceNow.Status) && sourceNow.Status != entry.Status)
                 {
                     findings.Add(new Finding(Severity.High, FindingCodes.GlobalOutOfStep, $"global agent {entry.Id} is {entry.Status ?? "(no status)"} but task {taskId} says {sourceNow.Status}"));
                 }

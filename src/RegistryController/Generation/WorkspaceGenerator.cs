@@ -1,0 +1,189 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using RegistryController.Reconcile;
+using RegistryController.Registry;
+using RegistryController.Workspace;
+
+namespace RegistryController.Generation;
+
+/// <summary>
+/// Writes a workspace shaped like the orchestrator's (same keys, same order, same
+/// <c>json.dumps(indent=2)</c> bytes) with a chosen mix of agents, and the ground truth beside it.
+/// The demo, the benchmarks and the tests use it; its truth is stated by construction, not computed
+/// by the reconciler it is used to check.
+/// </summary>
+public static class WorkspaceGenerator
+{
+    public const string GroundTruthFileName = "ground-truth.json";
+
+    /// <param name="counterDrift">Writes active_count one higher than true in every task registry, as a racing writer leaves it.</param>
+    public static GeneratedWorkspace Generate(string root, int tasks, AgentMix mix, int orphans, ClockReading clock, bool counterDrift = false, int seed = 1)
+    {
+        ArgumentNullException.ThrowIfNull(mix);
+        ArgumentNullException.ThrowIfNull(clock);
+        Directory.CreateDirectory(root);
+        var random = new Random(seed);
+        var old = clock.Now.AddMinutes(-10);
+        var zombies = ImmutableArray.CreateBuilder<ExpectedZombie>();
+        var fresh = ImmutableArray.CreateBuilder<string>();
+        var live = ImmutableArray.CreateBuilder<string>();
+        var deadPanes = ImmutableArray.CreateBuilder<string>();
+        var activeByTask = ImmutableDictionary.CreateBuilder<string, int>(StringComparer.Ordinal);
+        var globalAgents = new JsonObject();
+        var globalTasks = new JsonObject();
+        var taskIds = new List<string>(tasks);
+        var globalActive = 0;
+
+        for (var t = 0; t < tasks; t++)
+        {
+            var taskId = string.Create(CultureInfo.InvariantCulture, $"TASK-{old.UtcDateTime:yyyyMMdd-HHmmss}-{t:x8}");
+            taskIds.Add(taskId);
+            var agents = new JsonArray();
+            var kinds = Enumerable.Repeat("live", mix.Live)
+                .Concat(Enumerable.Repeat("zombie", mix.Zombie))
+                .Concat(Enumerable.Repeat("fresh", mix.Fresh))
+                .Concat(Enumerable.Repeat("dead", mix.DeadPane))
+                .Concat(Enumerable.Repeat("completed", mix.Completed))
+                .OrderBy(_ => random.Next())
+                .ToList();
+            var active = 0;
+            for (var a = 0; a < kinds.Count; a++)
+            {
+                var kind = kinds[a];
+                var id = string.Create(CultureInfo.InvariantCulture, $"{kind}_agent-{t:x4}{a:x3}-{random.Next(0x1000000):x6}");
+                var session = "agent_" + id;
+                var started = kind == "fresh" ? clock.Now.AddSeconds(-2) : old.AddSeconds(a);
+                var status = kind == "completed" ? "completed" : (random.Next(2) == 0 ? "running" : "working");
+                agents.Add((JsonNode)Agent(id, session, status, started, clock));
+                globalAgents[id] = GlobalAgent(taskId, id, session, started, status == "completed" ? status : null, clock);
+                switch (kind)
+                {
+                    case "live": live.Add(session); active++; break;
+                    case "fresh": fresh.Add(id); active++; break;
+                    case "zombie": zombies.Add(new ExpectedZombie(taskId, id, session, ZombieReasons.SessionNotFound)); break;
+                    case "dead": deadPanes.Add(session); zombies.Add(new ExpectedZombie(taskId, id, session, ZombieReasons.PaneDead)); break;
+                    default: break;
+                }
+            }
+
+            var activeWritten = mix.Live + mix.Zombie + mix.Fresh + mix.DeadPane + (counterDrift ? 1 : 0);
+            var registry = TaskRegistry(taskId, agents, mix, activeWritten, clock);
+            var directory = Path.Combine(root, taskId);
+            Directory.CreateDirectory(directory);
+            File.WriteAllBytes(Path.Combine(directory, RegistryDiscovery.TaskRegistryFileName), PythonJsonWriter.Serialize(registry));
+            activeByTask[taskId] = active;
+            globalActive += active;
+            globalTasks[taskId] = new JsonObject { ["description"] = $"generated task {t}", ["created_at"] = Iso(old, clock), ["status"] = "INITIALIZED" };
+        }
+
+        var global = new JsonObject
+        {
+            ["created_at"] = Iso(old, clock),
+            ["total_tasks"] = tasks,
+            ["active_tasks"] = tasks,
+            ["total_agents_spawned"] = tasks * mix.Total,
+            ["active_agents"] = tasks * (mix.Live + mix.Zombie + mix.Fresh + mix.DeadPane),
+            ["max_concurrent_agents"] = 20,
+            ["tasks"] = globalTasks,
+            ["agents"] = globalAgents,
+        };
+        Directory.CreateDirectory(Path.Combine(root, RegistryDiscovery.GlobalRegistryDirectory));
+        File.WriteAllBytes(RegistryDiscovery.GlobalRegistryPath(root), PythonJsonWriter.Serialize(global));
+
+        var orphanSessions = Enumerable.Range(0, orphans).Select(i => string.Create(CultureInfo.InvariantCulture, $"agent_orphan-{i:x4}-{random.Next(0x1000000):x6}")).ToImmutableArray();
+        var truth = new GroundTruth(zombies.ToImmutable(), fresh.ToImmutable(), live.ToImmutable(), deadPanes.ToImmutable(), orphanSessions, activeByTask.ToImmutable(), globalActive);
+        File.WriteAllText(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(root).TrimEnd('/'))!, Path.GetFileName(root.TrimEnd('/')) + "." + GroundTruthFileName), Describe(truth));
+        return new GeneratedWorkspace(root, taskIds, truth);
+    }
+
+    /// <summary>Every session the workspace's tmux server must have (live, dead-pane and orphan ones).</summary>
+    public static IEnumerable<string> LiveAndOrphanSessions(GroundTruth truth)
+    {
+        ArgumentNullException.ThrowIfNull(truth);
+        return truth.LiveSessions.Concat(truth.OrphanSessions);
+    }
+
+    private static JsonObject Agent(string id, string session, string status, DateTimeOffset started, ClockReading clock)
+    {
+        var agent = new JsonObject
+        {
+            ["id"] = id,
+            ["type"] = id.Split('-')[0],
+            ["tmux_session"] = session,
+            ["parent"] = "orchestrator",
+            ["depth"] = 1,
+            ["status"] = status,
+            ["started_at"] = Iso(started, clock),
+            ["progress"] = status == "completed" ? 100 : 20,
+            ["last_update"] = Iso(started.AddSeconds(30), clock),
+            ["prompt"] = "You are a generated agent.\n\nYOUR MISSION:\n1. Exist for the registry-controller's tests...",
+        };
+        if (status == "completed")
+        {
+            agent["completed_at"] = Iso(started.AddMinutes(3), clock);
+        }
+
+        return agent;
+    }
+
+    private static JsonObject GlobalAgent(string taskId, string id, string session, DateTimeOffset started, string? status, ClockReading clock)
+    {
+        var agent = new JsonObject
+        {
+            ["task_id"] = taskId,
+            ["type"] = id.Split('-')[0],
+            ["parent"] = "orchestrator",
+            ["started_at"] = Iso(started, clock),
+            ["tmux_session"] = session,
+        };
+        if (status is not null)
+        {
+            agent["status"] = status;
+            agent["last_update"] = Iso(started.AddSeconds(30), clock);
+            agent["completed_at"] = Iso(started.AddMinutes(3), clock);
+        }
+
+        return agent;
+    }
+
+    private static JsonObject TaskRegistry(string taskId, JsonArray agents, AgentMix mix, int activeWritten, ClockReading clock) => new()
+    {
+        ["task_id"] = taskId,
+        ["task_description"] = "Generated by registry-controller",
+        ["created_at"] = Iso(clock.Now.AddMinutes(-11), clock),
+        ["workspace"] = "${workspaceFolder}/.agent-workspace/" + taskId,
+        ["workspace_base"] = "${workspaceFolder}/.agent-workspace",
+        ["client_cwd"] = null,
+        ["status"] = "INITIALIZED",
+        ["priority"] = "P1",
+        ["agents"] = agents,
+        ["agent_hierarchy"] = new JsonObject { ["orchestrator"] = new JsonArray([.. agents.Select(a => (JsonNode?)JsonValue.Create((string?)a!["id"]))]) },
+        ["max_agents"] = 45,
+        ["max_depth"] = 5,
+        ["max_concurrent"] = 20,
+        ["total_spawned"] = mix.Total,
+        ["active_count"] = activeWritten,
+        ["completed_count"] = mix.Completed,
+        ["orchestration_guidance"] = new JsonObject { ["min_specialization_depth"] = 2, ["recommended_child_agents_per_parent"] = 3, ["specialization_domains"] = new JsonArray(), ["complexity_score"] = 1 },
+        ["spiral_checks"] = new JsonObject { ["enabled"] = true, ["last_check"] = Iso(clock.Now.AddMinutes(-11), clock), ["violations"] = 0 },
+    };
+
+    private static string Iso(DateTimeOffset at, ClockReading clock) => (clock with { Now = at }).NowAsPythonIsoformat();
+
+    private static string Describe(GroundTruth truth)
+    {
+        var node = new JsonObject
+        {
+            ["zombies"] = new JsonArray([.. truth.Zombies.Select(z => (JsonNode?)new JsonObject { ["task_id"] = z.TaskId, ["agent_id"] = z.AgentId, ["session"] = z.Session, ["reason"] = z.Reason })]),
+            ["fresh_agents"] = new JsonArray([.. truth.FreshAgents.Select(f => (JsonNode?)JsonValue.Create(f))]),
+            ["live_sessions"] = truth.LiveSessions.Length,
+            ["dead_pane_sessions"] = new JsonArray([.. truth.DeadPaneSessions.Select(f => (JsonNode?)JsonValue.Create(f))]),
+            ["orphan_sessions"] = new JsonArray([.. truth.OrphanSessions.Select(f => (JsonNode?)JsonValue.Create(f))]),
+            ["active_after_repair_by_task"] = new JsonObject([.. truth.ActiveAfterRepairByTask.Select(kv => new KeyValuePair<string, JsonNode?>(kv.Key, kv.Value))]),
+            ["global_active_after_repair"] = truth.GlobalActiveAfterRepair,
+        };
+        return Encoding.UTF8.GetString(PythonJsonWriter.Serialize(node));
+    }
+}
