@@ -1,3 +1,3 @@
-using RegistryController.Cli.Commands;
+using Registryctl.Commands;
 
 return await RegistryctlCommand.RunAsync(args);

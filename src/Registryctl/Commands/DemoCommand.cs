@@ -2,7 +2,7 @@ using System.CommandLine;
 using RegistryController.Generation;
 using RegistryController.Reconcile;
 
-namespace RegistryController.Cli.Commands;
+namespace Registryctl.Commands;
 
 /// <summary>
 /// <c>registryctl demo</c>: a generated workspace and a private tmux server (never the user's own),

@@ -1,4 +1,4 @@
-namespace RegistryController.Cli.Commands;
+namespace Registryctl.Commands;
 
 /// <summary>The exit codes scripts can rely on.</summary>
 public static class ExitCodes

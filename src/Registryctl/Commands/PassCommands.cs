@@ -2,15 +2,15 @@ using System.Collections.Immutable;
 using System.CommandLine;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using RegistryController.Cli.Configuration;
-using RegistryController.Cli.Hosting;
-using RegistryController.Cli.Output;
 using RegistryController.Engine;
 using RegistryController.Reconcile;
 using RegistryController.Tmux;
 using RegistryController.Workspace;
+using Registryctl.Configuration;
+using Registryctl.Hosting;
+using Registryctl.Output;
 
-namespace RegistryController.Cli.Commands;
+namespace Registryctl.Commands;
 
 /// <summary><c>registryctl health</c> and <c>registryctl repair</c>: one pass over a workspace, then a report.</summary>
 public static class PassCommands

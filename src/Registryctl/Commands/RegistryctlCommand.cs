@@ -1,6 +1,6 @@
 using System.CommandLine;
 
-namespace RegistryController.Cli.Commands;
+namespace Registryctl.Commands;
 
 /// <summary>The command tree, and one entry point that maps usage errors to exit code 2.</summary>
 public static class RegistryctlCommand

@@ -1,7 +1,7 @@
 using System.CommandLine;
-using RegistryController.Cli.Configuration;
+using Registryctl.Configuration;
 
-namespace RegistryController.Cli.Commands;
+namespace Registryctl.Commands;
 
 /// <summary>The options health and repair share: where to look, at what, and how to report.</summary>
 public sealed class ScopeOptions

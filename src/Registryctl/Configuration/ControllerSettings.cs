@@ -1,4 +1,4 @@
-namespace RegistryController.Cli.Configuration;
+namespace Registryctl.Configuration;
 
 /// <summary>
 /// Everything configurable, as bound from appsettings.json, <c>REGISTRYCTL_</c> environment variables

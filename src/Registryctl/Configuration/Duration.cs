@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace RegistryController.Cli.Configuration;
+namespace Registryctl.Configuration;
 
 /// <summary>
 /// Durations the way controller flags spell them (<c>250ms</c>, <c>30s</c>, <c>5m</c>, <c>1h</c>, or plain

@@ -3,7 +3,7 @@ using RegistryController.Reconcile;
 using RegistryController.Store;
 using RegistryController.Tmux;
 
-namespace RegistryController.Cli.Configuration;
+namespace Registryctl.Configuration;
 
 /// <summary>Validated settings, as the engine's option records.</summary>
 public sealed record ResolvedSettings(

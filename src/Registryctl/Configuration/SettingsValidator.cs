@@ -4,7 +4,7 @@ using RegistryController.Reconcile;
 using RegistryController.Store;
 using RegistryController.Tmux;
 
-namespace RegistryController.Cli.Configuration;
+namespace Registryctl.Configuration;
 
 /// <summary>Turns bound settings into engine options, or into messages that name each bad setting.</summary>
 public static class SettingsValidator

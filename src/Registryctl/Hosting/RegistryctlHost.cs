@@ -1,12 +1,12 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using RegistryController.Cli.Configuration;
 using RegistryController.Engine;
 using RegistryController.Store;
 using RegistryController.Tmux;
+using Registryctl.Configuration;
 
-namespace RegistryController.Cli.Hosting;
+namespace Registryctl.Hosting;
 
 /// <summary>
 /// The Generic Host every command runs in: configuration from appsettings.json, then

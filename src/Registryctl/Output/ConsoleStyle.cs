@@ -1,4 +1,4 @@
-namespace RegistryController.Cli.Output;
+namespace Registryctl.Output;
 
 /// <summary>ANSI colour, on only for a terminal and never when NO_COLOR is set (no-color.org).</summary>
 public sealed class ConsoleStyle(bool enabled)

@@ -2,8 +2,9 @@ using System.Globalization;
 using RegistryController.Engine;
 using RegistryController.Reconcile;
 using RegistryController.Registry;
+using RegistryController.Tmux;
 
-namespace RegistryController.Cli.Output;
+namespace Registryctl.Output;
 
 /// <summary>The report a person scans: a line per registry, its details indented, then orphans, advice and a summary.</summary>
 public sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
@@ -49,7 +50,7 @@ public sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
         output.WriteLine("recommendations:");
         foreach (var recommendation in verdict.Recommendations)
         {
-            output.WriteLine($"  {Severity(recommendation.Severity)} {recommendation.Message}");
+            output.WriteLine($"  {SeverityLabel(recommendation.Severity)} {recommendation.Message}");
         }
 
         var s = report.Summary;
@@ -81,8 +82,8 @@ public sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
 
     private static string DescribeTmux(WorkspaceVerdict verdict) => verdict.Tmux.Status switch
     {
-        Tmux.TmuxViewStatus.Listed => $"{verdict.Tmux.Sessions.Count} session{(verdict.Tmux.Sessions.Count == 1 ? "" : "s")} listed ({verdict.Tmux.Server}, {verdict.Tmux.Duration.TotalMilliseconds:0} ms)",
-        Tmux.TmuxViewStatus.NoServer => $"no server: {verdict.Tmux.Detail}",
+        TmuxViewStatus.Listed => $"{verdict.Tmux.Sessions.Count} session{(verdict.Tmux.Sessions.Count == 1 ? "" : "s")} listed ({verdict.Tmux.Server}, {verdict.Tmux.Duration.TotalMilliseconds:0} ms)",
+        TmuxViewStatus.NoServer => $"no server: {verdict.Tmux.Detail}",
         _ => $"BROKEN VIEW, nothing judged: {verdict.Tmux.Detail} ({verdict.Tmux.Server})",
     };
 
@@ -164,7 +165,7 @@ public sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
             parts.Add($"active {plan.Before.Active} → {after}");
         }
 
-        var remaining = plan.Findings.Count(f => f.Code != FindingCodes.Zombie && f.Severity >= Reconcile.Severity.Medium);
+        var remaining = plan.Findings.Count(f => f.Code != FindingCodes.Zombie && f.Severity >= Severity.Medium);
         if (remaining > 0 && parts.Count == 0)
         {
             parts.Add($"{remaining} finding{(remaining == 1 ? "" : "s")}");
@@ -180,11 +181,11 @@ public sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
         return parts.Count == 0 ? verb : $"{verb}: {string.Join(", ", parts)}";
     }
 
-    private string Severity(Reconcile.Severity severity) => severity switch
+    private string SeverityLabel(Severity severity) => severity switch
     {
-        Reconcile.Severity.High => style.Red("[high]  "),
-        Reconcile.Severity.Medium => style.Yellow("[medium]"),
-        Reconcile.Severity.Low => "[low]   ",
+        Severity.High => style.Red("[high]  "),
+        Severity.Medium => style.Yellow("[medium]"),
+        Severity.Low => "[low]   ",
         _ => style.Green("[info]  "),
     };
 }

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace RegistryController.Cli.Output;
+namespace Registryctl.Output;
 
 // The documented --json report (docs/report.md). Property names are snake_case on the wire;
 // the version in Schema changes whenever a field changes meaning or disappears.

@@ -1,4 +1,4 @@
-namespace RegistryController.Cli.Output;
+namespace Registryctl.Output;
 
 /// <summary>
 /// A one-line "reading registries 412/1000" on stderr while a long pass runs. Only on a terminal,

@@ -2,7 +2,7 @@ using RegistryController.Engine;
 using RegistryController.Reconcile;
 using RegistryController.Registry;
 
-namespace RegistryController.Cli.Output;
+namespace Registryctl.Output;
 
 /// <summary>Turns a pass into the documented report shape; the human and JSON writers both read it.</summary>
 public static class ReportBuilder
