@@ -25,7 +25,7 @@ public sealed class ReconcilePass(ITmuxViewSource tmux, IRegistryStore store, Ti
         ArgumentNullException.ThrowIfNull(scope);
         var stopwatch = Stopwatch.StartNew();
         var viewTask = _tmux.GetViewAsync(cancellationToken);
-        var workspace = await new WorkspaceReader(_store).ReadAsync(root, progress, cancellationToken);
+        var workspace = await new WorkspaceReader(_store, _options).ReadAsync(root, progress, cancellationToken);
         var view = await viewTask;
         var clock = ClockReading.From(_time);
         var verdict = Reconciler.Judge(workspace, view, clock, _options, scope);
@@ -69,7 +69,7 @@ public sealed class ReconcilePass(ITmuxViewSource tmux, IRegistryStore store, Ti
             cancellationToken.ThrowIfCancellationRequested();
             // Under the lock only the zombies this verdict approved (and its guard allowed) may go.
             var approved = task.Plan?.Edits.OfType<TerminateAgent>().Select(t => t.AgentId).ToImmutableHashSet(StringComparer.Ordinal);
-            var (outcome, after) = await ApplyAsync(workspace.Root, task, model => Reconciler.PlanTask(model, verdict.Tmux, clock, _options, approved).Edits, cancellationToken);
+            var (outcome, after) = await ApplyAsync(workspace.Root, task, model => Reconciler.PlanTask(model, verdict.Tmux, clock, _options, approved, task.Registry.Activity).Edits, cancellationToken);
             outcomes[task] = outcome;
             if (after is not null)
             {

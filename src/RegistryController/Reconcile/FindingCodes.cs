@@ -11,4 +11,5 @@ public static class FindingCodes
     public const string NoSessionRecorded = "no_session_recorded";
     public const string Unreadable = "unreadable";
     public const string CountsUnverifiable = "counts_unverifiable";
+    public const string Stuck = "stuck";
 }

@@ -22,6 +22,9 @@ public sealed record ReconcileOptions
     /// <summary>... and they are more than this fraction of the workspace's active agents.</summary>
     public double MassGuardFraction { get; init; } = 0.5;
 
+    /// <summary>An active agent with a live session whose tracked files are older than this is reported as stuck; null: off.</summary>
+    public TimeSpan? StuckAfter { get; init; } = TimeSpan.FromMinutes(15);
+
     /// <summary>Proceed even when the mass guard trips.</summary>
     public bool Force { get; init; }
 

@@ -24,7 +24,7 @@ public static class Reconciler
         {
             if (registry is { Kind: RegistryKind.Task, Model: { } model } && scope.Includes(registry))
             {
-                taskPlans[registry] = PlanTask(model, view, clock, options);
+                taskPlans[registry] = PlanTask(model, view, clock, options, activity: registry.Activity);
             }
         }
 
@@ -36,7 +36,7 @@ public static class Reconciler
         {
             foreach (var registry in taskPlans.Keys.ToList())
             {
-                taskPlans[registry] = PlanTask(registry.Model!, view, clock, options, allowedTerminations: ImmutableHashSet<string>.Empty);
+                taskPlans[registry] = PlanTask(registry.Model!, view, clock, options, ImmutableHashSet<string>.Empty, registry.Activity);
             }
         }
 
@@ -115,8 +115,15 @@ public static class Reconciler
     /// <summary>
     /// Judges one task registry. <paramref name="allowedTerminations"/> limits which zombies may be
     /// terminated: under the lock only those the workspace verdict (and its guard) approved.
+    /// <paramref name="activity"/> holds when each agent's tracked files last changed (for stuck agents).
     /// </summary>
-    public static RegistryPlan PlanTask(RegistryModel model, TmuxView view, ClockReading clock, ReconcileOptions options, IReadOnlySet<string>? allowedTerminations = null)
+    public static RegistryPlan PlanTask(
+        RegistryModel model,
+        TmuxView view,
+        ClockReading clock,
+        ReconcileOptions options,
+        IReadOnlySet<string>? allowedTerminations = null,
+        IReadOnlyDictionary<string, DateTimeOffset>? activity = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(view);
@@ -161,6 +168,11 @@ public static class Reconciler
                 : ZombieReasons.SessionNotFound;
             if (reason is null)
             {
+                if (options.StuckAfter is { } stuckAfter && activity is not null && activity.TryGetValue(agent.Id, out var lastActive) && clock.Now - lastActive > stuckAfter)
+                {
+                    findings.Add(new Finding(Severity.Medium, FindingCodes.Stuck, $"agent {agent.Id} is {agent.Status} and its session lives, but its log and progress files have not changed for {(int)(clock.Now - lastActive).TotalMinutes} min (reported only)"));
+                }
+
                 continue;
             }
 

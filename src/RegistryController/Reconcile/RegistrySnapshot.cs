@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using RegistryController.Registry;
 
 namespace RegistryController.Reconcile;
@@ -6,6 +7,9 @@ namespace RegistryController.Reconcile;
 /// <param name="TaskId">For task registries, the task directory's name.</param>
 public sealed record RegistrySnapshot(string Path, RegistryKind Kind, string? TaskId, RegistryModel? Model, string? Error)
 {
+    /// <summary>When each active agent's tracked files (log, progress) last changed, where known.</summary>
+    public ImmutableDictionary<string, DateTimeOffset> Activity { get; init; } = ImmutableDictionary<string, DateTimeOffset>.Empty;
+
     public static RegistrySnapshot Read(string path, RegistryKind kind, string? taskId, RegistryModel model) => new(path, kind, taskId, model, null);
 
     public static RegistrySnapshot Failed(string path, RegistryKind kind, string? taskId, string error) => new(path, kind, taskId, null, error);

@@ -4,9 +4,10 @@ using RegistryController.Store;
 namespace RegistryController.Workspace;
 
 /// <summary>Reads every registry of a workspace into one snapshot. A bad file is an entry with an error, never an exception.</summary>
-public sealed class WorkspaceReader(IRegistryStore store)
+public sealed class WorkspaceReader(IRegistryStore store, ReconcileOptions options)
 {
     private readonly IRegistryStore _store = store ?? throw new ArgumentNullException(nameof(store));
+    private readonly ReconcileOptions _options = options ?? throw new ArgumentNullException(nameof(options));
 
     public async Task<WorkspaceSnapshot> ReadAsync(string root, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
     {
@@ -24,7 +25,7 @@ public sealed class WorkspaceReader(IRegistryStore store)
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, Environment.ProcessorCount), CancellationToken = cancellationToken },
             async (i, token) =>
             {
-                snapshots[i] = await _store.ReadAsync(locations[i], token);
+                snapshots[i] = AgentActivityProbe.Probe(await _store.ReadAsync(locations[i], token), root, _options);
                 progress?.Report((Interlocked.Increment(ref done), locations.Count));
             });
         return new WorkspaceSnapshot(root, [.. snapshots]);

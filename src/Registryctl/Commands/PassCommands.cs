@@ -59,7 +59,7 @@ public static class PassCommands
         overrides.AddRange(extra);
 
         var builder = RegistryctlHost.CreateBuilder(overrides);
-        var (settings, errors) = SettingsValidator.Validate(RegistryctlHost.BindSettings(builder.Configuration));
+        var (settings, errors) = RegistryctlHost.Load(builder.Configuration);
         problems.AddRange(errors);
         if (settings is null || problems.Count > 0)
         {

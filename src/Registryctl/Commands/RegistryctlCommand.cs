@@ -9,12 +9,20 @@ public static class RegistryctlCommand
     {
         PassCommands.Health(),
         PassCommands.Repair(),
+        RunCommand.Create(),
         DemoCommand.Create(),
     };
 
     public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null, CancellationToken cancellationToken = default)
     {
-        var configuration = new InvocationConfiguration { Output = output ?? Console.Out, Error = error ?? Console.Error };
+        var configuration = new InvocationConfiguration
+        {
+            Output = output ?? Console.Out,
+            Error = error ?? Console.Error,
+            // `run` shuts down within Controller:ShutdownTimeout (10 s by default); give it room
+            // before System.CommandLine gives up on a signalled process.
+            ProcessTerminationTimeout = TimeSpan.FromSeconds(60),
+        };
         var parse = Create().Parse(args);
         if (parse.Errors.Count > 0)
         {

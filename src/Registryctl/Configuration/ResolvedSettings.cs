@@ -1,4 +1,7 @@
+using Microsoft.Extensions.Logging;
+using RegistryController.Controller;
 using RegistryController.Locking;
+using RegistryController.Queue;
 using RegistryController.Reconcile;
 using RegistryController.Store;
 using RegistryController.Tmux;
@@ -11,4 +14,15 @@ public sealed record ResolvedSettings(
     TmuxOptions Tmux,
     ReconcileOptions Reconcile,
     LockOptions Lock,
-    RegistryStoreOptions Store);
+    RegistryStoreOptions Store)
+{
+    public IReadOnlyList<string> Workspaces { get; init; } = [Workspace];
+
+    public ControllerOptions Controller { get; init; } = new();
+
+    public WorkQueueOptions Queue { get; init; } = new();
+
+    public bool JsonLogs { get; init; }
+
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+}

@@ -1,5 +1,8 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
+using RegistryController.Controller;
 using RegistryController.Locking;
+using RegistryController.Queue;
 using RegistryController.Reconcile;
 using RegistryController.Store;
 using RegistryController.Tmux;
@@ -48,7 +51,50 @@ public static class SettingsValidator
             return cleaned;
         }
 
+        TimeSpan? OptionalDuration(string name, string? value, string offWord, TimeSpan minimum) =>
+            string.Equals(value?.Trim(), offWord, StringComparison.OrdinalIgnoreCase) ? null : DurationOf(name, value, minimum);
+
         var tmuxTimeout = DurationOf("Tmux:Timeout", settings.Tmux.Timeout, TimeSpan.FromMilliseconds(100));
+        var loop = settings.Controller;
+        var controller = new ControllerOptions
+        {
+            Workers = loop.Workers,
+            ScanInterval = DurationOf("Controller:ScanInterval", loop.ScanInterval, TimeSpan.FromMilliseconds(100)),
+            ResyncInterval = DurationOf("Controller:ResyncInterval", loop.ResyncInterval, TimeSpan.FromSeconds(1)),
+            GuardHold = OptionalDuration("Controller:GuardHold", loop.GuardHold, "never", TimeSpan.Zero),
+            StuckAfter = DurationOf("Controller:StuckAfter", loop.StuckAfter, TimeSpan.FromSeconds(1)),
+            KillOrphansAfter = OptionalDuration("Controller:KillOrphansAfter", loop.KillOrphansAfter, "off", TimeSpan.Zero),
+            MaxViewAgeForTermination = DurationOf("Controller:MaxViewAge", loop.MaxViewAge, TimeSpan.Zero),
+            ShutdownTimeout = DurationOf("Controller:ShutdownTimeout", loop.ShutdownTimeout, TimeSpan.Zero),
+            Listen = loop.Listen,
+        };
+        var queue = new WorkQueueOptions
+        {
+            QuietWindow = DurationOf("Controller:QuietWindow", loop.QuietWindow, TimeSpan.Zero),
+            MaxDelay = DurationOf("Controller:MaxDelay", loop.MaxDelay, TimeSpan.Zero),
+            BackoffBase = DurationOf("Controller:BackoffBase", loop.BackoffBase, TimeSpan.FromMilliseconds(1)),
+            BackoffMax = DurationOf("Controller:BackoffMax", loop.BackoffMax, TimeSpan.FromMilliseconds(1)),
+        };
+        if (loop.Workers is < 1 or > 64)
+        {
+            errors.Add($"Controller:Workers: {loop.Workers} must be between 1 and 64");
+        }
+
+        if (!TryParseListen(loop.Listen))
+        {
+            errors.Add($"Controller:Listen: '{loop.Listen}' is not host:port (e.g. 127.0.0.1:8080, 0.0.0.0:9090)");
+        }
+
+        var logFormat = settings.Log.Format?.Trim().ToLowerInvariant();
+        if (logFormat is not ("text" or "json"))
+        {
+            errors.Add($"Log:Format: '{settings.Log.Format}' must be text or json");
+        }
+
+        if (!Enum.TryParse<LogLevel>(settings.Log.Level, ignoreCase: true, out var logLevel))
+        {
+            errors.Add($"Log:Level: '{settings.Log.Level}' must be one of Trace, Debug, Information, Warning, Error");
+        }
         var grace = DurationOf("Reconcile:Grace", settings.Reconcile.Grace, TimeSpan.Zero);
         var lockTimeout = DurationOf("Lock:Timeout", settings.Lock.Timeout, TimeSpan.Zero);
         var active = Statuses("Reconcile:ActiveStatuses", settings.Reconcile.ActiveStatuses);
@@ -88,8 +134,12 @@ public static class SettingsValidator
             ? configured
             : environment(WorkspaceVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : DefaultWorkspace;
 
+        var workspaces = settings.Workspaces is { Length: > 0 } many
+            ? many.Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).ToList()
+            : [Path.GetFullPath(workspace)];
+
         return (new ResolvedSettings(
-            Path.GetFullPath(workspace),
+            workspaces[0],
             new TmuxOptions
             {
                 Binary = settings.Tmux.Binary,
@@ -105,8 +155,22 @@ public static class SettingsValidator
                 TerminalStatuses = terminal ?? defaults.TerminalStatuses,
                 MassGuardMinimum = settings.Reconcile.MassGuardMinimum,
                 MassGuardFraction = settings.Reconcile.MassGuardFraction,
+                StuckAfter = controller.StuckAfter,
             },
             new LockOptions { Timeout = lockTimeout },
-            new RegistryStoreOptions { MaxFileBytes = settings.Lock.MaxFileBytes }), errors);
+            new RegistryStoreOptions { MaxFileBytes = settings.Lock.MaxFileBytes })
+        {
+            Workspaces = workspaces,
+            Controller = controller,
+            Queue = queue,
+            JsonLogs = logFormat == "json",
+            LogLevel = logLevel,
+        }, errors);
     }
+
+    public static bool TryParseListen(string? listen) =>
+        listen is not null
+        && listen.LastIndexOf(':') is var colon and > 0
+        && int.TryParse(listen[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+        && port is > 0 and < 65536;
 }

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using RegistryController.Controller;
 using RegistryController.Engine;
+using RegistryController.Manager;
 using RegistryController.Store;
 using RegistryController.Tmux;
 using Registryctl.Configuration;
@@ -21,13 +23,24 @@ public static class RegistryctlHost
         // The empty builder skips the defaults' extra sources and console logger: a one-shot
         // health check should start in milliseconds and print only its report.
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = Directory.GetCurrentDirectory() });
-        builder.Configuration
+        AddSources(builder.Configuration, flagOverrides);
+        return builder;
+    }
+
+    /// <summary>The configuration sources, in order of precedence (last wins).</summary>
+    public static void AddSources(IConfigurationBuilder configuration, IEnumerable<KeyValuePair<string, string?>> flagOverrides)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        configuration
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
             .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "registryctl.json"), optional: true)
             .AddEnvironmentVariables(EnvironmentPrefix)
             .AddInMemoryCollection(flagOverrides);
-        return builder;
     }
+
+    /// <summary>Binds and validates; errors name the setting.</summary>
+    public static (ResolvedSettings? Settings, IReadOnlyList<string> Errors) Load(IConfiguration configuration) =>
+        SettingsValidator.Validate(BindSettings(configuration));
 
     public static ControllerSettings BindSettings(IConfiguration configuration)
     {
@@ -48,6 +61,24 @@ public static class RegistryctlHost
         services.AddSingleton<ITmuxViewSource>(sp => new TmuxCliViewSource(settings.Tmux));
         services.AddSingleton<IRegistryStore>(sp => new RegistryStore(settings.Store, settings.Lock, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ReconcilePass>();
+        return services;
+    }
+
+    /// <summary>The long-running controller's parts (registryctl run).</summary>
+    public static IServiceCollection AddRegistryController(this IServiceCollection services, ResolvedSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        services.AddRegistryEngine(settings);
+        services.AddSingleton(new WatchedWorkspaces(settings.Workspaces));
+        services.AddSingleton(settings.Controller);
+        services.AddSingleton(settings.Queue);
+        services.AddSingleton(sp => new TmuxViewCache(sp.GetRequiredService<ITmuxViewSource>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<WorkspaceCaches>();
+        services.AddSingleton<ControllerStatus>();
+        services.AddSingleton<RegistryReconciler>();
+        services.AddSingleton<ControllerManager>();
+        services.AddHostedService(sp => sp.GetRequiredService<ControllerManager>());
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.Controller.ShutdownTimeout);
         return services;
     }
 }

@@ -1,0 +1,330 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using RegistryController.Controller;
+using RegistryController.Queue;
+using RegistryController.Reconcile;
+using RegistryController.Sources;
+using RegistryController.Store;
+using RegistryController.Tmux;
+using RegistryController.Workspace;
+
+namespace RegistryController.Manager;
+
+/// <summary>
+/// Runs the controller: reads every workspace and reconciles every registry before it reports
+/// ready, then feeds one work queue from the file watchers, tmux's push notifications, a periodic
+/// tmux scan and a periodic full resync, and drains it with a bounded number of workers.
+/// </summary>
+public sealed partial class ControllerManager : BackgroundService
+{
+    private readonly IReadOnlyList<string> _workspaces;
+    private readonly IRegistryStore _store;
+    private readonly TmuxViewCache _views;
+    private readonly WorkspaceCaches _caches;
+    private readonly RegistryReconciler _reconciler;
+    private readonly ControllerOptions _options;
+    private readonly ReconcileOptions _reconcileOptions;
+    private readonly TmuxOptions _tmuxOptions;
+    private readonly ControllerStatus _status;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly List<RegistryFileSource> _fileSources = [];
+    private readonly OrphanReaper? _reaper;
+    private readonly HashSet<RegistryLocation> _startupPending = [];
+    private readonly TaskCompletionSource _startupDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public ControllerManager(
+        WatchedWorkspaces workspaces,
+        IRegistryStore store,
+        TmuxViewCache views,
+        WorkspaceCaches caches,
+        RegistryReconciler reconciler,
+        ControllerOptions options,
+        ReconcileOptions reconcileOptions,
+        TmuxOptions tmuxOptions,
+        WorkQueueOptions queueOptions,
+        ControllerStatus status,
+        TimeProvider time,
+        ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(workspaces);
+        ArgumentNullException.ThrowIfNull(views);
+        ArgumentNullException.ThrowIfNull(reconciler);
+        ArgumentNullException.ThrowIfNull(loggers);
+        _workspaces = workspaces.Roots;
+        _store = store;
+        _views = views;
+        _caches = caches;
+        _reconciler = reconciler;
+        _options = options;
+        _reconcileOptions = reconcileOptions;
+        _tmuxOptions = tmuxOptions;
+        _status = status;
+        _time = time;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<ControllerManager>();
+        Queue = new WorkQueue<RegistryLocation>(queueOptions, time);
+        if (options.KillOrphansAfter is { } killAfter)
+        {
+            _reaper = new OrphanReaper(tmuxOptions, caches, killAfter, time, loggers.CreateLogger<OrphanReaper>());
+        }
+
+        _views.Refreshed += OnViewRefreshed;
+        _reconciler.GlobalNeedsReconcile += global => Queue.Add(global, Trigger.File);
+    }
+
+    public WorkQueue<RegistryLocation> Queue { get; }
+
+    /// <summary>Completes once the startup reconcile of every registry is done.</summary>
+    public Task Ready => _startupDone.Task;
+
+    /// <summary>Queues every registry of one workspace (a watcher overflow, the periodic resync).</summary>
+    public void Resync(string root)
+    {
+        _status.Resynced();
+        foreach (var location in SafeDiscover(root).Concat(_caches.For(root).Locations()).Distinct())
+        {
+            Queue.Add(location, Trigger.Resync);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await StartAsyncCore(stoppingToken);
+        var workers = Enumerable.Range(0, Math.Max(1, _options.Workers)).Select(i => WorkAsync(i, stoppingToken)).ToList();
+        var control = new TmuxControlModeSource(_tmuxOptions, _views, () => _ = ScanAsync(stoppingToken), _loggers.CreateLogger<TmuxControlModeSource>());
+        var loops = new List<Task>
+        {
+            control.RunAsync(stoppingToken),
+            EveryAsync(_options.ScanInterval, ScanAsync, stoppingToken),
+            EveryAsync(_options.ResyncInterval, ct => { ResyncAll(); return Task.CompletedTask; }, stoppingToken),
+        };
+
+        try
+        {
+            await Task.WhenAll(workers.Concat(loops));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: workers finished the reconcile they had; nothing is half-written.
+        }
+        finally
+        {
+            Queue.ShutDown();
+        }
+    }
+
+    public override void Dispose()
+    {
+        foreach (var source in _fileSources)
+        {
+            source.Dispose();
+        }
+
+        Queue.Dispose();
+        base.Dispose();
+    }
+
+    private async Task StartAsyncCore(CancellationToken cancellationToken)
+    {
+        var view = await _views.RefreshAsync(cancellationToken);
+        _status.TmuxViewHealthy = view.View.CanJudgeLiveness;
+        foreach (var root in _workspaces)
+        {
+            var cache = _caches.For(root);
+            var snapshot = await new WorkspaceReader(_store, _reconcileOptions).ReadAsync(root, null, cancellationToken);
+            foreach (var registry in snapshot.Registries)
+            {
+                cache.Update(registry);
+            }
+
+            var source = new RegistryFileSource(root, (location, trigger) => Queue.Add(location, trigger), Resync, _loggers.CreateLogger<RegistryFileSource>());
+            source.Start();
+            _fileSources.Add(source);
+            LogWatching(root, snapshot.Registries.Length);
+        }
+
+        _status.WatchersHealthy = _fileSources.All(s => s.Healthy);
+        lock (_startupPending)
+        {
+            foreach (var location in _caches.All.SelectMany(c => c.Locations()))
+            {
+                _startupPending.Add(location);
+                Queue.Add(location, Trigger.Startup);
+            }
+
+            if (_startupPending.Count == 0)
+            {
+                MarkReady();
+            }
+        }
+    }
+
+    private async Task WorkAsync(int worker, CancellationToken cancellationToken)
+    {
+        while (await Queue.TakeAsync(cancellationToken) is { } item)
+        {
+            _status.Started(worker);
+            ReconcileResult result;
+            try
+            {
+                result = await _reconciler.ReconcileAsync(item.Key, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                Queue.Done(item.Key);
+                return;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Registry.RegistryFormatException or InvalidOperationException)
+            {
+                result = ReconcileResult.Failed(ex.Message);
+            }
+
+            _status.Finished(worker, result);
+            if (result.Outcome == ReconcileOutcome.Error)
+            {
+                var delay = Queue.AddRateLimited(item.Key);
+                LogReconcileFailed(item.Key.Path, result.Error ?? "unknown", delay);
+            }
+            else
+            {
+                Queue.Forget(item.Key);
+                if (result.RequeueAfter is { } after)
+                {
+                    Queue.AddAfter(item.Key, after, Trigger.Retry);
+                }
+            }
+
+            Queue.Done(item.Key);
+            FinishStartup(item);
+        }
+    }
+
+    private void FinishStartup(WorkItem<RegistryLocation> item)
+    {
+        lock (_startupPending)
+        {
+            if (_startupPending.Remove(item.Key) && _startupPending.Count == 0)
+            {
+                MarkReady();
+            }
+        }
+    }
+
+    private void MarkReady()
+    {
+        _status.StartupComplete = true;
+        _startupDone.TrySetResult();
+        var count = _caches.All.Sum(c => c.Count);
+        LogReady(count);
+    }
+
+    private async Task ScanAsync(CancellationToken cancellationToken)
+    {
+        LogScanning();
+        try
+        {
+            var timed = await _views.RefreshAsync(cancellationToken);
+            _status.Tick();
+            if (_reaper is not null)
+            {
+                await _reaper.ObserveAsync(timed.View, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+#pragma warning disable CA1031 // A scan is fired and forgotten by the push source: its failure must be logged, never lost.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogScanFailed(ex);
+        }
+    }
+
+    /// <summary>Diffs every new view against the previous one and queues only the registries naming a changed session.</summary>
+    private void OnViewRefreshed(TmuxView? previous, TmuxView current)
+    {
+        _status.TmuxViewHealthy = current.CanJudgeLiveness;
+        var changed = Sources.TmuxSessionDiff.Changed(previous, current);
+        if (changed is null)
+        {
+            if (previous is not null)
+            {
+                LogViewChanged(previous.Status, current.Status, current.Detail);
+            }
+
+            ResyncAll();
+            return;
+        }
+
+        LogViewRefreshed(current.Sessions.Count, changed.Count);
+        if (changed.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var cache in _caches.All)
+        {
+            foreach (var location in cache.NamingAny(changed))
+            {
+                Queue.Add(location, Trigger.Tmux);
+            }
+        }
+    }
+
+    private void ResyncAll()
+    {
+        foreach (var root in _workspaces)
+        {
+            Resync(root);
+        }
+    }
+
+    private IEnumerable<RegistryLocation> SafeDiscover(string root)
+    {
+        try
+        {
+            return RegistryDiscovery.Discover(root);
+        }
+        catch (IOException ex)
+        {
+            LogDiscoveryFailed(root, ex.Message);
+            return [];
+        }
+    }
+
+    private async Task EveryAsync(TimeSpan period, Func<CancellationToken, Task> action, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(period, _time);
+        while (await timer.WaitForNextTickAsync(cancellationToken))
+        {
+            await action(cancellationToken);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Trace, Message = "tmux scan")]
+    private partial void LogScanning();
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "tmux scan failed")]
+    private partial void LogScanFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "tmux view refreshed: {Sessions} sessions, {Changed} changed")]
+    private partial void LogViewRefreshed(int sessions, int changed);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Watching {Root} ({Count} registries)")]
+    private partial void LogWatching(string root, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ready: startup reconcile of {Count} registries done")]
+    private partial void LogReady(int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reconcile of {Path} failed: {Error}; retrying in {Delay}")]
+    private partial void LogReconcileFailed(string path, string error, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "tmux view went from {Previous} to {Current} ({Detail}); reconciling everything")]
+    private partial void LogViewChanged(TmuxViewStatus previous, TmuxViewStatus current, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not list {Root}: {Error}")]
+    private partial void LogDiscoveryFailed(string root, string error);
+}

@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using CliWrap;
+using CliWrap.Buffered;
+using Microsoft.Extensions.Logging;
+using RegistryController.Controller;
+using RegistryController.Tmux;
+
+namespace RegistryController.Sources;
+
+/// <summary>
+/// Opt-in orphan clean-up: kills an <c>agent_</c> session only after it has been an orphan of every
+/// watched workspace continuously for the configured time, and only while every registry could be
+/// read (an unreadable registry might name it). Each kill is logged with what was known.
+/// </summary>
+public sealed partial class OrphanReaper(TmuxOptions options, WorkspaceCaches caches, TimeSpan killAfter, TimeProvider time, ILogger logger)
+{
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _orphanSince = new(StringComparer.Ordinal);
+    private readonly TmuxServerSelector _selector = new(options);
+
+    /// <summary>Sessions killed so far (for tests and metrics).</summary>
+    public int Killed { get; private set; }
+
+    public async Task ObserveAsync(TmuxView view, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        if (view.Status != TmuxViewStatus.Listed)
+        {
+            _orphanSince.Clear();
+            return;
+        }
+
+        var named = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var cache in caches.All)
+        {
+            var (sessions, complete) = cache.NamedSessions();
+            if (!complete)
+            {
+                // Continuity is broken: an unreadable registry might name any of them.
+                _orphanSince.Clear();
+                return;
+            }
+
+            named.UnionWith(sessions);
+        }
+
+        var now = time.GetUtcNow();
+        var orphans = view.Sessions.Values.Where(s => s.Name.StartsWith("agent_", StringComparison.Ordinal) && !named.Contains(s.Name)).ToList();
+        foreach (var gone in _orphanSince.Keys.Except(orphans.Select(o => o.Name)))
+        {
+            _orphanSince.TryRemove(gone, out _);
+        }
+
+        foreach (var orphan in orphans)
+        {
+            var since = _orphanSince.GetOrAdd(orphan.Name, now);
+            if (now - since < killAfter)
+            {
+                continue;
+            }
+
+            var result = await Cli.Wrap(options.Binary)
+                .WithArguments([.. _selector.GlobalArguments(), "kill-session", "-t", "=" + orphan.Name])
+                .WithValidation(CommandResultValidation.None)
+                .ExecuteBufferedAsync(cancellationToken);
+            _orphanSince.TryRemove(orphan.Name, out _);
+            if (result.ExitCode == 0)
+            {
+                Killed++;
+                LogKilled(orphan.Name, orphan.Created, since, caches.All.Count, orphan.Panes, orphan.DeadPanes);
+            }
+            else
+            {
+                LogKillFailed(orphan.Name, result.StandardError.Trim());
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Killed orphan session {Session} (created {Created}, orphan since {Since}, named by none of {Workspaces} watched workspaces, {Panes} panes of which {DeadPanes} dead)")]
+    private partial void LogKilled(string session, DateTimeOffset? created, DateTimeOffset since, int workspaces, int panes, int deadPanes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not kill orphan session {Session}: {Error}")]
+    private partial void LogKillFailed(string session, string error);
+}

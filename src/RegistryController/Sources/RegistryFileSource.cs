@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Logging;
+using RegistryController.Queue;
+using RegistryController.Store;
+using RegistryController.Workspace;
+
+namespace RegistryController.Sources;
+
+/// <summary>
+/// One recursive FileSystemWatcher per workspace root (one inotify instance each; a user has 128):
+/// registry files created, changed, renamed into place or deleted, and task directories appearing
+/// after start. An overflow or watcher error means events were lost: a full resync is due.
+/// </summary>
+public sealed partial class RegistryFileSource : IDisposable
+{
+    private readonly string _root;
+    private readonly Action<RegistryLocation, Trigger> _enqueue;
+    private readonly Action<string> _resync;
+    private readonly ILogger _logger;
+    private readonly FileSystemWatcher _watcher;
+
+    public RegistryFileSource(string root, Action<RegistryLocation, Trigger> enqueue, Action<string> resync, ILogger logger)
+    {
+        _root = root;
+        _enqueue = enqueue;
+        _resync = resync;
+        _logger = logger;
+        _watcher = new FileSystemWatcher(root)
+        {
+            IncludeSubdirectories = true,
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
+            // The largest buffer the kernel queue allows is cheap insurance against overflow.
+            InternalBufferSize = 64 * 1024,
+        };
+        _watcher.Created += OnChanged;
+        _watcher.Changed += OnChanged;
+        _watcher.Deleted += OnChanged;
+        _watcher.Renamed += OnRenamed;
+        _watcher.Error += OnError;
+    }
+
+    /// <summary>Whether the watcher is running (readiness).</summary>
+    public bool Healthy { get; private set; }
+
+    public void Start()
+    {
+        _watcher.EnableRaisingEvents = true;
+        Healthy = true;
+    }
+
+    public void Dispose() => _watcher.Dispose();
+
+    /// <summary>Exposed for the overflow test: what the watcher does when the kernel queue overflows.</summary>
+    internal void OnError(object? sender, ErrorEventArgs e)
+    {
+        LogWatcherError(_root, e.GetException().Message);
+        _resync(_root);
+    }
+
+    private void OnChanged(object sender, FileSystemEventArgs e) => Route(e.FullPath);
+
+    private void OnRenamed(object sender, RenamedEventArgs e)
+    {
+        // Renamed into place (an atomic writer) or away (a move): both registries may have changed.
+        Route(e.OldFullPath);
+        Route(e.FullPath);
+    }
+
+    private void Route(string path)
+    {
+        if (RegistryDiscovery.Classify(_root, path) is { } location)
+        {
+            _enqueue(location, Trigger.File);
+            return;
+        }
+
+        // A task directory appearing (or moved in) may already hold its registry.
+        if (Path.GetDirectoryName(path) == _root.TrimEnd('/') && Directory.Exists(path))
+        {
+            var candidate = Path.Combine(path, RegistryDiscovery.TaskRegistryFileName);
+            if (RegistryDiscovery.Classify(_root, candidate) is { } inside && File.Exists(candidate))
+            {
+                _enqueue(inside, Trigger.File);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "File watcher on {Root} lost events ({Reason}); resyncing everything")]
+    private partial void LogWatcherError(string root, string reason);
+}

@@ -1,0 +1,128 @@
+using System.CommandLine;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using RegistryController.Manager;
+using Registryctl.Hosting;
+
+namespace Registryctl.Commands;
+
+/// <summary>
+/// <c>registryctl run</c>: the long-running controller on the Generic Host, with its health
+/// listener. SIGTERM or SIGINT stops taking work, lets the reconcile in flight finish within the
+/// shutdown bound, and exits 0.
+/// </summary>
+public static class RunCommand
+{
+    public static Command Create()
+    {
+        var common = new CommonFlags();
+        var workspaces = new Option<string[]>("--workspace", "-w")
+        {
+            Description = "A workspace to watch (repeatable) [default: $CLAUDE_ORCHESTRATOR_WORKSPACE, then ./.agent-workspace]",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var listen = new Option<string?>("--listen") { Description = "host:port of the health listener [default: 127.0.0.1:8080]" };
+        var killOrphans = new Option<string?>("--kill-orphans-after") { Description = "Kill an agent_ session that has been an orphan of every watched workspace this long [default: off]" };
+        var grace = new Option<string?>("--grace") { Description = "Agents younger than this are never zombies [default: 30s]" };
+        var logFormat = new Option<string?>("--log-format") { Description = "text or json [default: text]" };
+        var command = new Command("run", "Run the controller: watch the registries and tmux, and reconcile every discrepancy as it happens");
+        command.Options.Add(workspaces);
+        common.AddTo(command);
+        command.Options.Add(listen);
+        command.Options.Add(killOrphans);
+        command.Options.Add(grace);
+        command.Options.Add(logFormat);
+        command.SetAction(async (parse, token) =>
+        {
+            var problems = new List<string>();
+            var overrides = common.ToConfiguration(parse, problems);
+            var roots = parse.GetValue(workspaces) ?? [];
+            for (var i = 0; i < roots.Length; i++)
+            {
+                overrides.Add(new($"Workspaces:{i}", roots[i]));
+            }
+
+            CommonFlags.Put(overrides, "Controller:Listen", parse.GetValue(listen));
+            CommonFlags.Put(overrides, "Controller:KillOrphansAfter", parse.GetValue(killOrphans));
+            CommonFlags.Put(overrides, "Reconcile:Grace", parse.GetValue(grace));
+            CommonFlags.Put(overrides, "Log:Format", parse.GetValue(logFormat));
+            return await RunAsync(parse.InvocationConfiguration.Error, overrides, problems, token);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(TextWriter stderr, List<KeyValuePair<string, string?>> overrides, List<string> problems, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = Directory.GetCurrentDirectory() });
+        builder.Configuration.Sources.Clear();
+        RegistryctlHost.AddSources(builder.Configuration, overrides);
+        var (settings, errors) = RegistryctlHost.Load(builder.Configuration);
+        problems.AddRange(errors);
+        if (settings is not null)
+        {
+            problems.AddRange(settings.Workspaces.Where(w => !Directory.Exists(w)).Select(w => $"the workspace {w} does not exist"));
+        }
+
+        if (settings is null || problems.Count > 0)
+        {
+            await stderr.WriteLineAsync("registryctl run: cannot start:");
+            foreach (var problem in problems)
+            {
+                await stderr.WriteLineAsync($"  - {problem}");
+            }
+
+            return ExitCodes.CannotRun;
+        }
+
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(settings.LogLevel);
+        // Per-request and lifetime chatter from ASP.NET is noise for operators of a controller.
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        if (settings.JsonLogs)
+        {
+            builder.Logging.AddJsonConsole(o => o.IncludeScopes = true);
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            });
+        }
+
+        // Logs go to stderr: stdout stays free for whatever wraps the controller.
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.WebHost.UseUrls($"http://{settings.Controller.Listen}");
+        builder.Services.AddRegistryController(settings);
+
+        await using var app = builder.Build();
+        MapHealth(app, settings.Controller.ScanInterval, settings.Lock.Timeout + settings.Tmux.Timeout + settings.Tmux.Timeout);
+        try
+        {
+            await Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions.RunAsync(app, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // A signal: the host has stopped gracefully.
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static void MapHealth(WebApplication app, TimeSpan scanInterval, TimeSpan longestReconcile)
+    {
+        var status = app.Services.GetRequiredService<ControllerStatus>();
+        // Wedged: a reconcile running far past its own bounds, or no scan for several intervals.
+        var bound = TimeSpan.FromTicks(Math.Max(scanInterval.Ticks * 3, longestReconcile.Ticks)) + TimeSpan.FromSeconds(5);
+        app.MapGet("/healthz", () => status.Wedged(bound) is { } why
+            ? Results.Text($"wedged: {why}\n", statusCode: StatusCodes.Status503ServiceUnavailable)
+            : Results.Text("ok\n"));
+        app.MapGet("/readyz", () => status.NotReadyReason is { } why
+            ? Results.Text($"not ready: {why}\n", statusCode: StatusCodes.Status503ServiceUnavailable)
+            : Results.Text("ready\n"));
+    }
+}
