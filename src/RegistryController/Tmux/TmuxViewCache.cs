@@ -1,8 +1,9 @@
 namespace RegistryController.Tmux;
 
 /// <summary>
-/// The latest tmux view, shared by every reconcile. Refreshes are single-flight: callers that ask
-/// while one is running share its result, so a burst of notifications costs one tmux call.
+/// The latest tmux view, shared by every reconcile. Refreshes coalesce: callers that ask while one
+/// is running share a single follow-up look, taken after it, so a burst of notifications costs at
+/// most two tmux calls and no caller is handed a look that began before it asked.
 /// </summary>
 public sealed class TmuxViewCache(ITmuxViewSource source, TimeProvider time)
 {
@@ -10,6 +11,7 @@ public sealed class TmuxViewCache(ITmuxViewSource source, TimeProvider time)
     private readonly TimeProvider _time = time ?? throw new ArgumentNullException(nameof(time));
     private readonly Lock _gate = new();
     private Task<TimedView>? _inFlight;
+    private Task<TimedView>? _followUp;
     private TimedView? _latest;
 
     /// <summary>Raised after each refresh with (previous, current).</summary>
@@ -30,15 +32,29 @@ public sealed class TmuxViewCache(ITmuxViewSource source, TimeProvider time)
     {
         lock (_gate)
         {
-            // Join a refresh that is still running; never reuse one that has finished, whatever
-            // order its completion and this assignment happened in.
             if (_inFlight is { IsCompleted: false } running)
             {
-                return running;
+                // That look began before this caller asked and may miss what prompted it.
+                return _followUp ??= FollowUpAsync(running);
             }
 
             return _inFlight = RunAsync(cancellationToken);
         }
+    }
+
+    private async Task<TimedView> FollowUpAsync(Task<TimedView> previous)
+    {
+        // Yield first so that this never runs inside the caller's lock.
+        await ((Task)previous).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ForceYielding);
+        Task<TimedView> run;
+        lock (_gate)
+        {
+            _followUp = null;
+            // The source bounds its own duration; the callers who joined have their own tokens to stop waiting.
+            run = _inFlight = RunAsync(CancellationToken.None);
+        }
+
+        return await run;
     }
 
     private async Task<TimedView> RunAsync(CancellationToken cancellationToken)

@@ -22,28 +22,62 @@ public class TmuxViewCacheTests
     }
 
     [Fact]
-    public async Task Concurrent_refreshes_share_one_tmux_call()
+    public async Task Refreshes_asked_for_while_one_runs_share_a_single_follow_up_look()
     {
         await using var tmux = await TmuxTestServer.StartAsync(["agent_a"]);
-        var counting = new CountingSource(tmux.ViewSource());
-        var cache = new TmuxViewCache(counting, TimeProvider.System);
+        var gate = new TaskCompletionSource();
+        var source = new GatedSource(tmux.ViewSource(), gate.Task);
+        var cache = new TmuxViewCache(source, TimeProvider.System);
 
-        var views = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => cache.RefreshAsync(CancellationToken.None)));
+        var first = cache.RefreshAsync(CancellationToken.None);
+        var burst = Enumerable.Range(0, 8).Select(_ => cache.RefreshAsync(CancellationToken.None)).ToList();
+        gate.SetResult();
+        await first;
+        await Task.WhenAll(burst);
 
-        Assert.All(views, v => Assert.Same(views[0], v));
-        Assert.Equal(1, counting.Calls);
+        Assert.Equal(2, source.Calls);
     }
 
-    private sealed class CountingSource(ITmuxViewSource inner) : ITmuxViewSource
+    [Fact]
+    public async Task A_refresh_asked_for_while_one_runs_sees_what_happened_after_it_asked()
     {
+        await using var tmux = await TmuxTestServer.StartAsync(["agent_a", "agent_b"]);
+        var gate = new TaskCompletionSource();
+        TmuxViewCache cache;
+
+        var source = new GatedSource(tmux.ViewSource(), gate.Task);
+        cache = new TmuxViewCache(source, TimeProvider.System);
+        var first = cache.RefreshAsync(CancellationToken.None);
+        await source.FirstLookTaken;
+        await tmux.Server.KillSessionAsync("agent_b");
+        var second = cache.RefreshAsync(CancellationToken.None);
+        gate.SetResult();
+
+        Assert.True((await first).View.Sessions.ContainsKey("agent_b"), "the first look was taken before the kill");
+        Assert.False((await second).View.Sessions.ContainsKey("agent_b"));
+    }
+
+    /// <summary>Holds the first look open, after taking it, until the test lets it finish.</summary>
+    private sealed class GatedSource(ITmuxViewSource inner, Task gate) : ITmuxViewSource
+    {
+        private readonly TaskCompletionSource _firstLook = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _calls;
 
         public int Calls => _calls;
 
-        public Task<TmuxView> GetViewAsync(CancellationToken cancellationToken)
+        public Task FirstLookTaken => _firstLook.Task;
+
+        public async Task<TmuxView> GetViewAsync(CancellationToken cancellationToken)
         {
-            Interlocked.Increment(ref _calls);
-            return inner.GetViewAsync(cancellationToken);
+            var view = await inner.GetViewAsync(cancellationToken);
+            if (Interlocked.Increment(ref _calls) == 1)
+            {
+                _firstLook.SetResult();
+                await gate;
+            }
+
+            return view;
         }
     }
+
 }
