@@ -117,6 +117,13 @@ public sealed class TmuxCliViewSource : ITmuxViewSource
             return TmuxView.NoServer(server, $"tmux: no server running on {socket} (the socket file exists but nothing listens on it)", duration);
         }
 
+        // A running server with no session at all (exit-empty off): `list-panes -a` still looks for a
+        // current target first and finds none. The server answered: its listing is empty.
+        if (message == "no current target")
+        {
+            return TmuxView.Listed([], server, duration);
+        }
+
         if (message.StartsWith(ErrorConnecting, StringComparison.Ordinal) && message.EndsWith(" (No such file or directory)", StringComparison.Ordinal))
         {
             var socket = message[ErrorConnecting.Length..^" (No such file or directory)".Length];

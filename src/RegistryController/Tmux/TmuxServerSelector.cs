@@ -18,7 +18,10 @@ public sealed class TmuxServerSelector
     }
 
     /// <summary>The socket directory the client will use (the value of <c>TMUX_TMPDIR</c>), or null with -S.</summary>
-    public string? TmpDir => _options.SocketPath is null ? (_options.TmpDir ?? _environment("TMUX_TMPDIR") ?? "/tmp") : null;
+    /// <remarks>Like tmux, an empty <c>TMUX_TMPDIR</c> counts as unset.</remarks>
+    public string? TmpDir => _options.SocketPath is null
+        ? ((_options.TmpDir ?? _environment("TMUX_TMPDIR")) is { Length: > 0 } dir ? dir : "/tmp")
+        : null;
 
     public IReadOnlyList<string> GlobalArguments()
     {

@@ -1,0 +1,67 @@
+using System.Collections.Immutable;
+using RegistryController.Registry;
+using static RegistryController.Tests.Reconcile.Verdicts;
+
+namespace RegistryController.Tests.Reconcile;
+
+public class StatusVerdictTests
+{
+    [Theory]
+    [InlineData("running")]
+    [InlineData("working")]
+    [InlineData("blocked")]
+    [InlineData("reviewing")]
+    public void Every_active_status_is_judged(string status)
+    {
+        var workspace = WorkspaceOf(TaskRegistry("TASK-A", Agent("a1", status: status)));
+
+        var plan = Judge(workspace, Listed()).PlanOf("TASK-A");
+
+        Assert.Equal(status, Assert.Single(plan.Zombies).OldStatus);
+        Assert.Equal(status, Assert.Single(plan.Edits.OfType<TerminateAgent>()).OldStatus);
+    }
+
+    [Theory]
+    [InlineData("completed")]
+    [InlineData("failed")]
+    [InlineData("error")]
+    [InlineData("terminated")]
+    [InlineData("killed")]
+    [InlineData("paused")]
+    [InlineData("RUNNING")]
+    [InlineData("")]
+    [InlineData(null)]
+    public void An_agent_whose_status_is_not_active_is_never_touched(string? status)
+    {
+        var workspace = WorkspaceOf(TaskRegistry("TASK-A", Agent("a1", status: status)));
+
+        var plan = Judge(workspace, Listed()).PlanOf("TASK-A");
+
+        Assert.Empty(plan.Zombies);
+        Assert.Empty(plan.Edits);
+    }
+
+    [Fact]
+    public void A_status_added_to_the_configured_active_set_is_judged()
+    {
+        var options = Options with { ActiveStatuses = Options.ActiveStatuses.Add("paused") };
+        var workspace = WorkspaceOf(TaskRegistry("TASK-A", [Agent("a1", status: "paused")], activeCount: 1));
+
+        var plan = Judge(workspace, Listed(), options).PlanOf("TASK-A");
+
+        Assert.Equal("paused", Assert.Single(plan.Zombies).OldStatus);
+        Assert.Contains(new SetCounter("active_count", 1, 0), plan.Edits);
+    }
+
+    [Fact]
+    public void A_status_removed_from_the_configured_active_set_is_no_longer_judged()
+    {
+        var options = Options with { ActiveStatuses = ImmutableHashSet.Create(StringComparer.Ordinal, "running") };
+        var workspace = WorkspaceOf(TaskRegistry("TASK-A", [Agent("waiting", status: "blocked"), Agent("busy", status: "running")], activeCount: 1));
+
+        var plan = Judge(workspace, Listed(), options).PlanOf("TASK-A");
+
+        Assert.Equal("busy", Assert.Single(plan.Zombies).AgentId);
+        Assert.DoesNotContain(plan.Edits.OfType<TerminateAgent>(), t => t.AgentId == "waiting");
+    }
+}
