@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
+using RegistryController.Events;
+using RegistryController.Leadership;
 using RegistryController.Reconcile;
 using RegistryController.Registry;
 using RegistryController.Store;
@@ -20,8 +22,13 @@ public sealed partial class RegistryReconciler(
     ReconcileOptions reconcileOptions,
     ControllerOptions controllerOptions,
     TimeProvider time,
-    ILogger<RegistryReconciler> logger)
+    ILogger<RegistryReconciler> logger,
+    IEventSink? events = null,
+    ILeadership? leadership = null)
 {
+    private readonly IEventSink _events = events ?? NullEventSink.Instance;
+    private readonly ILeadership _leadership = leadership ?? AlwaysLeader.Instance;
+
     /// <summary>Raised when a task registry's terminations were written: its global registry must follow.</summary>
     public event Action<RegistryLocation>? GlobalNeedsReconcile;
 
@@ -43,6 +50,7 @@ public sealed partial class RegistryReconciler(
         cache.Update(snapshot);
         if (snapshot.Model is null)
         {
+            _events.Publish(new ControllerEvent(ControllerEventType.Warning, EventReasons.RegistryUnreadable, $"{location.Path}: {snapshot.Error}"));
             return ReconcileResult.Failed(snapshot.Error ?? "unreadable");
         }
 
@@ -81,8 +89,9 @@ public sealed partial class RegistryReconciler(
         }
 
         var (approved, held, requeueAfter) = DecideGuard(plan, timed.View, clock, cache);
-        if (!plan.HasEdits)
+        if (!plan.HasEdits || !_leadership.IsLeader)
         {
+            // Followers judge (for health and metrics) but never write.
             return new ReconcileResult(ReconcileOutcome.Noop, plan.Zombies, [], plan.Before, plan.Before, held, requeueAfter, null);
         }
 
@@ -92,6 +101,7 @@ public sealed partial class RegistryReconciler(
         foreach (var t in terminated)
         {
             LogTerminated(t.AgentId, location.Path, t.OldStatus, t.Reason);
+            _events.Publish(new ControllerEvent(ControllerEventType.Normal, EventReasons.ZombieTerminated, $"agent {t.AgentId} in {location.TaskId ?? location.Path} was {t.OldStatus}; {t.Reason}"));
         }
 
         if (outcome.Written)
@@ -138,6 +148,7 @@ public sealed partial class RegistryReconciler(
         }
 
         LogGuardHolding(cache.Root, verdict.Guard.Message ?? string.Empty);
+        _events.Publish(new ControllerEvent(ControllerEventType.Warning, EventReasons.MassTerminationHeld, verdict.Guard.Message ?? "mass-termination guard holds"));
         var remaining = controllerOptions.GuardHold is { } h ? h - (clock.Now - since) : (TimeSpan?)null;
         return (ImmutableHashSet<string>.Empty, true, remaining);
     }
@@ -146,7 +157,7 @@ public sealed partial class RegistryReconciler(
     {
         var (tasks, unreadable) = Reconciler.IndexTasks(cache.Snapshot());
         var plan = Reconciler.PlanGlobal(snapshot.Model!, tasks, tasks, unreadable, reconcileOptions);
-        if (!plan.HasEdits)
+        if (!plan.HasEdits || !_leadership.IsLeader)
         {
             return new ReconcileResult(ReconcileOutcome.Noop, [], [], plan.Before, plan.Before, false, null, null);
         }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RegistryController.Controller;
+using RegistryController.Events;
 using RegistryController.Queue;
 using RegistryController.Reconcile;
 using RegistryController.Sources;
@@ -30,7 +31,7 @@ public sealed partial class ControllerManager : BackgroundService
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly List<RegistryFileSource> _fileSources = [];
-    private readonly OrphanReaper? _reaper;
+    private readonly OrphanTracker _orphans;
     private readonly HashSet<RegistryLocation> _startupPending = [];
     private readonly TaskCompletionSource _startupDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -46,7 +47,8 @@ public sealed partial class ControllerManager : BackgroundService
         WorkQueueOptions queueOptions,
         ControllerStatus status,
         TimeProvider time,
-        ILoggerFactory loggers)
+        ILoggerFactory loggers,
+        IEventSink events)
     {
         ArgumentNullException.ThrowIfNull(workspaces);
         ArgumentNullException.ThrowIfNull(views);
@@ -65,16 +67,16 @@ public sealed partial class ControllerManager : BackgroundService
         _loggers = loggers;
         _logger = loggers.CreateLogger<ControllerManager>();
         Queue = new WorkQueue<RegistryLocation>(queueOptions, time);
-        if (options.KillOrphansAfter is { } killAfter)
-        {
-            _reaper = new OrphanReaper(tmuxOptions, caches, killAfter, time, loggers.CreateLogger<OrphanReaper>());
-        }
+        _orphans = new OrphanTracker(tmuxOptions, caches, options.KillOrphansAfter, time, events, loggers.CreateLogger<OrphanTracker>());
 
         _views.Refreshed += OnViewRefreshed;
         _reconciler.GlobalNeedsReconcile += global => Queue.Add(global, Trigger.File);
     }
 
     public WorkQueue<RegistryLocation> Queue { get; }
+
+    /// <summary>Orphans followed from scan to scan.</summary>
+    public OrphanTracker Orphans => _orphans;
 
     /// <summary>Completes once the startup reconcile of every registry is done.</summary>
     public Task Ready => _startupDone.Task;
@@ -227,10 +229,7 @@ public sealed partial class ControllerManager : BackgroundService
         {
             var timed = await _views.RefreshAsync(cancellationToken);
             _status.Tick();
-            if (_reaper is not null)
-            {
-                await _reaper.ObserveAsync(timed.View, cancellationToken);
-            }
+            await _orphans.ObserveAsync(timed.View, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -1,8 +1,11 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using RegistryController.Controller;
 using RegistryController.Engine;
+using RegistryController.Events;
+using RegistryController.Leadership;
 using RegistryController.Manager;
 using RegistryController.Store;
 using RegistryController.Tmux;
@@ -74,6 +77,8 @@ public static class RegistryctlHost
         services.AddSingleton(settings.Queue);
         services.AddSingleton(sp => new TmuxViewCache(sp.GetRequiredService<ITmuxViewSource>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<WorkspaceCaches>();
+        services.TryAddSingleton<IEventSink>(NullEventSink.Instance);
+        services.TryAddSingleton<ILeadership>(AlwaysLeader.Instance);
         services.AddSingleton<ControllerStatus>();
         services.AddSingleton<RegistryReconciler>();
         services.AddSingleton<ControllerManager>();

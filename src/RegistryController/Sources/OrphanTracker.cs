@@ -3,22 +3,27 @@ using CliWrap;
 using CliWrap.Buffered;
 using Microsoft.Extensions.Logging;
 using RegistryController.Controller;
+using RegistryController.Events;
 using RegistryController.Tmux;
 
 namespace RegistryController.Sources;
 
 /// <summary>
-/// Opt-in orphan clean-up: kills an <c>agent_</c> session only after it has been an orphan of every
-/// watched workspace continuously for the configured time, and only while every registry could be
-/// read (an unreadable registry might name it). Each kill is logged with what was known.
+/// Follows orphans (<c>agent_</c> sessions no watched workspace names) from scan to scan: reports
+/// each new one, and, only when opted in, kills one after it has been an orphan of every watched
+/// workspace continuously for the configured time, and only while every registry could be read (an
+/// unreadable registry might name it). Each kill is logged with what was known.
 /// </summary>
-public sealed partial class OrphanReaper(TmuxOptions options, WorkspaceCaches caches, TimeSpan killAfter, TimeProvider time, ILogger logger)
+public sealed partial class OrphanTracker(TmuxOptions options, WorkspaceCaches caches, TimeSpan? killAfter, TimeProvider time, IEventSink events, ILogger logger)
 {
     private readonly ConcurrentDictionary<string, DateTimeOffset> _orphanSince = new(StringComparer.Ordinal);
     private readonly TmuxServerSelector _selector = new(options);
 
     /// <summary>Sessions killed so far (for tests and metrics).</summary>
     public int Killed { get; private set; }
+
+    /// <summary>Orphans at the last scan (for metrics).</summary>
+    public int Current => _orphanSince.Count;
 
     public async Task ObserveAsync(TmuxView view, CancellationToken cancellationToken)
     {
@@ -53,7 +58,12 @@ public sealed partial class OrphanReaper(TmuxOptions options, WorkspaceCaches ca
         foreach (var orphan in orphans)
         {
             var since = _orphanSince.GetOrAdd(orphan.Name, now);
-            if (now - since < killAfter)
+            if (since == now)
+            {
+                events.Publish(new ControllerEvent(ControllerEventType.Warning, EventReasons.OrphanSession, $"tmux session {orphan.Name} is named by no registry of the {caches.All.Count} watched workspace(s)"));
+            }
+
+            if (killAfter is not { } after || now - since < after)
             {
                 continue;
             }
