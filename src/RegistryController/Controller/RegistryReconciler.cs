@@ -1,10 +1,13 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using RegistryController.Events;
 using RegistryController.Leadership;
+using RegistryController.Queue;
 using RegistryController.Reconcile;
 using RegistryController.Registry;
 using RegistryController.Store;
+using RegistryController.Telemetry;
 using RegistryController.Tmux;
 using RegistryController.Workspace;
 
@@ -32,9 +35,88 @@ public sealed partial class RegistryReconciler(
     /// <summary>Raised when a task registry's terminations were written: its global registry must follow.</summary>
     public event Action<RegistryLocation>? GlobalNeedsReconcile;
 
-    public async Task<ReconcileResult> ReconcileAsync(RegistryLocation location, CancellationToken cancellationToken)
+    public Task<ReconcileResult> ReconcileAsync(RegistryLocation location, CancellationToken cancellationToken) =>
+        ReconcileAsync(location, [Trigger.Cli], [], cancellationToken);
+
+    /// <summary>
+    /// One reconcile, traced as the root of its own trace: linked to the events that caused it and to
+    /// the tmux look it used; its children are the lock, the read and the write.
+    /// </summary>
+    public async Task<ReconcileResult> ReconcileAsync(RegistryLocation location, IReadOnlyCollection<Trigger> triggers, IReadOnlyList<ActivityContext> causes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(location);
+        ArgumentNullException.ThrowIfNull(triggers);
+        using var activity = RegistryTelemetry.StartRoot(RegistryTelemetry.Spans.Reconcile, links: causes);
+        activity?.SetTag(RegistryTelemetry.Attributes.Path, location.Path);
+        activity?.SetTag(RegistryTelemetry.Attributes.Kind, location.Kind == RegistryKind.Task ? "task" : "global");
+        activity?.SetTag(RegistryTelemetry.Attributes.TaskId, location.TaskId);
+        activity?.SetTag(RegistryTelemetry.Attributes.Workspace, location.WorkspaceRoot);
+        activity?.SetTag(RegistryTelemetry.Attributes.Trigger, string.Join(',', triggers.Select(t => t.ToString().ToLowerInvariant()).Order(StringComparer.Ordinal)));
+        activity?.SetTag(RegistryTelemetry.Attributes.DryRun, false);
+        var started = time.GetTimestamp();
+        ReconcileResult result;
+        try
+        {
+            result = await ReconcileCoreAsync(location, activity, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            RegistryTelemetry.Fail(activity, ex);
+            Record(location, activity, ReconcileResult.Failed(ex.Message), time.GetElapsedTime(started));
+            throw;
+        }
+
+        Record(location, activity, result, time.GetElapsedTime(started));
+        return result;
+    }
+
+    private static void Record(RegistryLocation location, Activity? activity, ReconcileResult result, TimeSpan duration)
+    {
+        var outcome = result.Outcome.ToString().ToLowerInvariant();
+        var tags = new TagList
+        {
+            { RegistryTelemetry.Attributes.Outcome, outcome },
+            { RegistryTelemetry.Attributes.Kind, location.Kind == RegistryKind.Task ? "task" : "global" },
+            { RegistryTelemetry.Attributes.Workspace, location.WorkspaceRoot },
+        };
+        RegistryTelemetry.Reconciles.Add(1, tags);
+        RegistryTelemetry.ReconcileDuration.Record(duration.TotalSeconds, tags);
+        foreach (var terminated in result.Terminated)
+        {
+            RegistryTelemetry.ZombiesTerminated.Add(1, new KeyValuePair<string, object?>(RegistryTelemetry.Attributes.Reason, terminated.Reason), new KeyValuePair<string, object?>(RegistryTelemetry.Attributes.Workspace, location.WorkspaceRoot));
+        }
+
+        if (activity is null)
+        {
+            return;
+        }
+
+        activity.SetTag(RegistryTelemetry.Attributes.Outcome, outcome);
+        activity.SetTag(RegistryTelemetry.Attributes.ZombiesFound, result.Zombies.Length);
+        activity.SetTag(RegistryTelemetry.Attributes.ZombiesTerminated, result.Terminated.Length);
+        activity.SetTag(RegistryTelemetry.Attributes.GuardHeld, result.GuardHeld);
+        activity.SetTag(RegistryTelemetry.Attributes.ActiveBefore, result.Before?.Active);
+        activity.SetTag(RegistryTelemetry.Attributes.ActiveAfter, result.After?.Active);
+        foreach (var terminated in result.Terminated)
+        {
+            var session = result.Zombies.FirstOrDefault(z => z.AgentId == terminated.AgentId)?.Session;
+            activity.AddEvent(new ActivityEvent(RegistryTelemetry.Spans.AgentTerminated, tags: new ActivityTagsCollection
+            {
+                { RegistryTelemetry.Attributes.AgentId, terminated.AgentId },
+                { RegistryTelemetry.Attributes.Session, session },
+                { RegistryTelemetry.Attributes.OldStatus, terminated.OldStatus },
+                { RegistryTelemetry.Attributes.Reason, terminated.Reason },
+            }));
+        }
+
+        if (result.Outcome == ReconcileOutcome.Error && activity.Status != ActivityStatusCode.Error)
+        {
+            activity.SetStatus(ActivityStatusCode.Error, result.Error);
+        }
+    }
+
+    private async Task<ReconcileResult> ReconcileCoreAsync(RegistryLocation location, Activity? activity, CancellationToken cancellationToken)
+    {
         var cache = caches.For(location.WorkspaceRoot);
         if (!File.Exists(location.Path) && new FileInfo(location.Path).LinkTarget is null)
         {
@@ -55,6 +137,7 @@ public sealed partial class RegistryReconciler(
         }
 
         var timed = await views.GetAsync(controllerOptions.ScanInterval, cancellationToken);
+        LinkView(activity, timed.View);
         if (!timed.View.CanJudgeLiveness)
         {
             // As in the CLI: a broken view writes nothing at all. The next scan requeues everything.
@@ -79,6 +162,7 @@ public sealed partial class RegistryReconciler(
         {
             // Never terminate on an old look: take a new one (outside any lock) and judge again.
             timed = await views.RefreshAsync(cancellationToken);
+            LinkView(Activity.Current, timed.View);
             if (!timed.View.CanJudgeLiveness)
             {
                 return new ReconcileResult(ReconcileOutcome.Held, plan.Zombies, [], plan.Before, null, false, null, $"tmux view broken: {timed.View.Detail}");
@@ -118,6 +202,14 @@ public sealed partial class RegistryReconciler(
             held,
             requeueAfter,
             null);
+    }
+
+    private static void LinkView(Activity? activity, TmuxView view)
+    {
+        if (view.Trace != default)
+        {
+            activity?.AddLink(new ActivityLink(view.Trace));
+        }
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RegistryController.Controller;
@@ -6,6 +7,7 @@ using RegistryController.Queue;
 using RegistryController.Reconcile;
 using RegistryController.Sources;
 using RegistryController.Store;
+using RegistryController.Telemetry;
 using RegistryController.Tmux;
 using RegistryController.Workspace;
 
@@ -32,6 +34,7 @@ public sealed partial class ControllerManager : BackgroundService
     private readonly ILogger _logger;
     private readonly List<RegistryFileSource> _fileSources = [];
     private readonly OrphanTracker _orphans;
+    private readonly IDisposable _gauges;
     private readonly HashSet<RegistryLocation> _startupPending = [];
     private readonly TaskCompletionSource _startupDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -70,10 +73,20 @@ public sealed partial class ControllerManager : BackgroundService
         _orphans = new OrphanTracker(tmuxOptions, caches, options.KillOrphansAfter, time, events, loggers.CreateLogger<OrphanTracker>());
 
         _views.Refreshed += OnViewRefreshed;
+        _gauges = ControllerGauges.Register(this);
         _reconciler.GlobalNeedsReconcile += global => Queue.Add(global, Trigger.File);
     }
 
     public WorkQueue<RegistryLocation> Queue { get; }
+
+    /// <summary>The workspaces' caches (for the active-agents gauge).</summary>
+    public WorkspaceCaches Caches => _caches;
+
+    /// <summary>Active agents per watched workspace, as last read.</summary>
+    public IEnumerable<(string Workspace, int Active)> ActiveAgents() =>
+        _caches.All.Select(c => (c.Root, c.Snapshot().Registries
+            .Where(r => r.Kind == Registry.RegistryKind.Task)
+            .Sum(r => r.Model?.Agents.Count(a => _reconcileOptions.IsActive(a.Status)) ?? 0)));
 
     /// <summary>Orphans followed from scan to scan.</summary>
     public OrphanTracker Orphans => _orphans;
@@ -125,6 +138,7 @@ public sealed partial class ControllerManager : BackgroundService
         }
 
         Queue.Dispose();
+        _gauges.Dispose();
         base.Dispose();
     }
 
@@ -141,7 +155,7 @@ public sealed partial class ControllerManager : BackgroundService
                 cache.Update(registry);
             }
 
-            var source = new RegistryFileSource(root, (location, trigger) => Queue.Add(location, trigger), Resync, _loggers.CreateLogger<RegistryFileSource>());
+            var source = new RegistryFileSource(root, (location, trigger, cause) => Queue.Add(location, trigger, cause), Resync, _loggers.CreateLogger<RegistryFileSource>());
             source.Start();
             _fileSources.Add(source);
             LogWatching(root, snapshot.Registries.Length);
@@ -171,7 +185,7 @@ public sealed partial class ControllerManager : BackgroundService
             ReconcileResult result;
             try
             {
-                result = await _reconciler.ReconcileAsync(item.Key, cancellationToken);
+                result = await _reconciler.ReconcileAsync(item.Key, item.Triggers, [.. item.Causes.OfType<ActivityContext>()], cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -268,7 +282,8 @@ public sealed partial class ControllerManager : BackgroundService
         {
             foreach (var location in cache.NamingAny(changed))
             {
-                Queue.Add(location, Trigger.Tmux);
+                // Linked to the look that saw the change (which links to the notification that asked for it).
+                Queue.Add(location, Trigger.Tmux, current.Trace == default ? null : current.Trace);
             }
         }
     }

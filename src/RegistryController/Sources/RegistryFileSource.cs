@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using RegistryController.Queue;
 using RegistryController.Store;
+using RegistryController.Telemetry;
 using RegistryController.Workspace;
 
 namespace RegistryController.Sources;
@@ -13,12 +14,13 @@ namespace RegistryController.Sources;
 public sealed partial class RegistryFileSource : IDisposable
 {
     private readonly string _root;
-    private readonly Action<RegistryLocation, Trigger> _enqueue;
+    private readonly Action<RegistryLocation, Trigger, object?> _enqueue;
     private readonly Action<string> _resync;
     private readonly ILogger _logger;
     private readonly FileSystemWatcher _watcher;
 
-    public RegistryFileSource(string root, Action<RegistryLocation, Trigger> enqueue, Action<string> resync, ILogger logger)
+    /// <param name="enqueue">Queues a registry; the third argument is the event's span context, for links.</param>
+    public RegistryFileSource(string root, Action<RegistryLocation, Trigger, object?> enqueue, Action<string> resync, ILogger logger)
     {
         _root = root;
         _enqueue = enqueue;
@@ -56,20 +58,24 @@ public sealed partial class RegistryFileSource : IDisposable
         _resync(_root);
     }
 
-    private void OnChanged(object sender, FileSystemEventArgs e) => Route(e.FullPath);
+    private void OnChanged(object sender, FileSystemEventArgs e) => Route(e.FullPath, e.ChangeType);
 
     private void OnRenamed(object sender, RenamedEventArgs e)
     {
         // Renamed into place (an atomic writer) or away (a move): both registries may have changed.
-        Route(e.OldFullPath);
-        Route(e.FullPath);
+        Route(e.OldFullPath, e.ChangeType);
+        Route(e.FullPath, e.ChangeType);
     }
 
-    private void Route(string path)
+    private void Route(string path, WatcherChangeTypes change)
     {
         if (RegistryDiscovery.Classify(_root, path) is { } location)
         {
-            _enqueue(location, Trigger.File);
+            // A short span per event: the reconcile it causes links to it.
+            using var activity = RegistryTelemetry.StartRoot(RegistryTelemetry.Spans.FileEvent);
+            activity?.SetTag(RegistryTelemetry.Attributes.Path, path);
+            activity?.SetTag(RegistryTelemetry.Attributes.FileChange, change.ToString().ToLowerInvariant());
+            _enqueue(location, Trigger.File, activity?.Context);
             return;
         }
 
@@ -79,7 +85,7 @@ public sealed partial class RegistryFileSource : IDisposable
             var candidate = Path.Combine(path, RegistryDiscovery.TaskRegistryFileName);
             if (RegistryDiscovery.Classify(_root, candidate) is { } inside && File.Exists(candidate))
             {
-                _enqueue(inside, Trigger.File);
+                _enqueue(inside, Trigger.File, null);
             }
         }
     }

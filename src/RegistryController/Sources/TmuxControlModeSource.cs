@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.IO.Pipelines;
 using CliWrap;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
+using RegistryController.Telemetry;
 using RegistryController.Tmux;
 
 namespace RegistryController.Sources;
@@ -89,6 +91,9 @@ public sealed partial class TmuxControlModeSource(TmuxOptions options, TmuxViewC
             || line.StartsWith("%session-changed", StringComparison.Ordinal)
             || line.StartsWith("%exit", StringComparison.Ordinal))
         {
+            // The notification's span is current while the scan starts, so the look it causes links to it.
+            using var activity = RegistryTelemetry.StartRoot(RegistryTelemetry.Spans.TmuxNotification, ActivityKind.Consumer);
+            activity?.SetTag("tmux.notification", line.Split(' ')[0]);
             onSessionsChanged();
         }
     }

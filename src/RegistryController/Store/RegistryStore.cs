@@ -6,6 +6,7 @@ using Polly.Timeout;
 using RegistryController.Locking;
 using RegistryController.Reconcile;
 using RegistryController.Registry;
+using RegistryController.Telemetry;
 
 namespace RegistryController.Store;
 
@@ -29,6 +30,8 @@ public sealed class RegistryStore : IRegistryStore
     public async Task<RegistrySnapshot> ReadAsync(RegistryLocation location, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(location);
+        using var activity = RegistryTelemetry.Source.StartActivity(RegistryTelemetry.Spans.Read);
+        activity?.SetTag(RegistryTelemetry.Attributes.Path, location.Path);
         ulong inode = 0;
         try
         {
@@ -39,6 +42,7 @@ public sealed class RegistryStore : IRegistryStore
                     inode = file.Identity().Inode;
                     file.Lock(exclusive: false);
                     var bytes = file.ReadAll(_options.MaxFileBytes);
+                    activity?.SetTag(RegistryTelemetry.Attributes.Bytes, bytes.Length);
                     return ValueTask.FromResult(RegistryParser.Parse(bytes, location.Path, location.Kind));
                 },
                 cancellationToken);
@@ -46,6 +50,7 @@ public sealed class RegistryStore : IRegistryStore
         }
         catch (Exception ex) when (Describe(ex, location, inode) is { } problem)
         {
+            RegistryTelemetry.Fail(activity, ex);
             return RegistrySnapshot.Failed(location.Path, location.Kind, location.TaskId, problem);
         }
     }
@@ -57,6 +62,8 @@ public sealed class RegistryStore : IRegistryStore
         var waited = Stopwatch.StartNew();
         var attempts = 0;
         ulong inode = 0;
+        var lockSpan = RegistryTelemetry.Source.StartActivity(RegistryTelemetry.Spans.Lock);
+        lockSpan?.SetTag(RegistryTelemetry.Attributes.Path, location.Path);
         try
         {
             return await _pipeline.ExecuteAsync(
@@ -69,10 +76,27 @@ public sealed class RegistryStore : IRegistryStore
                     file.Lock(exclusive: true);
                     var wait = waited.Elapsed;
                     var held = Stopwatch.StartNew();
+                    RegistryTelemetry.LockWait.Record(wait.TotalSeconds);
+                    if (lockSpan is not null)
+                    {
+                        lockSpan.SetTag(RegistryTelemetry.Attributes.LockAttempts, attempts);
+                        lockSpan.SetTag(RegistryTelemetry.Attributes.LockWaitMs, wait.TotalMilliseconds);
+                        lockSpan.Stop();
+                        Activity.Current = lockSpan.Parent;
+                    }
 
-                    var bytes = file.ReadAll(_options.MaxFileBytes);
-                    var readIdentity = file.Identity();
-                    var (model, root) = RegistryParser.ParseForEdit(bytes, location.Path, location.Kind);
+                    byte[] bytes;
+                    FileIdentity readIdentity;
+                    RegistryModel model;
+                    System.Text.Json.Nodes.JsonObject root;
+                    using (var readSpan = RegistryTelemetry.Source.StartActivity(RegistryTelemetry.Spans.Read))
+                    {
+                        bytes = file.ReadAll(_options.MaxFileBytes);
+                        readIdentity = file.Identity();
+                        readSpan?.SetTag(RegistryTelemetry.Attributes.Bytes, bytes.Length);
+                        (model, root) = RegistryParser.ParseForEdit(bytes, location.Path, location.Kind);
+                    }
+
                     var edits = plan(model);
                     if (edits.IsEmpty)
                     {
@@ -89,7 +113,12 @@ public sealed class RegistryStore : IRegistryStore
                         throw new LockContendedException(location.Path);
                     }
 
-                    file.WriteInPlace(content, bytes.LongLength, _options.Fsync);
+                    using (var writeSpan = RegistryTelemetry.Source.StartActivity(RegistryTelemetry.Spans.Write))
+                    {
+                        writeSpan?.SetTag(RegistryTelemetry.Attributes.Bytes, content.Length);
+                        file.WriteInPlace(content, bytes.LongLength, _options.Fsync);
+                    }
+
                     var after = Reconciler.ApplyToModel(model, edits);
                     return ValueTask.FromResult(new UpdateOutcome(model, after, edits, true, content.Length, new LockStatistics(attempts, wait, held.Elapsed)));
                 },
@@ -97,7 +126,15 @@ public sealed class RegistryStore : IRegistryStore
         }
         catch (TimeoutRejectedException ex)
         {
-            throw new RegistryLockTimeoutException(location.Path, LockTimeoutProblem(inode), ex);
+            var timeout = new RegistryLockTimeoutException(location.Path, LockTimeoutProblem(inode), ex);
+            lockSpan?.SetTag(RegistryTelemetry.Attributes.LockAttempts, attempts);
+            RegistryTelemetry.Fail(lockSpan, timeout);
+            throw timeout;
+        }
+        finally
+        {
+            // Stopped already once the lock was taken; this ends it on every failure path.
+            lockSpan?.Dispose();
         }
     }
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using CliWrap;
 using CliWrap.Buffered;
+using RegistryController.Telemetry;
 
 namespace RegistryController.Tmux;
 
@@ -25,6 +26,24 @@ public sealed class TmuxCliViewSource : ITmuxViewSource
     }
 
     public async Task<TmuxView> GetViewAsync(CancellationToken cancellationToken)
+    {
+        using var activity = RegistryTelemetry.StartRoot(RegistryTelemetry.Spans.TmuxView, ActivityKind.Client);
+        var view = await LookAsync(cancellationToken);
+        activity?.SetTag(RegistryTelemetry.Attributes.TmuxStatus, view.Status.ToString());
+        activity?.SetTag(RegistryTelemetry.Attributes.TmuxSessions, view.Sessions.Count);
+        activity?.SetTag(RegistryTelemetry.Attributes.TmuxServer, view.Server);
+        var status = new KeyValuePair<string, object?>(RegistryTelemetry.Attributes.TmuxStatus, view.Status.ToString());
+        RegistryTelemetry.TmuxViewDuration.Record(view.Duration.TotalSeconds, status);
+        if (view.Status == TmuxViewStatus.Broken)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, view.Detail);
+            RegistryTelemetry.TmuxViewFailures.Add(1);
+        }
+
+        return activity is null ? view : view with { Trace = activity.Context };
+    }
+
+    private async Task<TmuxView> LookAsync(CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
         var server = _selector.Describe();

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 
 namespace RegistryController.Tmux;
 
@@ -11,6 +12,9 @@ public sealed record TmuxView(
     TimeSpan Duration)
 {
     public bool CanJudgeLiveness => Status != TmuxViewStatus.Broken;
+
+    /// <summary>The span of the look that produced this view, for reconciles to link to.</summary>
+    public ActivityContext Trace { get; init; }
 
     public static TmuxView Listed(IEnumerable<TmuxSession> sessions, string server, TimeSpan duration) =>
         new(TmuxViewStatus.Listed, sessions.ToImmutableDictionary(s => s.Name, StringComparer.Ordinal), server, "sessions listed", duration);
