@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using CliWrap;
+using CliWrap.Buffered;
 using RegistryController.Generation;
 using RegistryController.Reconcile;
 using RegistryController.Workspace;
@@ -58,6 +60,49 @@ public sealed class TmuxWorkspace : IAsyncDisposable
     /// <summary>Runs registryctl in-process against this workspace and its tmux server.</summary>
     public Task<CliResult> RunAsync(params string[] args) =>
         RegistryctlInProcess.RunAsync([.. args, "--workspace", Root, "--tmux-socket", Tmux.SocketPath]);
+
+    /// <summary>Runs registryctl in-process against this workspace, choosing the tmux server (or none) in <paramref name="args"/>.</summary>
+    public Task<CliResult> RunOnWorkspaceAsync(params string[] args) =>
+        RegistryctlInProcess.RunAsync([.. args, "--workspace", Root]);
+
+    /// <summary>Every agent of every task registry with the given status, as task/agent ids.</summary>
+    public IReadOnlyList<string> TaskAgentsWithStatus(string status) => [.. TaskIds
+        .SelectMany(task => ReadTask(task)["agents"]!.AsArray().Where(a => (string?)a!["status"] == status).Select(a => $"{task}/{a!["id"]}"))
+        .Order(StringComparer.Ordinal)];
+
+    /// <summary>The ground truth's zombies as task/agent ids.</summary>
+    public IReadOnlyList<string> ZombieIds(string? taskId = null) => [.. Truth.Zombies
+        .Where(z => taskId is null || z.TaskId == taskId)
+        .Select(z => $"{z.TaskId}/{z.AgentId}")
+        .Order(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// Kills this workspace's (private) tmux server and returns once a client sees no server there.
+    /// <c>kill-server</c> returns before the server is gone; a client that connects meanwhile is
+    /// told "server exited unexpectedly", which is a different (broken) view.
+    /// </summary>
+    public async Task KillTmuxServerAsync()
+    {
+        await Tmux.Server.KillServerAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var probe = await Cli.Wrap("tmux").WithArguments(["-S", Tmux.SocketPath, "list-sessions"])
+                .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
+            if (probe.StandardError.StartsWith("no server running on ", StringComparison.Ordinal)
+                || probe.StandardError.StartsWith("error connecting to ", StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"the tmux server on {Tmux.SocketPath} is still answering: {probe.StandardOutput}{probe.StandardError}");
+            }
+
+            await Task.Yield();
+        }
+    }
 
     public FileStates CaptureFiles() => FileStates.Capture(Root);
 
