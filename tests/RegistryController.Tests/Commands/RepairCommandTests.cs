@@ -172,14 +172,18 @@ public class RepairCommandTests
     {
         await using var workspace = await TmuxWorkspace.GenerateAsync(tasks: 3, new AgentMix(Live: 2, Zombie: 1));
         var held = workspace.TaskIds[1];
-        await using var python = await PythonLockHolder.LockAsync(workspace.TaskPath(held), TimeSpan.FromSeconds(2), setKey: "orchestrator_note", setValueJson: "\"written by python under LOCK_EX\"");
+        // Timed from before python starts: however late its "locked" line arrives, a repair that
+        // waited cannot finish within the 2 s python sleeps under the lock.
         var stopwatch = Stopwatch.StartNew();
+        await using var python = await PythonLockHolder.LockAsync(workspace.TaskPath(held), TimeSpan.FromSeconds(2), setKey: "orchestrator_note", setValueJson: "\"written by python under LOCK_EX\"");
 
         var result = await workspace.RunAsync("repair");
 
         Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
-        Assert.True(stopwatch.Elapsed >= TimeSpan.FromSeconds(1.5), $"repair finished after {stopwatch.Elapsed} while python held the lock for 2 s");
+        Assert.True(stopwatch.Elapsed >= TimeSpan.FromSeconds(1.9), $"repair finished {stopwatch.Elapsed} after python started to hold the lock for 2 s");
         await python.Completion;
+        // Python rewrites the whole file from what it read under its lock: had the repair written
+        // first, python's write would have put the zombie back to its active status.
         Assert.Equal("written by python under LOCK_EX", (string?)workspace.ReadTask(held)["orchestrator_note"]);
         Assert.Equal(workspace.ZombieIds(), workspace.TaskAgentsWithStatus("terminated"));
         Assert.Equal(workspace.Truth.GlobalActiveAfterRepair, (int)workspace.ReadGlobal()["active_agents"]!);
