@@ -39,6 +39,36 @@ public sealed class PrivateTmuxServer : IAsyncDisposable
         {
             File.Delete(script);
         }
+
+        await WaitForDeadPanesAsync([.. deadPanes ?? []], cancellationToken);
+    }
+
+    /// <summary>
+    /// A dead-pane session's command exits a moment after the session exists, and until tmux has
+    /// reaped it the pane reads as alive: return only once every one of them reads as dead.
+    /// </summary>
+    private async Task WaitForDeadPanesAsync(IReadOnlyCollection<string> deadPanes, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (deadPanes.Count > 0)
+        {
+            var listing = await RunAsync(["list-panes", "-a", "-F", "#{pane_dead} #{session_name}"], cancellationToken);
+            var dead = listing.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Where(l => l.StartsWith("1 ", StringComparison.Ordinal))
+                .Select(l => l[2..])
+                .ToHashSet(StringComparer.Ordinal);
+            if (deadPanes.All(dead.Contains))
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"tmux still shows a live pane in {string.Join(", ", deadPanes.Where(s => !dead.Contains(s)))}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(10), cancellationToken);
+        }
     }
 
     public Task NewSessionAsync(string name, string command = "cat", CancellationToken cancellationToken = default) =>

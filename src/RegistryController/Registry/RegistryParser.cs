@@ -1,6 +1,9 @@
+using System.Buffers;
 using System.Collections.Immutable;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Unicode;
 
 namespace RegistryController.Registry;
 
@@ -43,6 +46,14 @@ public static class RegistryParser
         if (bytes.Length == 0)
         {
             throw new RegistryFormatException(path, "the file is empty (a writer may be in the middle of writing it)");
+        }
+
+        // System.Text.Json checks a string's UTF-8 only when the string is read, so a bad byte in a
+        // field the model never reads would pass here and then fail the rewrite. Python's json.load
+        // refuses such a file outright; so does the controller.
+        if (!Utf8.IsValid(bytes.Span))
+        {
+            throw new RegistryFormatException(path, $"not valid UTF-8 at byte {FirstInvalidUtf8(bytes.Span) + 1}");
         }
 
         try
@@ -196,6 +207,17 @@ public static class RegistryParser
         JsonValueKind.Null => "null",
         _ => kind.ToString(),
     };
+
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> bytes)
+    {
+        var offset = 0;
+        while (offset < bytes.Length && Rune.DecodeFromUtf8(bytes[offset..], out _, out var consumed) == OperationStatus.Done)
+        {
+            offset += consumed;
+        }
+
+        return offset;
+    }
 
     private static string FirstSentence(string message)
     {
