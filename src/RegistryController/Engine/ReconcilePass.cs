@@ -101,7 +101,9 @@ public sealed class ReconcilePass(ITmuxViewSource tmux, IRegistryStore store, Ti
             var result = await _store.UpdateAsync(location, plan, cancellationToken);
             return (new RegistryOutcome(verdict, CountSnapshot.Of(result.After), result.Applied, result.Written, null), result.After);
         }
-        catch (Exception ex) when (ex is IOException or RegistryFormatException or UnauthorizedAccessException)
+#pragma warning disable CA1031 // One registry's failure, whatever it is, must not stop the others.
+        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
         {
             var message = ex switch
             {

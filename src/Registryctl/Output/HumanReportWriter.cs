@@ -21,7 +21,7 @@ public sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
         var width = Math.Min(48, pass.Outcomes.Select(o => Name(o).Length).DefaultIfEmpty(10).Max());
         foreach (var outcome in pass.Outcomes)
         {
-            WriteRegistry(outcome, pass.Mode, width);
+            WriteRegistry(outcome, verdict.Tmux, pass.Mode, width);
         }
 
         if (pass.Outcomes.IsEmpty)
@@ -70,6 +70,11 @@ public sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
             parts.Add(style.Cyan($"{s.Repaired} repaired"));
         }
 
+        if (s.Unchecked > 0)
+        {
+            parts.Add(style.Yellow($"{s.Unchecked} not checked"));
+        }
+
         if (s.Errors > 0)
         {
             parts.Add(style.Red($"{s.Errors} with errors"));
@@ -90,16 +95,17 @@ public sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
     private static string Name(RegistryOutcome outcome) =>
         outcome.Registry.Kind == RegistryKind.Global ? "registry/GLOBAL_REGISTRY.json" : outcome.Registry.TaskId ?? outcome.Registry.Path;
 
-    private void WriteRegistry(RegistryOutcome outcome, PassMode mode, int width)
+    private void WriteRegistry(RegistryOutcome outcome, TmuxView view, PassMode mode, int width)
     {
         var name = Name(outcome).PadRight(width);
         var plan = outcome.Verdict.Plan;
-        var status = ReportBuilder.StatusOf(outcome);
+        var status = ReportBuilder.StatusOf(outcome, view);
         var mark = status switch
         {
             "healthy" => style.Green("✓"),
             "repaired" => style.Cyan("↻"),
             "unreadable" or "error" => style.Red("!"),
+            "unchecked" => style.Yellow("?"),
             _ => style.Yellow("✗"),
         };
 
@@ -145,6 +151,11 @@ public sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
         if (status == "healthy")
         {
             return plan.Before.Active is { } a ? $"{a} active" : "healthy";
+        }
+
+        if (status == "unchecked")
+        {
+            return "not checked: the tmux view is broken";
         }
 
         var parts = new List<string>();

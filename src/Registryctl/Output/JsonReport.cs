@@ -48,7 +48,7 @@ public sealed record JsonOrphan(string Session, DateTimeOffset? Created);
 
 public sealed record JsonRecommendation(string Severity, string Message);
 
-public sealed record JsonSummary(int Registries, int Healthy, int WithDiscrepancies, int Repaired, int Errors, int Written, int Zombies, int Terminated, int Orphans);
+public sealed record JsonSummary(int Registries, int Healthy, int WithDiscrepancies, int Repaired, int Unchecked, int Errors, int Written, int Zombies, int Terminated, int Orphans);
 
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,

@@ -1,6 +1,7 @@
 using RegistryController.Engine;
 using RegistryController.Reconcile;
 using RegistryController.Registry;
+using RegistryController.Tmux;
 
 namespace Registryctl.Output;
 
@@ -13,7 +14,7 @@ public static class ReportBuilder
     {
         ArgumentNullException.ThrowIfNull(pass);
         var verdict = pass.Verdict;
-        var registries = pass.Outcomes.Select(ToJson).ToList();
+        var registries = pass.Outcomes.Select(o => ToJson(o, verdict.Tmux)).ToList();
         return new JsonReport(
             Schema,
             command,
@@ -32,6 +33,7 @@ public static class ReportBuilder
                 registries.Count(r => r.Status == "healthy"),
                 registries.Count(r => r.Status == "discrepancies"),
                 registries.Count(r => r.Status == "repaired"),
+                registries.Count(r => r.Status == "unchecked"),
                 registries.Count(r => r.Error is not null),
                 registries.Count(r => r.Written),
                 registries.Sum(r => r.Zombies.Count),
@@ -39,9 +41,10 @@ public static class ReportBuilder
                 verdict.Orphans.Length));
     }
 
-    public static string StatusOf(RegistryOutcome outcome)
+    public static string StatusOf(RegistryOutcome outcome, TmuxView view)
     {
         ArgumentNullException.ThrowIfNull(outcome);
+        ArgumentNullException.ThrowIfNull(view);
         if (outcome.Error is not null)
         {
             return outcome.Registry.Error is not null ? "unreadable" : "error";
@@ -52,14 +55,20 @@ public static class ReportBuilder
             return "repaired";
         }
 
+        // Without a trustworthy view no agent was judged: "healthy" would be a claim nobody checked.
+        if (!view.CanJudgeLiveness)
+        {
+            return "unchecked";
+        }
+
         return outcome.Verdict.IsHealthy ? "healthy" : "discrepancies";
     }
 
-    private static JsonRegistry ToJson(RegistryOutcome outcome)
+    private static JsonRegistry ToJson(RegistryOutcome outcome, TmuxView view)
     {
         var plan = outcome.Verdict.Plan;
         var terminated = outcome.Terminations.Select(t => t.AgentId).ToHashSet(StringComparer.Ordinal);
-        var status = StatusOf(outcome);
+        var status = StatusOf(outcome, view);
         return new JsonRegistry(
             outcome.Registry.Path,
             outcome.Registry.Kind == RegistryKind.Task ? "task" : "global",

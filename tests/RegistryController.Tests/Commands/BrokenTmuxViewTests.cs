@@ -27,6 +27,20 @@ public class BrokenTmuxViewTests
     }
 
     [Fact]
+    public async Task Under_a_broken_view_no_registry_is_reported_healthy()
+    {
+        await using var workspace = await TmuxWorkspace.GenerateAsync(tasks: 2, Mix, counterDrift: true);
+
+        var json = (await workspace.RunAsync("health", "--json", "--set", "Tmux:Binary=/nonexistent/tmux")).Report();
+        var human = await workspace.RunAsync("health", "--set", "Tmux:Binary=/nonexistent/tmux");
+
+        Assert.All(json.GetProperty("registries").EnumerateArray(), r => Assert.Equal("unchecked", r.GetProperty("status").GetString()));
+        Assert.Equal(0, json.GetProperty("summary").GetProperty("healthy").GetInt32());
+        Assert.Contains("3 not checked", human.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("✓", human.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_tmux_that_does_not_answer_in_time_terminates_nothing_and_exits_2()
     {
         await using var workspace = await TmuxWorkspace.GenerateAsync(tasks: 2, Mix, counterDrift: true);

@@ -92,7 +92,7 @@ public class ReportOutputTests
         Assert.Equal(JsonValueKind.String, orphan.GetProperty("created").ValueKind);
         var summary = report.GetProperty("summary");
         Assert.Equal(
-            "registries=3 healthy=0 with_discrepancies=0 repaired=3 errors=0 written=3 zombies=4 terminated=4 orphans=1",
+            "registries=3 healthy=0 with_discrepancies=0 repaired=3 unchecked=0 errors=0 written=3 zombies=4 terminated=4 orphans=1",
             string.Join(" ", summary.EnumerateObject().Select(p => $"{p.Name}={p.Value.GetInt32()}")));
     }
 
