@@ -46,13 +46,7 @@ public sealed partial class RegistryReconciler(
     {
         ArgumentNullException.ThrowIfNull(location);
         ArgumentNullException.ThrowIfNull(triggers);
-        using var activity = RegistryTelemetry.StartRoot(RegistryTelemetry.Spans.Reconcile, links: causes);
-        activity?.SetTag(RegistryTelemetry.Attributes.Path, location.Path);
-        activity?.SetTag(RegistryTelemetry.Attributes.Kind, location.Kind == RegistryKind.Task ? "task" : "global");
-        activity?.SetTag(RegistryTelemetry.Attributes.TaskId, location.TaskId);
-        activity?.SetTag(RegistryTelemetry.Attributes.Workspace, location.WorkspaceRoot);
-        activity?.SetTag(RegistryTelemetry.Attributes.Trigger, string.Join(',', triggers.Select(t => t.ToString().ToLowerInvariant()).Order(StringComparer.Ordinal)));
-        activity?.SetTag(RegistryTelemetry.Attributes.DryRun, false);
+        using var activity = ReconcileTelemetry.Start(location, string.Join(',', triggers.Select(t => t.ToString().ToLowerInvariant()).Order(StringComparer.Ordinal)), dryRun: false, causes);
         var started = time.GetTimestamp();
         ReconcileResult result;
         try
@@ -70,49 +64,19 @@ public sealed partial class RegistryReconciler(
         return result;
     }
 
-    private static void Record(RegistryLocation location, Activity? activity, ReconcileResult result, TimeSpan duration)
+    private void Record(RegistryLocation location, Activity? activity, ReconcileResult result, TimeSpan duration) =>
+        ReconcileTelemetry.Record(location, activity, result.Outcome, result.Zombies, result.Terminated, result.Before, result.After, result.GuardHeld, result.Error, duration, activity is null ? null : CountOrphans(location));
+
+    /// <summary>The workspace's orphans as of the latest look (only computed when the span is recorded).</summary>
+    private int? CountOrphans(RegistryLocation location)
     {
-        var outcome = result.Outcome.ToString().ToLowerInvariant();
-        var tags = new TagList
+        if (views.Latest?.View is not { Status: TmuxViewStatus.Listed } view)
         {
-            { RegistryTelemetry.Attributes.Outcome, outcome },
-            { RegistryTelemetry.Attributes.Kind, location.Kind == RegistryKind.Task ? "task" : "global" },
-            { RegistryTelemetry.Attributes.Workspace, location.WorkspaceRoot },
-        };
-        RegistryTelemetry.Reconciles.Add(1, tags);
-        RegistryTelemetry.ReconcileDuration.Record(duration.TotalSeconds, tags);
-        foreach (var terminated in result.Terminated)
-        {
-            RegistryTelemetry.ZombiesTerminated.Add(1, new KeyValuePair<string, object?>(RegistryTelemetry.Attributes.Reason, terminated.Reason), new KeyValuePair<string, object?>(RegistryTelemetry.Attributes.Workspace, location.WorkspaceRoot));
+            return null;
         }
 
-        if (activity is null)
-        {
-            return;
-        }
-
-        activity.SetTag(RegistryTelemetry.Attributes.Outcome, outcome);
-        activity.SetTag(RegistryTelemetry.Attributes.ZombiesFound, result.Zombies.Length);
-        activity.SetTag(RegistryTelemetry.Attributes.ZombiesTerminated, result.Terminated.Length);
-        activity.SetTag(RegistryTelemetry.Attributes.GuardHeld, result.GuardHeld);
-        activity.SetTag(RegistryTelemetry.Attributes.ActiveBefore, result.Before?.Active);
-        activity.SetTag(RegistryTelemetry.Attributes.ActiveAfter, result.After?.Active);
-        foreach (var terminated in result.Terminated)
-        {
-            var session = result.Zombies.FirstOrDefault(z => z.AgentId == terminated.AgentId)?.Session;
-            activity.AddEvent(new ActivityEvent(RegistryTelemetry.Spans.AgentTerminated, tags: new ActivityTagsCollection
-            {
-                { RegistryTelemetry.Attributes.AgentId, terminated.AgentId },
-                { RegistryTelemetry.Attributes.Session, session },
-                { RegistryTelemetry.Attributes.OldStatus, terminated.OldStatus },
-                { RegistryTelemetry.Attributes.Reason, terminated.Reason },
-            }));
-        }
-
-        if (result.Outcome == ReconcileOutcome.Error && activity.Status != ActivityStatusCode.Error)
-        {
-            activity.SetStatus(ActivityStatusCode.Error, result.Error);
-        }
+        var (named, _) = caches.For(location.WorkspaceRoot).NamedSessions();
+        return view.Sessions.Keys.Count(s => s.StartsWith("agent_", StringComparison.Ordinal) && !named.Contains(s));
     }
 
     private async Task<ReconcileResult> ReconcileCoreAsync(RegistryLocation location, Activity? activity, CancellationToken cancellationToken)
@@ -137,7 +101,7 @@ public sealed partial class RegistryReconciler(
         }
 
         var timed = await views.GetAsync(controllerOptions.ScanInterval, cancellationToken);
-        LinkView(activity, timed.View);
+        ReconcileTelemetry.LinkView(activity, timed.View);
         if (!timed.View.CanJudgeLiveness)
         {
             // As in the CLI: a broken view writes nothing at all. The next scan requeues everything.
@@ -162,7 +126,7 @@ public sealed partial class RegistryReconciler(
         {
             // Never terminate on an old look: take a new one (outside any lock) and judge again.
             timed = await views.RefreshAsync(cancellationToken);
-            LinkView(Activity.Current, timed.View);
+            ReconcileTelemetry.LinkView(Activity.Current, timed.View);
             if (!timed.View.CanJudgeLiveness)
             {
                 return new ReconcileResult(ReconcileOutcome.Held, plan.Zombies, [], plan.Before, null, false, null, $"tmux view broken: {timed.View.Detail}");
@@ -202,14 +166,6 @@ public sealed partial class RegistryReconciler(
             held,
             requeueAfter,
             null);
-    }
-
-    private static void LinkView(Activity? activity, TmuxView view)
-    {
-        if (view.Trace != default)
-        {
-            activity?.AddLink(new ActivityLink(view.Trace));
-        }
     }
 
     /// <summary>

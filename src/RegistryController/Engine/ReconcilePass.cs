@@ -1,8 +1,11 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Diagnostics;
+using RegistryController.Controller;
 using RegistryController.Reconcile;
 using RegistryController.Registry;
 using RegistryController.Store;
+using RegistryController.Telemetry;
 using RegistryController.Tmux;
 using RegistryController.Workspace;
 
@@ -25,15 +28,33 @@ public sealed class ReconcilePass(ITmuxViewSource tmux, IRegistryStore store, Ti
         ArgumentNullException.ThrowIfNull(scope);
         var stopwatch = Stopwatch.StartNew();
         var viewTask = _tmux.GetViewAsync(cancellationToken);
-        var workspace = await new WorkspaceReader(_store, _options).ReadAsync(root, progress, cancellationToken);
+        // One root span per registry in scope, begun on its read's own flow so the read is its child.
+        var spans = new ConcurrentDictionary<string, Activity>(StringComparer.Ordinal);
+        var workspace = await new WorkspaceReader(_store, _options).ReadAsync(root, progress, cancellationToken, location =>
+        {
+            if (scope.Includes(location.Kind, location.TaskId) && ReconcileTelemetry.Start(location, "cli", mode != PassMode.Repair) is { } span)
+            {
+                spans[location.Path] = span;
+            }
+        });
         var view = await viewTask;
         var clock = ClockReading.From(_time);
         var verdict = Reconciler.Judge(workspace, view, clock, _options, scope);
 
         // A broken view licenses no write at all: even a counter fix would be judged on half the facts.
-        var outcomes = mode == PassMode.Repair && view.CanJudgeLiveness
-            ? await RepairAsync(workspace, verdict, clock, cancellationToken)
-            : verdict.Registries.Select(v => Unwritten(v, mode)).ToImmutableArray();
+        ImmutableArray<RegistryOutcome> outcomes;
+        try
+        {
+            outcomes = mode == PassMode.Repair && view.CanJudgeLiveness
+                ? await RepairAsync(workspace, verdict, clock, spans, cancellationToken)
+                : verdict.Registries.Select(v => Unwritten(v, mode)).ToImmutableArray();
+        }
+        finally
+        {
+            Activity.Current = null;
+        }
+
+        EndSpans(root, spans, verdict, outcomes, stopwatch.Elapsed);
         if (mode == PassMode.Repair)
         {
             verdict = verdict with { Recommendations = Advice.For(AfterRepair(verdict, outcomes)) };
@@ -58,7 +79,41 @@ public sealed class ReconcilePass(ITmuxViewSource tmux, IRegistryStore store, Ti
         ? new RegistryOutcome(verdict, mode == PassMode.DryRun ? plan.After : plan.Before, mode == PassMode.DryRun ? plan.Edits : [], false, null)
         : new RegistryOutcome(verdict, null, [], false, verdict.Registry.Error);
 
-    private async Task<ImmutableArray<RegistryOutcome>> RepairAsync(WorkspaceSnapshot workspace, WorkspaceVerdict verdict, ClockReading clock, CancellationToken cancellationToken)
+    private static void EndSpans(string root, ConcurrentDictionary<string, Activity> spans, WorkspaceVerdict verdict, ImmutableArray<RegistryOutcome> outcomes, TimeSpan duration)
+    {
+        foreach (var outcome in outcomes)
+        {
+            spans.TryRemove(outcome.Registry.Path, out var span);
+            ReconcileTelemetry.LinkView(span, verdict.Tmux);
+            var plan = outcome.Verdict.Plan;
+            var result = outcome.Error is not null ? ReconcileOutcome.Error
+                : outcome.Written ? ReconcileOutcome.Repaired
+                : verdict.Guard.Holds && plan?.Zombies.IsEmpty == false ? ReconcileOutcome.Held
+                : ReconcileOutcome.Noop;
+            var location = new RegistryLocation(root, outcome.Registry.Path, outcome.Registry.Kind, outcome.Registry.TaskId);
+            ReconcileTelemetry.Record(
+                location,
+                span,
+                result,
+                plan?.Zombies ?? [],
+                outcome.Written ? [.. outcome.Terminations] : [],
+                plan?.Before,
+                outcome.After,
+                verdict.Guard.Holds,
+                outcome.Error,
+                duration,
+                verdict.Orphans.Length);
+            span?.Dispose();
+        }
+
+        // Registries read but out of scope, or not reached (cancellation): end their spans too.
+        foreach (var span in spans.Values)
+        {
+            span.Dispose();
+        }
+    }
+
+    private async Task<ImmutableArray<RegistryOutcome>> RepairAsync(WorkspaceSnapshot workspace, WorkspaceVerdict verdict, ClockReading clock, ConcurrentDictionary<string, Activity> spans, CancellationToken cancellationToken)
     {
         var (tasksNow, unreadable) = Reconciler.IndexTasks(workspace);
         var tasksAfter = new Dictionary<string, RegistryModel>(tasksNow, StringComparer.Ordinal);
@@ -69,6 +124,7 @@ public sealed class ReconcilePass(ITmuxViewSource tmux, IRegistryStore store, Ti
             cancellationToken.ThrowIfCancellationRequested();
             // Under the lock only the zombies this verdict approved (and its guard allowed) may go.
             var approved = task.Plan?.Edits.OfType<TerminateAgent>().Select(t => t.AgentId).ToImmutableHashSet(StringComparer.Ordinal);
+            Activity.Current = spans.GetValueOrDefault(task.Registry.Path);
             var (outcome, after) = await ApplyAsync(workspace.Root, task, model => Reconciler.PlanTask(model, verdict.Tmux, clock, _options, approved, task.Registry.Activity).Edits, cancellationToken);
             outcomes[task] = outcome;
             if (after is not null)
@@ -80,6 +136,7 @@ public sealed class ReconcilePass(ITmuxViewSource tmux, IRegistryStore store, Ti
         foreach (var global in verdict.Registries.Where(v => v.Registry.Kind == RegistryKind.Global))
         {
             cancellationToken.ThrowIfCancellationRequested();
+            Activity.Current = spans.GetValueOrDefault(global.Registry.Path);
             var (outcome, _) = await ApplyAsync(workspace.Root, global, model => Reconciler.PlanGlobal(model, tasksNow, tasksAfter, unreadable, _options).Edits, cancellationToken);
             outcomes[global] = outcome;
         }

@@ -13,8 +13,9 @@ public sealed record ReconcileScope(bool AllTasks, ImmutableHashSet<string> Task
     public bool Includes(RegistrySnapshot registry)
     {
         ArgumentNullException.ThrowIfNull(registry);
-        return registry.Kind == Registry.RegistryKind.Global
-            ? Global
-            : AllTasks || (registry.TaskId is { } id && TaskIds.Contains(id));
+        return Includes(registry.Kind, registry.TaskId);
     }
+
+    public bool Includes(Registry.RegistryKind kind, string? taskId) =>
+        kind == Registry.RegistryKind.Global ? Global : AllTasks || (taskId is { } id && TaskIds.Contains(id));
 }

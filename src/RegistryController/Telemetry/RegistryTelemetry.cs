@@ -18,15 +18,21 @@ public static class RegistryTelemetry
 
     public static readonly Meter Meter = new(Name, Version);
 
+    // Second-valued histograms need sub-second buckets; the SDK's defaults (0, 5, 10, … 10000) suit milliseconds.
+    private static readonly InstrumentAdvice<double> SecondsAdvice = new()
+    {
+        HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    };
+
     public static readonly Counter<long> Reconciles = Meter.CreateCounter<long>("registryctl.reconciles", "{reconcile}", "Reconciles by outcome");
 
-    public static readonly Histogram<double> ReconcileDuration = Meter.CreateHistogram<double>("registryctl.reconcile.duration", "s", "How long one reconcile took");
+    public static readonly Histogram<double> ReconcileDuration = Meter.CreateHistogram<double>("registryctl.reconcile.duration", "s", "How long one reconcile took", tags: null, advice: SecondsAdvice);
 
     public static readonly Counter<long> ZombiesTerminated = Meter.CreateCounter<long>("registryctl.zombies.terminated", "{agent}", "Zombie agents marked terminated");
 
-    public static readonly Histogram<double> LockWait = Meter.CreateHistogram<double>("registryctl.lock.wait", "s", "How long a registry's flock took to get");
+    public static readonly Histogram<double> LockWait = Meter.CreateHistogram<double>("registryctl.lock.wait", "s", "How long a registry's flock took to get", tags: null, advice: SecondsAdvice);
 
-    public static readonly Histogram<double> TmuxViewDuration = Meter.CreateHistogram<double>("registryctl.tmux.view.duration", "s", "How long one look at tmux took");
+    public static readonly Histogram<double> TmuxViewDuration = Meter.CreateHistogram<double>("registryctl.tmux.view.duration", "s", "How long one look at tmux took", tags: null, advice: SecondsAdvice);
 
     public static readonly Counter<long> TmuxViewFailures = Meter.CreateCounter<long>("registryctl.tmux.view.failures", "{view}", "Looks at tmux that gave a broken view");
 

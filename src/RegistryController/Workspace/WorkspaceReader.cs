@@ -9,7 +9,8 @@ public sealed class WorkspaceReader(IRegistryStore store, ReconcileOptions optio
     private readonly IRegistryStore _store = store ?? throw new ArgumentNullException(nameof(store));
     private readonly ReconcileOptions _options = options ?? throw new ArgumentNullException(nameof(options));
 
-    public async Task<WorkspaceSnapshot> ReadAsync(string root, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+    /// <param name="beginRegistry">Called before each registry is read, on that read's own flow: a span it starts is the read's parent.</param>
+    public async Task<WorkspaceSnapshot> ReadAsync(string root, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken, Action<RegistryLocation>? beginRegistry = null)
     {
         if (!Directory.Exists(root))
         {
@@ -25,6 +26,7 @@ public sealed class WorkspaceReader(IRegistryStore store, ReconcileOptions optio
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, Environment.ProcessorCount), CancellationToken = cancellationToken },
             async (i, token) =>
             {
+                beginRegistry?.Invoke(locations[i]);
                 snapshots[i] = AgentActivityProbe.Probe(await _store.ReadAsync(locations[i], token), root, _options);
                 progress?.Report((Interlocked.Increment(ref done), locations.Count));
             });

@@ -2,6 +2,8 @@ using System.Collections.Immutable;
 using System.CommandLine;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using RegistryController.Engine;
 using RegistryController.Reconcile;
 using RegistryController.Tmux;
@@ -79,8 +81,12 @@ public static class PassCommands
         }
 
         builder.Services.AddRegistryEngine(settings);
+        builder.Services.AddRegistryTelemetry(builder.Configuration, prometheus: false, console: settings.ConsoleTraces);
         using var host = builder.Build();
         var pass = host.Services.GetRequiredService<ReconcilePass>();
+        // A one-shot command never starts the host: build the providers by hand so they listen.
+        var tracer = host.Services.GetService<TracerProvider>();
+        var meter = host.Services.GetService<MeterProvider>();
 
         PassReport report;
         using (var progress = new ProgressLine())
@@ -88,6 +94,9 @@ public static class PassCommands
             report = await pass.RunAsync(settings.Workspace, scope, mode, progress, cancellationToken);
         }
 
+        // Exported before the process exits, or a short command's spans would be lost.
+        tracer?.ForceFlush();
+        meter?.ForceFlush();
         var exitCode = ExitCodeOf(report);
         var json = ReportBuilder.Build(name, report, exitCode);
         if (parse.GetValue(options.Json))

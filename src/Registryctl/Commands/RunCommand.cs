@@ -83,13 +83,18 @@ public static class RunCommand
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         if (settings.JsonLogs)
         {
-            builder.Logging.AddJsonConsole(o => o.IncludeScopes = true);
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.IncludeScopes = true;
+                o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fffzzz";
+            });
         }
         else
         {
             builder.Logging.AddSimpleConsole(o =>
             {
                 o.SingleLine = true;
+                o.IncludeScopes = true;
                 o.TimestampFormat = "HH:mm:ss.fff ";
             });
         }
@@ -98,9 +103,13 @@ public static class RunCommand
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.WebHost.UseUrls($"http://{settings.Controller.Listen}");
         builder.Services.AddRegistryController(settings);
+        builder.Services.AddRegistryTelemetry(builder.Configuration, prometheus: true, console: settings.ConsoleTraces);
+        // Every record written inside a reconcile carries its trace and span ids.
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
 
         await using var app = builder.Build();
         MapHealth(app, settings.Controller.ScanInterval, settings.Lock.Timeout + settings.Tmux.Timeout + settings.Tmux.Timeout);
+        app.MapPrometheusScrapingEndpoint();
         try
         {
             await Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions.RunAsync(app, cancellationToken);

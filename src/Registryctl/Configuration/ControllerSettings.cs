@@ -22,6 +22,8 @@ public sealed class ControllerSettings
     public ControllerLoopSettings Controller { get; set; } = new();
 
     public LoggingSettings Log { get; set; } = new();
+
+    public TelemetrySettings Telemetry { get; set; } = new();
 }
 
 public sealed class ControllerLoopSettings
@@ -53,6 +55,12 @@ public sealed class ControllerLoopSettings
     public string BackoffMax { get; set; } = "30s";
 
     public string Listen { get; set; } = "127.0.0.1:8080";
+}
+
+public sealed class TelemetrySettings
+{
+    /// <summary>Print every span on stdout (local debugging); OTLP export is configured by OTEL_* variables.</summary>
+    public bool Console { get; set; }
 }
 
 public sealed class LoggingSettings

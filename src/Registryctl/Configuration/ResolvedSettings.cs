@@ -25,4 +25,6 @@ public sealed record ResolvedSettings(
     public bool JsonLogs { get; init; }
 
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    public bool ConsoleTraces { get; init; }
 }

@@ -164,6 +164,7 @@ public static class SettingsValidator
             Controller = controller,
             Queue = queue,
             JsonLogs = logFormat == "json",
+            ConsoleTraces = settings.Telemetry.Console,
             LogLevel = logLevel,
         }, errors);
     }

@@ -35,6 +35,7 @@ public static class RegistryctlHost
     {
         ArgumentNullException.ThrowIfNull(configuration);
         configuration
+            .AddInMemoryCollection(TelemetrySetup.OtelEnvironment())
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
             .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "registryctl.json"), optional: true)
             .AddEnvironmentVariables(EnvironmentPrefix)

@@ -1,0 +1,111 @@
+using System.Collections;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using RegistryController.Telemetry;
+
+namespace Registryctl.Hosting;
+
+/// <summary>
+/// OpenTelemetry for every command, configured by the standard variables: OTEL_EXPORTER_OTLP_ENDPOINT
+/// (and the per-signal ones), OTEL_EXPORTER_OTLP_PROTOCOL (grpc, http/protobuf), OTEL_SERVICE_NAME,
+/// OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER(_ARG) and OTEL_SDK_DISABLED are all read by the SDK
+/// itself. With no endpoint configured no exporter is added, so no connection is ever attempted.
+/// </summary>
+public static class TelemetrySetup
+{
+    public const string DefaultServiceName = "registry-controller";
+
+    /// <summary>The OTEL_* variables, unprefixed, for the SDK (which reads them from IConfiguration).</summary>
+    public static IEnumerable<KeyValuePair<string, string?>> OtelEnvironment() =>
+        Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
+            .Where(e => e.Key is string key && key.StartsWith("OTEL_", StringComparison.Ordinal))
+            .Select(e => new KeyValuePair<string, string?>((string)e.Key, e.Value as string));
+
+    /// <param name="prometheus">Serve /metrics (the `run` command's health listener).</param>
+    /// <param name="console">Print spans on stdout (Telemetry:Console), for local debugging.</param>
+    public static IServiceCollection AddRegistryTelemetry(this IServiceCollection services, IConfiguration configuration, bool prometheus, bool console)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var tracesEndpoint = Has(configuration, "OTEL_EXPORTER_OTLP_ENDPOINT") || Has(configuration, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+        var metricsEndpoint = Has(configuration, "OTEL_EXPORTER_OTLP_ENDPOINT") || Has(configuration, "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT");
+        var tracing = tracesEndpoint || console;
+        var metrics = metricsEndpoint || prometheus;
+        if (!tracing && !metrics)
+        {
+            return services;
+        }
+
+        var otel = services.AddOpenTelemetry().ConfigureResource(resource => Describe(resource, configuration));
+        if (tracing)
+        {
+            otel.WithTracing(t =>
+            {
+                t.AddSource(RegistryTelemetry.Name);
+                if (tracesEndpoint)
+                {
+                    t.AddOtlpExporter();
+                }
+
+                if (console)
+                {
+                    t.AddConsoleExporter();
+                }
+            });
+        }
+
+        if (metrics)
+        {
+            otel.WithMetrics(m =>
+            {
+                m.AddMeter(RegistryTelemetry.Name);
+                if (metricsEndpoint)
+                {
+                    m.AddOtlpExporter();
+                }
+
+                if (prometheus)
+                {
+                    m.AddPrometheusExporter();
+                }
+            });
+        }
+
+        return services;
+    }
+
+    /// <summary>
+    /// Service name and version, host name, process id, and the pod, namespace and node when the
+    /// downward API provides them (POD_NAME, POD_NAMESPACE, NODE_NAME). OTEL_SERVICE_NAME and
+    /// OTEL_RESOURCE_ATTRIBUTES, read by the SDK's environment detector, win over these defaults.
+    /// </summary>
+    private static void Describe(ResourceBuilder resource, IConfiguration configuration)
+    {
+        var named = Has(configuration, "OTEL_SERVICE_NAME")
+            || (configuration["OTEL_RESOURCE_ATTRIBUTES"]?.Contains("service.name=", StringComparison.Ordinal) ?? false);
+        resource.AddService(named ? configuration["OTEL_SERVICE_NAME"] ?? DefaultServiceName : DefaultServiceName, serviceVersion: RegistryTelemetry.Version, autoGenerateServiceInstanceId: false);
+        var attributes = new List<KeyValuePair<string, object>>
+        {
+            new("host.name", Environment.MachineName),
+            new("process.pid", Environment.ProcessId),
+        };
+        AddFromEnvironment(attributes, "k8s.pod.name", "POD_NAME");
+        AddFromEnvironment(attributes, "k8s.namespace.name", "POD_NAMESPACE");
+        AddFromEnvironment(attributes, "k8s.node.name", "NODE_NAME");
+        resource.AddAttributes(attributes);
+        // Re-applied last so that the operator's variables win over the defaults above.
+        resource.AddEnvironmentVariableDetector();
+    }
+
+    private static void AddFromEnvironment(List<KeyValuePair<string, object>> attributes, string name, string variable)
+    {
+        if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value)
+        {
+            attributes.Add(new(name, value));
+        }
+    }
+
+    private static bool Has(IConfiguration configuration, string key) => !string.IsNullOrWhiteSpace(configuration[key]);
+}
