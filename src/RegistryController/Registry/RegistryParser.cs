@@ -1,6 +1,9 @@
+using System.Buffers;
 using System.Collections.Immutable;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Unicode;
 
 namespace RegistryController.Registry;
 
@@ -45,6 +48,13 @@ public static class RegistryParser
             throw new RegistryFormatException(path, "the file is empty (a writer may be in the middle of writing it)");
         }
 
+        // JsonDocument does not check the UTF-8 inside strings, and the writer copies original tokens
+        // as they are: without this, bytes Python cannot decode would be accepted and written back.
+        if (!Utf8.IsValid(bytes.Span))
+        {
+            throw new RegistryFormatException(path, $"not valid UTF-8 {InvalidUtf8Position(bytes.Span)} (Python cannot decode it either)");
+        }
+
         try
         {
             return JsonDocument.Parse(bytes, DocumentOptions);
@@ -59,6 +69,19 @@ public static class RegistryParser
             // Invalid UTF-8 and duplicate keys surface here on some paths.
             throw new RegistryFormatException(path, $"not valid JSON: {FirstSentence(ex.Message)}", ex);
         }
+    }
+
+    private static string InvalidUtf8Position(ReadOnlySpan<byte> bytes)
+    {
+        var offset = 0;
+        while (Rune.DecodeFromUtf8(bytes[offset..], out _, out var consumed) == OperationStatus.Done)
+        {
+            offset += consumed;
+        }
+
+        var lineStart = bytes[..offset].LastIndexOf((byte)'\n') + 1;
+        var line = bytes[..offset].Count((byte)'\n') + 1;
+        return $"at line {line}, byte {offset - lineStart + 1} (0x{bytes[offset]:X2})";
     }
 
     private static RegistryModel Extract(JsonElement root, string path, RegistryKind kind)
