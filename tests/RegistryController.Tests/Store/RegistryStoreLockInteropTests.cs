@@ -32,7 +32,7 @@ public class RegistryStoreLockInteropTests
         var store = new RegistryStore(new RegistryStoreOptions(), new LockOptions());
         var before = (await store.ReadAsync(location, CancellationToken.None)).Model!.ActiveCount;
 
-        await using var python = await PythonLockHolder.LockAsync(location.Path, TimeSpan.FromMilliseconds(500), setKey: "active_count", setValueJson: "7");
+        await using var python = await PythonLockHolder.LockAsync(location.Path, TimeSpan.FromSeconds(1), setKey: "active_count", setValueJson: "7");
         var snapshot = await store.ReadAsync(location, CancellationToken.None);
 
         Assert.Null(snapshot.Error);
