@@ -155,16 +155,9 @@ public static class PythonJsonWriter
                 default:
                     if (c < 0x20 || c > 0x7e)
                     {
-                        // UTF-16 code units are exactly what Python emits for non-BMP characters
-                        // (a surrogate pair); DEL (0x7f) stays literal in Python, handled below.
-                        if (c == '\x7f')
-                        {
-                            sb.Append(c);
-                        }
-                        else
-                        {
-                            sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                        }
+                        // Python keeps only ' '..'~' literal (DEL 0x7f is escaped too). UTF-16 code
+                        // units are exactly what Python emits for non-BMP characters (a surrogate pair).
+                        sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
                     }
                     else
                     {

@@ -48,12 +48,11 @@ public static class RegistryParser
             throw new RegistryFormatException(path, "the file is empty (a writer may be in the middle of writing it)");
         }
 
-        // System.Text.Json checks a string's UTF-8 only when the string is read, so a bad byte in a
-        // field the model never reads would pass here and then fail the rewrite. Python's json.load
-        // refuses such a file outright; so does the controller.
+        // JsonDocument does not check the UTF-8 inside strings, and the writer copies original tokens
+        // as they are: without this, bytes Python cannot decode would be accepted and written back.
         if (!Utf8.IsValid(bytes.Span))
         {
-            throw new RegistryFormatException(path, $"not valid UTF-8 at byte {FirstInvalidUtf8(bytes.Span) + 1}");
+            throw new RegistryFormatException(path, $"not valid UTF-8 {InvalidUtf8Position(bytes.Span)} (Python cannot decode it either)");
         }
 
         try
@@ -70,6 +69,19 @@ public static class RegistryParser
             // Invalid UTF-8 and duplicate keys surface here on some paths.
             throw new RegistryFormatException(path, $"not valid JSON: {FirstSentence(ex.Message)}", ex);
         }
+    }
+
+    private static string InvalidUtf8Position(ReadOnlySpan<byte> bytes)
+    {
+        var offset = 0;
+        while (Rune.DecodeFromUtf8(bytes[offset..], out _, out var consumed) == OperationStatus.Done)
+        {
+            offset += consumed;
+        }
+
+        var lineStart = bytes[..offset].LastIndexOf((byte)'\n') + 1;
+        var line = bytes[..offset].Count((byte)'\n') + 1;
+        return $"at line {line}, byte {offset - lineStart + 1} (0x{bytes[offset]:X2})";
     }
 
     private static RegistryModel Extract(JsonElement root, string path, RegistryKind kind)
@@ -207,17 +219,6 @@ public static class RegistryParser
         JsonValueKind.Null => "null",
         _ => kind.ToString(),
     };
-
-    private static int FirstInvalidUtf8(ReadOnlySpan<byte> bytes)
-    {
-        var offset = 0;
-        while (offset < bytes.Length && Rune.DecodeFromUtf8(bytes[offset..], out _, out var consumed) == OperationStatus.Done)
-        {
-            offset += consumed;
-        }
-
-        return offset;
-    }
 
     private static string FirstSentence(string message)
     {

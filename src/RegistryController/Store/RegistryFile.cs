@@ -132,7 +132,18 @@ internal sealed class RegistryFile : IDisposable
         }
     }
 
-    public void Dispose() => _handle.Dispose();
+    public void Dispose()
+    {
+        // Unlock before closing: a child process forked by another thread between its fork and its
+        // exec shares this open file description, and close() alone would leave the lock held by it.
+        // LOCK_UN releases the description's lock whoever else still holds a copy of the descriptor.
+        if (!_handle.IsClosed)
+        {
+            _ = Posix.Flock(_fd, Posix.LockUnlock);
+        }
+
+        _handle.Dispose();
+    }
 }
 
 /// <summary>Enough of fstat to notice that a file changed between two looks.</summary>
