@@ -20,7 +20,7 @@ var write = await Scenario.WriteAsync(events);
 Report("session death → registry repaired", death);
 Report("registry write → repaired", write);
 var idle = await Scenario.IdleAsync(idleRegistries, TimeSpan.FromSeconds(idleSeconds));
-Console.WriteLine($"idle, {idleRegistries} registries over {idleSeconds} s: CPU {idle.CpuPercent:0.00} % of one core, RSS median {idle.RssMedianMb:0.0} MB (max {idle.RssMaxMb:0.0} MB)");
+Console.WriteLine($"idle, {idleRegistries} registries over {idleSeconds} s: CPU {idle.CpuPercent:0.00} % of one core, RSS median {idle.RssMedianMb:0.0} MB (max {idle.RssMaxMb:0.0} MB; at the end: {idle.Breakdown})");
 return 0;
 
 int Argument(string name, int fallback)
@@ -92,7 +92,7 @@ internal static class Scenario
         return samples;
     }
 
-    public static async Task<(double CpuPercent, double RssMedianMb, double RssMaxMb)> IdleAsync(int registries, TimeSpan window)
+    public static async Task<(double CpuPercent, double RssMedianMb, double RssMaxMb, string Breakdown)> IdleAsync(int registries, TimeSpan window)
     {
         await using var lab = await Lab.StartAsync(tasks: registries, new AgentMix(Live: 1, Zombie: 0, Completed: 4));
         // Let start-up allocations and JIT settle before the window opens.
@@ -108,7 +108,7 @@ internal static class Scenario
 
         var cpuSeconds = (lab.CpuTicks() - cpuBefore) / (double)Lab.ClockTicksPerSecond;
         rss.Sort();
-        return (100 * cpuSeconds / clock.Elapsed.TotalSeconds, rss[rss.Count / 2], rss[^1]);
+        return (100 * cpuSeconds / clock.Elapsed.TotalSeconds, rss[rss.Count / 2], rss[^1], lab.RssBreakdown());
     }
 
     private static async Task WaitTerminatedAsync(string path, string agentId)
@@ -180,6 +180,13 @@ internal sealed class Lab : IAsyncDisposable
         var stat = File.ReadAllText($"/proc/{_pid}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Anonymous (heap, stacks) versus file-backed (mapped assemblies, shared and clean) resident memory, and PSS.</summary>
+    public string RssBreakdown()
+    {
+        double Field(string file, string name) => long.Parse(File.ReadLines(file).First(l => l.StartsWith(name, StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+        return $"anon {Field($"/proc/{_pid}/status", "RssAnon:"):0.0} MB, file {Field($"/proc/{_pid}/status", "RssFile:"):0.0} MB, shmem {Field($"/proc/{_pid}/status", "RssShmem:"):0.0} MB, PSS {Field($"/proc/{_pid}/smaps_rollup", "Pss:"):0.0} MB";
     }
 
     public double RssMb() =>
