@@ -1,0 +1,37 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace RegistryController.Tests.Support;
+
+/// <summary>Reads a registry the way a person checking it would: parse the file, look at an agent.</summary>
+public static class RegistryJson
+{
+    /// <summary>The file's content, or null while it cannot be read or parsed (a writer may be mid-write).</summary>
+    public static JsonObject? TryRead(string path)
+    {
+        try
+        {
+            return JsonNode.Parse(File.ReadAllBytes(path)) as JsonObject;
+        }
+        catch (Exception ex) when (ex is JsonException or IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The last entry with this id in a task registry's agents list.</summary>
+    public static JsonObject? TaskAgent(string path, string agentId) =>
+        TryRead(path)?["agents"]?.AsArray().LastOrDefault(a => (string?)a?["id"] == agentId) as JsonObject;
+
+    public static JsonObject? GlobalAgent(string globalPath, string agentId) => TryRead(globalPath)?["agents"]?[agentId] as JsonObject;
+
+    public static string? Status(string path, string agentId) => (string?)TaskAgent(path, agentId)?["status"];
+
+    /// <summary>Marked as the controller marks a zombie: terminated, because its session was not found.</summary>
+    public static bool IsTerminatedAsZombie(JsonObject? agent) =>
+        agent is not null && (string?)agent["status"] == "terminated" && (string?)agent["termination_reason"] == "session_not_found";
+
+    public static bool IsTerminatedAsZombie(string taskPath, string agentId) => IsTerminatedAsZombie(TaskAgent(taskPath, agentId));
+
+    public static long? Number(string path, string field) => (long?)TryRead(path)?[field];
+}
