@@ -1,0 +1,59 @@
+using RegistryController.Controller;
+using RegistryController.Tests.Support;
+
+namespace RegistryController.Tests.Controller;
+
+/// <summary>
+/// The mass guard in run mode. A tmux server that dies makes every active agent look like a zombie
+/// at once; the guard holds those terminations for Controller:GuardHold, after which the same verdict
+/// proceeds ("never": it holds until a person acts).
+/// </summary>
+public class GuardHoldTests
+{
+    [Fact]
+    public async Task After_a_server_crash_the_same_verdict_proceeds_once_the_guard_hold_has_passed()
+    {
+        var hold = TimeSpan.FromSeconds(2);
+        await using var workspace = await TestWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 3);
+        await using var controller = await RunningController.StartAsync(workspace.Root, workspace.Tmux, s => s.Controller.GuardHold = "2s");
+        await workspace.Tmux.WaitForControlClientAsync();
+        var crashedAt = DateTimeOffset.UtcNow;
+
+        await workspace.Tmux.Server.KillServerAsync();
+
+        await Eventually.Until(() => controller.Status.Count(ReconcileOutcome.Held) > 0, TimeSpan.FromSeconds(5), "the guard held the terminations");
+        await Eventually.Until(
+            () => Enumerable.Range(0, 2).All(t => workspace.AgentIds(t).All(id => RegistryJson.IsTerminatedAsZombie(workspace.TaskRegistry(t), id))),
+            TimeSpan.FromSeconds(10),
+            "all six agents terminated after the hold");
+        foreach (var t in Enumerable.Range(0, 2))
+        {
+            foreach (var id in workspace.AgentIds(t))
+            {
+                var terminatedAt = Agents.ParseTimestamp((string?)RegistryJson.TaskAgent(workspace.TaskRegistry(t), id)!["terminated_at"]);
+                Assert.True(terminatedAt - crashedAt >= hold, $"{id} terminated {terminatedAt - crashedAt} after the crash, within the hold");
+            }
+        }
+
+        Assert.True(controller.Logs.Any(Microsoft.Extensions.Logging.LogLevel.Warning, "proceeding"));
+    }
+
+    [Fact]
+    public async Task With_guard_hold_never_a_server_crash_terminates_nothing()
+    {
+        await using var workspace = await TestWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 3);
+        await using var controller = await RunningController.StartAsync(workspace.Root, workspace.Tmux, s => s.Controller.GuardHold = "never");
+        Assert.Null(controller.Settings.Controller.GuardHold);
+        await workspace.Tmux.WaitForControlClientAsync();
+        var held = controller.Status.Count(ReconcileOutcome.Held);
+        var before = Enumerable.Range(0, 2).Select(t => File.ReadAllBytes(workspace.TaskRegistry(t))).ToList();
+
+        await workspace.Tmux.Server.KillServerAsync();
+        await Eventually.Until(() => controller.Status.Count(ReconcileOutcome.Held) >= held + 2, TimeSpan.FromSeconds(5), "both task registries held");
+        // Judge everything again, later: the verdict is the same and still does not proceed.
+        controller.Manager.Resync(workspace.Root);
+        await Eventually.Until(() => controller.Status.Count(ReconcileOutcome.Held) >= held + 4, TimeSpan.FromSeconds(5), "both held again by the resync");
+
+        Assert.Equal(before, Enumerable.Range(0, 2).Select(t => File.ReadAllBytes(workspace.TaskRegistry(t))));
+    }
+}
