@@ -39,6 +39,35 @@ public class GuardHoldTests
     }
 
     [Fact]
+    public async Task A_second_server_crash_after_a_recovery_is_held_again_for_the_full_hold()
+    {
+        var hold = TimeSpan.FromSeconds(3);
+        await using var workspace = await TestWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 3);
+        await using var controller = await RunningController.StartAsync(workspace.Root, workspace.Tmux, s => s.Controller.GuardHold = "3s");
+        await workspace.Tmux.WaitForControlClientAsync();
+        var firstCrash = DateTimeOffset.UtcNow;
+        var held = controller.Status.Count(ReconcileOutcome.Held);
+
+        // A crash, held; the server comes back within the hold and the controller sees every session alive.
+        await workspace.Tmux.Server.KillServerAsync();
+        await Eventually.Until(() => controller.Status.Count(ReconcileOutcome.Held) >= held + 2, TimeSpan.FromSeconds(5), "the first crash is held");
+        await workspace.Tmux.Server.StartAsync(workspace.LiveSessions);
+        var noops = controller.Status.Count(ReconcileOutcome.Noop);
+        await workspace.Tmux.WaitForControlClientAsync(TimeSpan.FromSeconds(15));
+        await Eventually.Until(() => controller.Status.Count(ReconcileOutcome.Noop) >= noops + 2, TimeSpan.FromSeconds(5), "both task registries judged healthy again");
+        // The subject here is elapsed time itself: the first hold must be long over before the second crash.
+        await Eventually.Until(() => DateTimeOffset.UtcNow - firstCrash > hold + TimeSpan.FromSeconds(0.5), hold * 2, "the first hold is over");
+        Assert.All(workspace.Statuses(), s => Assert.NotEqual("terminated", s.Status));
+        held = controller.Status.Count(ReconcileOutcome.Held);
+
+        await workspace.Tmux.Server.KillServerAsync();
+
+        // Same agents, same verdict as the first crash: it is a new crash all the same, and it waits its own hold.
+        await Eventually.Until(() => controller.Status.Count(ReconcileOutcome.Held) >= held + 2, TimeSpan.FromSeconds(5), "the second crash is held");
+        Assert.All(workspace.Statuses(), s => Assert.NotEqual("terminated", s.Status));
+    }
+
+    [Fact]
     public async Task With_guard_hold_never_a_server_crash_terminates_nothing()
     {
         await using var workspace = await TestWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 3);
