@@ -17,22 +17,18 @@ public class GuardHoldTests
         await using var workspace = await TestWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 3);
         await using var controller = await RunningController.StartAsync(workspace.Root, workspace.Tmux, s => s.Controller.GuardHold = "2s");
         await workspace.Tmux.WaitForControlClientAsync();
+        var agents = Enumerable.Range(0, 2).SelectMany(t => workspace.AgentIds(t).Select(id => (Registry: workspace.TaskRegistry(t), Id: id))).ToList();
         var crashedAt = DateTimeOffset.UtcNow;
 
         await workspace.Tmux.Server.KillServerAsync();
 
         await Eventually.Until(() => controller.Status.Count(ReconcileOutcome.Held) > 0, TimeSpan.FromSeconds(5), "the guard held the terminations");
-        await Eventually.Until(
-            () => Enumerable.Range(0, 2).All(t => workspace.AgentIds(t).All(id => RegistryJson.IsTerminatedAsZombie(workspace.TaskRegistry(t), id))),
-            TimeSpan.FromSeconds(10),
-            "all six agents terminated after the hold");
-        foreach (var t in Enumerable.Range(0, 2))
+        await Eventually.Until(() => agents.All(a => RegistryJson.IsTerminatedAsZombie(a.Registry, a.Id)), TimeSpan.FromSeconds(10), "all six agents terminated after the hold");
+        foreach (var (registry, id) in agents)
         {
-            foreach (var id in workspace.AgentIds(t))
-            {
-                var terminatedAt = Agents.ParseTimestamp((string?)RegistryJson.TaskAgent(workspace.TaskRegistry(t), id)!["terminated_at"]);
-                Assert.True(terminatedAt - crashedAt >= hold, $"{id} terminated {terminatedAt - crashedAt} after the crash, within the hold");
-            }
+            var entry = RegistryJson.Read(registry)["agents"]!.AsArray().Last(a => (string?)a!["id"] == id)!;
+            var terminatedAt = Agents.ParseTimestamp((string?)entry["terminated_at"]);
+            Assert.True(terminatedAt - crashedAt >= hold, $"{id} terminated {terminatedAt - crashedAt} after the crash, within the hold");
         }
 
         Assert.True(controller.Logs.Any(Microsoft.Extensions.Logging.LogLevel.Warning, "proceeding"));
@@ -75,7 +71,7 @@ public class GuardHoldTests
         Assert.Null(controller.Settings.Controller.GuardHold);
         await workspace.Tmux.WaitForControlClientAsync();
         var held = controller.Status.Count(ReconcileOutcome.Held);
-        var before = Enumerable.Range(0, 2).Select(t => File.ReadAllBytes(workspace.TaskRegistry(t))).ToList();
+        var before = Enumerable.Range(0, 2).Select(t => RegistryJson.ReadBytes(workspace.TaskRegistry(t))).ToList();
 
         await workspace.Tmux.Server.KillServerAsync();
         await Eventually.Until(() => controller.Status.Count(ReconcileOutcome.Held) >= held + 2, TimeSpan.FromSeconds(5), "both task registries held");
@@ -83,6 +79,6 @@ public class GuardHoldTests
         controller.Manager.Resync(workspace.Root);
         await Eventually.Until(() => controller.Status.Count(ReconcileOutcome.Held) >= held + 4, TimeSpan.FromSeconds(5), "both held again by the resync");
 
-        Assert.Equal(before, Enumerable.Range(0, 2).Select(t => File.ReadAllBytes(workspace.TaskRegistry(t))));
+        Assert.Equal(before, Enumerable.Range(0, 2).Select(t => RegistryJson.ReadBytes(workspace.TaskRegistry(t))));
     }
 }

@@ -73,12 +73,12 @@ public class RegistryReconcilerTests
         var stuck = workspace.AgentIds(0)[0];
         var log = StuckAgents.TrackQuietLog(workspace.Root, workspace.TaskIds[0], stuck, quietFor: TimeSpan.FromHours(1));
         await StuckAgents.PointAtAsync(registry, stuck, log);
-        var before = await File.ReadAllBytesAsync(registry);
+        var before = RegistryJson.ReadBytes(registry);
 
         await using var controller = await RunningController.StartAsync(workspace.Root, workspace.Tmux, s => s.Controller.StuckAfter = "15m");
 
         Assert.True(controller.Logs.Any(LogLevel.Warning, "Stuck agent"), "a warning names the stuck agent");
         Assert.Contains(controller.Logs.Entries, e => e.Message.Contains(stuck, StringComparison.Ordinal) && e.Message.Contains("reported only", StringComparison.Ordinal));
-        Assert.Equal(before, await File.ReadAllBytesAsync(registry));
+        Assert.Equal(before, RegistryJson.ReadBytes(registry));
     }
 }

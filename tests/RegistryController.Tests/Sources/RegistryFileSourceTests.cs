@@ -35,7 +35,7 @@ public class RegistryFileSourceTests
         await using var workspace = await TestWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 2, extraSessions: ["agent_new_live-1"]);
         await using var controller = await RunningController.StartAsync(workspace.Root, workspace.Tmux);
         var registry = Path.Combine(workspace.Root, "TASK-new", "AGENT_REGISTRY.json");
-        var content = RegistryJson.TryRead(workspace.TaskRegistry(0))!;
+        var content = RegistryJson.Read(workspace.TaskRegistry(0));
         content["task_id"] = "TASK-new";
         content["agents"] = new JsonArray(Agents.Active("new_live-1", "agent_new_live-1"), Agents.Zombie("new_zombie-1"));
         content["total_spawned"] = 2;

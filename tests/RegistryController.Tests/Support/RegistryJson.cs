@@ -19,13 +19,55 @@ public static class RegistryJson
         }
     }
 
+    /// <summary>The file's bytes, waiting (up to a few seconds) while a writer holds its lock.</summary>
+    public static byte[] ReadBytes(string path)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (true)
+        {
+            try
+            {
+                return File.ReadAllBytes(path);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(10);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The file's content, waiting (up to a few seconds) while it is locked by a writer: .NET reads
+    /// take LOCK_SH, as the orchestrator's readers do, and fail at once while a writer holds LOCK_EX.
+    /// </summary>
+    public static JsonObject Read(string path)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (true)
+        {
+            if (TryRead(path) is { } content)
+            {
+                return content;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"{path} stayed unreadable for 5 s");
+            }
+
+            Thread.Sleep(10);
+        }
+    }
+
     /// <summary>The last entry with this id in a task registry's agents list.</summary>
     public static JsonObject? TaskAgent(string path, string agentId) =>
         TryRead(path)?["agents"]?.AsArray().LastOrDefault(a => (string?)a?["id"] == agentId) as JsonObject;
 
     public static JsonObject? GlobalAgent(string globalPath, string agentId) => TryRead(globalPath)?["agents"]?[agentId] as JsonObject;
 
-    public static string? Status(string path, string agentId) => (string?)TaskAgent(path, agentId)?["status"];
+    /// <summary>An agent's status now (waiting out a writer's lock).</summary>
+    public static string? Status(string path, string agentId) =>
+        (string?)Read(path)["agents"]!.AsArray().LastOrDefault(a => (string?)a?["id"] == agentId)?["status"];
 
     /// <summary>Marked as the controller marks a zombie: terminated, because its session was not found.</summary>
     public static bool IsTerminatedAsZombie(JsonObject? agent) =>
@@ -33,5 +75,6 @@ public static class RegistryJson
 
     public static bool IsTerminatedAsZombie(string taskPath, string agentId) => IsTerminatedAsZombie(TaskAgent(taskPath, agentId));
 
-    public static long? Number(string path, string field) => (long?)TryRead(path)?[field];
+    /// <summary>A top-level number now (waiting out a writer's lock).</summary>
+    public static long? Number(string path, string field) => (long?)Read(path)[field];
 }

@@ -42,14 +42,14 @@ public sealed class TestWorkspace : IAsyncDisposable
 
     /// <summary>The agent ids of one task, in file order.</summary>
     public IReadOnlyList<string> AgentIds(int task) =>
-        [.. RegistryJson.TryRead(TaskRegistry(task))!["agents"]!.AsArray().Select(a => (string)a!["id"]!)];
+        [.. RegistryJson.Read(TaskRegistry(task))["agents"]!.AsArray().Select(a => (string)a!["id"]!)];
 
     /// <summary>The agent whose session is <paramref name="session"/>.</summary>
     public (int Task, string AgentId) AgentOf(string session)
     {
         for (var t = 0; t < TaskIds.Count; t++)
         {
-            foreach (var agent in RegistryJson.TryRead(TaskRegistry(t))!["agents"]!.AsArray())
+            foreach (var agent in RegistryJson.Read(TaskRegistry(t))["agents"]!.AsArray())
             {
                 if ((string?)agent!["tmux_session"] == session)
                 {
@@ -63,7 +63,7 @@ public sealed class TestWorkspace : IAsyncDisposable
 
     /// <summary>Every agent of every task with its status, as the files say now.</summary>
     public IReadOnlyList<(string AgentId, string? Status)> Statuses() =>
-        [.. Enumerable.Range(0, TaskIds.Count).SelectMany(t => RegistryJson.TryRead(TaskRegistry(t))?["agents"]?.AsArray() ?? [])
+        [.. Enumerable.Range(0, TaskIds.Count).SelectMany(t => RegistryJson.Read(TaskRegistry(t))["agents"]!.AsArray())
             .Select(a => ((string)a!["id"]!, (string?)a["status"]))];
 
     public async ValueTask DisposeAsync()
