@@ -177,6 +177,14 @@ public sealed partial class RegistryReconciler(
     {
         if (plan.Zombies.IsEmpty)
         {
+            // A hold ends when the workspace no longer trips the guard (tmux came back), not only when
+            // a registry with zombies says so: else a later crash with the same agents would find the
+            // old hold long expired and mass-terminate at once.
+            if (cache.HoldActive && !Reconciler.Judge(cache.Snapshot(), view, clock, reconcileOptions, ReconcileScope.Everything).Guard.Holds)
+            {
+                cache.ClearHold();
+            }
+
             return (null, false, null);
         }
 

@@ -85,6 +85,18 @@ public sealed class WorkspaceCache(string root)
         }
     }
 
+    /// <summary>Whether a tripped guard is holding (or has held) a verdict that has not been cleared.</summary>
+    public bool HoldActive
+    {
+        get
+        {
+            lock (_guardGate)
+            {
+                return _hold is not null;
+            }
+        }
+    }
+
     public void ClearHold()
     {
         lock (_guardGate)

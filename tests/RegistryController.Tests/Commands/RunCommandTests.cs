@@ -1,0 +1,89 @@
+using System.Net;
+using RegistryController.Tests.Support;
+using Registryctl.Commands;
+
+namespace RegistryController.Tests.Commands;
+
+/// <summary><c>registryctl run</c> in process: its settings checks and its health listener.</summary>
+public class RunCommandTests
+{
+    [Fact]
+    public async Task A_scan_interval_that_is_not_a_duration_exits_2_naming_the_setting()
+    {
+        using var workspace = new TempDirectory();
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+
+        var exit = await RegistryctlCommand.RunAsync(["run", "-w", workspace.Path, "--set", "Controller:ScanInterval=abc"], stdout, stderr);
+
+        Assert.Equal(ExitCodes.CannotRun, exit);
+        Assert.Contains("Controller:ScanInterval: 'abc' is not a duration", stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_workspace_exits_2_naming_it()
+    {
+        using var temp = new TempDirectory();
+        var missing = temp.Combine("no-such-workspace");
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+
+        var exit = await RegistryctlCommand.RunAsync(["run", "-w", missing, "--listen", $"127.0.0.1:{FreePort.Next()}"], stdout, stderr);
+
+        Assert.Equal(ExitCodes.CannotRun, exit);
+        Assert.Contains($"the workspace {missing} does not exist", stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Readyz_says_503_until_the_startup_reconcile_is_done_then_200_and_healthz_says_200()
+    {
+        await using var workspace = await TestWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 2);
+        var listen = $"127.0.0.1:{FreePort.Next()}";
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{listen}"), Timeout = TimeSpan.FromSeconds(5) };
+        // The orchestrator holds a registry's lock: the startup read of it waits, so startup cannot finish.
+        PythonLockHolder? holder = await PythonLockHolder.LockAsync(workspace.TaskRegistry(0), TimeSpan.FromMinutes(5));
+        using var stop = new CancellationTokenSource();
+        var run = RegistryctlCommand.RunAsync(
+            ["run", "-w", workspace.Root, "-S", workspace.Tmux.SocketPath, "--listen", listen, "--set", "Lock:Timeout=60s"],
+            TextWriter.Null,
+            TextWriter.Null,
+            stop.Token);
+        try
+        {
+            HttpResponseMessage? first = null;
+            await Eventually.Until(async () => (first = await TryGetAsync(http, "/readyz")) is not null || run.IsCompleted, TimeSpan.FromSeconds(15), "the listener answers");
+            Assert.False(run.IsCompleted, $"run exited early with {(run.IsCompleted ? await run : 0)}");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, first!.StatusCode);
+            Assert.Contains("startup reconcile", await first.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/healthz", UriKind.Relative))).StatusCode);
+
+            await holder.DisposeAsync();
+            holder = null;
+
+            await Eventually.Until(async () => (await TryGetAsync(http, "/readyz"))?.StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(15), "readyz says 200 once the startup reconcile is done");
+            var healthz = await http.GetAsync(new Uri("/healthz", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, healthz.StatusCode);
+            Assert.Equal("ok\n", await healthz.Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            if (holder is not null)
+            {
+                await holder.DisposeAsync();
+            }
+
+            await stop.CancelAsync();
+            Assert.Equal(ExitCodes.Ok, await run.WaitAsync(TimeSpan.FromSeconds(20)));
+        }
+    }
+
+    private static async Task<HttpResponseMessage?> TryGetAsync(HttpClient http, string path)
+    {
+        try
+        {
+            return await http.GetAsync(new Uri(path, UriKind.Relative));
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+}
