@@ -67,6 +67,14 @@ public sealed partial class RegistryReconciler(
     private void Record(RegistryLocation location, Activity? activity, ReconcileResult result, TimeSpan duration) =>
         ReconcileTelemetry.Record(location, activity, result.Outcome, result.Zombies, result.Terminated, result.Before, result.After, result.GuardHeld, result.Error, duration, activity is null ? null : CountOrphans(location));
 
+    private static RegistryLocation GlobalOf(RegistryLocation location) =>
+        new(location.WorkspaceRoot, RegistryDiscovery.GlobalRegistryPath(location.WorkspaceRoot), RegistryKind.Global, null);
+
+    /// <summary>Which agents are active, as one comparable string (null when unreadable).</summary>
+    private string? ActiveStatuses(RegistrySnapshot? snapshot) => snapshot?.Model is { } model
+        ? string.Join('\n', model.Agents.Where(a => reconcileOptions.IsActive(a.Status)).Select(a => a.Id))
+        : null;
+
     /// <summary>The workspace's orphans as of the latest look (only computed when the span is recorded).</summary>
     private int? CountOrphans(RegistryLocation location)
     {
@@ -93,7 +101,13 @@ public sealed partial class RegistryReconciler(
         }
 
         var snapshot = AgentActivityProbe.Probe(await store.ReadAsync(location, cancellationToken), location.WorkspaceRoot, reconcileOptions);
+        var previous = cache.Get(location.Path);
         cache.Update(snapshot);
+        if (location.Kind == RegistryKind.Task && ActiveStatuses(previous) != ActiveStatuses(snapshot))
+        {
+            // The orchestrator changed who is active (a spawn, a completion): the global counter follows.
+            GlobalNeedsReconcile?.Invoke(GlobalOf(location));
+        }
         if (snapshot.Model is null)
         {
             _events.Publish(new ControllerEvent(ControllerEventType.Warning, EventReasons.RegistryUnreadable, $"{location.Path}: {snapshot.Error}"));
@@ -154,7 +168,7 @@ public sealed partial class RegistryReconciler(
 
         if (outcome.Written)
         {
-            GlobalNeedsReconcile?.Invoke(new RegistryLocation(location.WorkspaceRoot, RegistryDiscovery.GlobalRegistryPath(location.WorkspaceRoot), RegistryKind.Global, null));
+            GlobalNeedsReconcile?.Invoke(GlobalOf(location));
         }
 
         return new ReconcileResult(

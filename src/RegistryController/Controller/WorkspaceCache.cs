@@ -35,6 +35,8 @@ public sealed class WorkspaceCache(string root)
 
     public bool Forget(string path) => _registries.TryRemove(path, out _);
 
+    public RegistrySnapshot? Get(string path) => _registries.GetValueOrDefault(path);
+
     public bool Contains(string path) => _registries.ContainsKey(path);
 
     public WorkspaceSnapshot Snapshot() => new(Root, [.. _registries.Values.OrderBy(r => r.Path, StringComparer.Ordinal)]);

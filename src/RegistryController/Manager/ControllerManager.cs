@@ -192,7 +192,9 @@ public sealed partial class ControllerManager : BackgroundService
                 Queue.Done(item.Key);
                 return;
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Registry.RegistryFormatException or InvalidOperationException)
+#pragma warning disable CA1031 // A worker must outlive any one registry's failure, or that key is held forever.
+            catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
             {
                 result = ReconcileResult.Failed(ex.Message);
             }

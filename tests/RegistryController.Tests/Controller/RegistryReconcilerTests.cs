@@ -36,6 +36,21 @@ public class RegistryReconcilerTests
     }
 
     [Fact]
+    public async Task The_global_active_agents_follows_a_spawn_the_orchestrator_wrote_into_a_task_registry()
+    {
+        await using var workspace = await TestWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 2);
+        await using var controller = await RunningController.StartAsync(workspace.Root, workspace.Tmux);
+        var before = RegistryJson.Number(workspace.GlobalRegistry, "active_agents");
+        await workspace.Tmux.Server.NewSessionAsync("agent_spawned_agent-1");
+
+        // The orchestrator's spawn touches the task registry only; the global counter must follow it.
+        await OrchestratorWriter.AppendAgentAsync(workspace.TaskRegistry(0), Agents.Active("spawned_agent-1", "agent_spawned_agent-1"));
+
+        await Eventually.Until(() => RegistryJson.Number(workspace.GlobalRegistry, "active_agents") == before + 1, EventBound, "active_agents counts the spawned agent");
+        Assert.Equal("working", RegistryJson.Status(workspace.TaskRegistry(0), "spawned_agent-1"));
+    }
+
+    [Fact]
     public async Task A_deleted_registry_is_forgotten_without_an_error_loop()
     {
         await using var workspace = await TestWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 2);
