@@ -23,7 +23,7 @@ public sealed class NaiveHealthPass(ITmuxViewSource tmux, IRegistryStore store, 
 
     public async Task<NaiveReport> RunAsync(string root, CancellationToken cancellationToken)
     {
-        var workspace = await new WorkspaceReader(_store).ReadAsync(root, progress: null, cancellationToken);
+        var workspace = await new WorkspaceReader(_store, _options).ReadAsync(root, progress: null, cancellationToken);
         var clock = ClockReading.From(_time);
         var plans = ImmutableArray.CreateBuilder<RegistryPlan>();
         TmuxView? last = null;

@@ -36,7 +36,7 @@ public class PassBreakdownBenchmarks
     {
         _workspace = await BenchWorkspace.CreateAsync();
         _tmux = new TmuxCliViewSource(_workspace.Tmux);
-        _reader = new WorkspaceReader(PassChecks.Store());
+        _reader = new WorkspaceReader(PassChecks.Store(), new ReconcileOptions());
         _snapshot = await _reader.ReadAsync(_workspace.Root, null, CancellationToken.None);
         _view = await _tmux.GetViewAsync(CancellationToken.None);
         _locations = RegistryDiscovery.Discover(_workspace.Root);
