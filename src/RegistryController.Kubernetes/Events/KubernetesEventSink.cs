@@ -68,6 +68,9 @@ public sealed partial class KubernetesEventSink : IEventSink, IHostedService, IA
         Interlocked.Read(ref _rateLimited),
         Interlocked.Read(ref _failed));
 
+    /// <summary>Events waiting in the channel (not counting the one being written).</summary>
+    internal int QueuedCount => _queue.Reader.Count;
+
     /// <summary>Queues the event and returns at once; never throws.</summary>
     public void Publish(ControllerEvent controllerEvent)
     {
