@@ -11,8 +11,8 @@ using Microsoft.Extensions.Logging;
 
 namespace RegistryController.Tests.Support;
 
-/// <summary>One request as the API server received it.</summary>
-public sealed record ApiRequest(string Method, string Path, string? ContentType, JsonObject? Body, int Status);
+/// <summary>One request as the API server received it, and what it answered.</summary>
+public sealed record ApiRequest(string Method, string Path, string? ContentType, JsonObject? Body, int Status, JsonObject Response);
 
 /// <summary>How the fake API server answers.</summary>
 public enum ApiMode
@@ -205,7 +205,7 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
             (status, response) = _mode == ApiMode.Failing
                 ? (503, StatusBody(503, "ServiceUnavailable", "the fake API server is failing"))
                 : Route(request.Method, request.Path.Value ?? "", body);
-            _requests.Add(new ApiRequest(request.Method, request.Path.Value ?? "", request.ContentType, body, status));
+            _requests.Add(new ApiRequest(request.Method, request.Path.Value ?? "", request.ContentType, body, status, (JsonObject)response.DeepClone()));
         }
 
         context.Response.StatusCode = status;
