@@ -22,6 +22,8 @@ public sealed class ControllerSettings
     public ControllerLoopSettings Controller { get; set; } = new();
 
     public LoggingSettings Log { get; set; } = new();
+
+    public LeaderSettings Leader { get; set; } = new();
 }
 
 public sealed class ControllerLoopSettings

@@ -125,6 +125,7 @@ public static class SettingsValidator
             errors.Add("Tmux:Socket and Tmux:SocketName both given; tmux takes one (-S or -L)");
         }
 
+        var lease = settings.Leader.Resolve(DurationOf, errors);
         if (errors.Count > 0)
         {
             return (null, errors);
@@ -165,6 +166,8 @@ public static class SettingsValidator
             Queue = queue,
             JsonLogs = logFormat == "json",
             LogLevel = logLevel,
+            LeaderElect = settings.Leader.Enabled,
+            Lease = lease,
         }, errors);
     }
 
