@@ -1,13 +1,18 @@
-{{/* Names and labels. */}}
+{{/*
+Names and labels. The base name is fixed ("registry-controller"), not .Chart.Name: a parent chart
+that aliases this one (alias: registryController) renames .Chart.Name, which would give resources
+names that differ from what the sidecar template, called from the parent, refers to (and that are
+not valid DNS names).
+*/}}
 {{- define "registry-controller.name" -}}
-{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- default "registry-controller" .Values.nameOverride | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
 {{- define "registry-controller.fullname" -}}
 {{- if .Values.fullnameOverride }}
 {{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
 {{- else }}
-{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- $name := include "registry-controller.name" . }}
 {{- if contains $name .Release.Name }}
 {{- .Release.Name | trunc 63 | trimSuffix "-" }}
 {{- else }}
