@@ -154,7 +154,7 @@ public class KubernetesEventSinkTests
         var publishing = clock.Elapsed;
         await Eventually.HoldsAsync(() => sink.Statistics.Settled == 50, Deadline, "every event has failed");
 
-        Assert.True(publishing < TimeSpan.FromMilliseconds(200), $"50 publishes took {publishing.TotalMilliseconds} ms");
+        Assert.True(publishing < TimeSpan.FromSeconds(1), $"50 publishes took {publishing.TotalMilliseconds} ms");
         Assert.Equal(50, sink.Statistics.Failed);
     }
 
@@ -173,7 +173,7 @@ public class KubernetesEventSinkTests
             sink.Publish(Zombie);
         }
 
-        Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(200), $"9 publishes took {clock.Elapsed.TotalMilliseconds} ms");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"9 publishes took {clock.Elapsed.TotalMilliseconds} ms");
         Assert.Equal(7, sink.Statistics.Dropped);
     }
 
