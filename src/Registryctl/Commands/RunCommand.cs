@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using RegistryController.Kubernetes;
 using RegistryController.Manager;
 using Registryctl.Hosting;
 
@@ -28,6 +29,7 @@ public static class RunCommand
         var killOrphans = new Option<string?>("--kill-orphans-after") { Description = "Kill an agent_ session that has been an orphan of every watched workspace this long [default: off]" };
         var grace = new Option<string?>("--grace") { Description = "Agents younger than this are never zombies [default: 30s]" };
         var logFormat = new Option<string?>("--log-format") { Description = "text or json [default: text]" };
+        var leaderElect = new Option<bool>("--leader-elect") { Description = "Only the holder of a Kubernetes Lease writes (several controllers on one workspace) [default: off]" };
         var command = new Command("run", "Run the controller: watch the registries and tmux, and reconcile every discrepancy as it happens");
         command.Options.Add(workspaces);
         common.AddTo(command);
@@ -35,6 +37,7 @@ public static class RunCommand
         command.Options.Add(killOrphans);
         command.Options.Add(grace);
         command.Options.Add(logFormat);
+        command.Options.Add(leaderElect);
         command.SetAction(async (parse, token) =>
         {
             var problems = new List<string>();
@@ -49,6 +52,11 @@ public static class RunCommand
             CommonFlags.Put(overrides, "Controller:KillOrphansAfter", parse.GetValue(killOrphans));
             CommonFlags.Put(overrides, "Reconcile:Grace", parse.GetValue(grace));
             CommonFlags.Put(overrides, "Log:Format", parse.GetValue(logFormat));
+            if (parse.GetValue(leaderElect))
+            {
+                overrides.Add(new("Leader:Enabled", "true"));
+            }
+
             return await RunAsync(parse.InvocationConfiguration.Error, overrides, problems, token);
         });
         return command;
@@ -61,8 +69,10 @@ public static class RunCommand
         RegistryctlHost.AddSources(builder.Configuration, overrides);
         var (settings, errors) = RegistryctlHost.Load(builder.Configuration);
         problems.AddRange(errors);
+        var cluster = KubernetesEnvironment.Detect();
         if (settings is not null)
         {
+            problems.AddRange(KubernetesHosting.Problem(settings, cluster) is { } problem ? [problem] : []);
             problems.AddRange(settings.Workspaces.Where(w => !Directory.Exists(w)).Select(w => $"the workspace {w} does not exist"));
         }
 
@@ -102,6 +112,7 @@ public static class RunCommand
         // Logs go to stderr: stdout stays free for whatever wraps the controller.
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.WebHost.UseUrls($"http://{settings.Controller.Listen}");
+        builder.Services.AddKubernetesIntegration(settings, cluster);
         builder.Services.AddRegistryController(settings);
         builder.Services.AddRegistryTelemetry(builder.Configuration, prometheus: true, console: settings.ConsoleTraces);
         // Every record written inside a reconcile carries its trace and span ids.

@@ -24,6 +24,8 @@ public sealed class ControllerSettings
     public LoggingSettings Log { get; set; } = new();
 
     public TelemetrySettings Telemetry { get; set; } = new();
+
+    public LeaderSettings Leader { get; set; } = new();
 }
 
 public sealed class ControllerLoopSettings

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using RegistryController.Controller;
+using RegistryController.Kubernetes.Leadership;
 using RegistryController.Locking;
 using RegistryController.Queue;
 using RegistryController.Reconcile;
@@ -27,4 +28,9 @@ public sealed record ResolvedSettings(
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
     public bool ConsoleTraces { get; init; }
+
+    /// <summary><c>Leader:Enabled</c>: only the Lease holder writes.</summary>
+    public bool LeaderElect { get; init; }
+
+    public LeaseOptions Lease { get; init; } = new();
 }

@@ -125,6 +125,7 @@ public static class SettingsValidator
             errors.Add("Tmux:Socket and Tmux:SocketName both given; tmux takes one (-S or -L)");
         }
 
+        var lease = settings.Leader.Resolve(DurationOf, errors);
         if (errors.Count > 0)
         {
             return (null, errors);
@@ -166,6 +167,8 @@ public static class SettingsValidator
             JsonLogs = logFormat == "json",
             ConsoleTraces = settings.Telemetry.Console,
             LogLevel = logLevel,
+            LeaderElect = settings.Leader.Enabled,
+            Lease = lease,
         }, errors);
     }
 

@@ -70,7 +70,7 @@ public class OrphanReaperTests
         Assert.True(await workspace.Tmux.HasSessionAsync("agent_orphan-1"));
     }
 
-    private static Action<Registryctl.Configuration.ControllerSettings> Configure(string killOrphansAfter) => s =>
+    private static Action<global::Registryctl.Configuration.ControllerSettings> Configure(string killOrphansAfter) => s =>
     {
         s.Controller.ScanInterval = "200ms";
         s.Controller.KillOrphansAfter = killOrphansAfter;

@@ -1,0 +1,49 @@
+# syntax=docker/dockerfile:1
+# registry-controller: registryctl with a tmux client, as a non-root user, on Debian bookworm.
+#
+#   docker build --build-arg UID=$(id -u) --build-arg GID=$(id -g) -t registry-controller:0.1.0 .
+#
+# The uid MUST be the uid that owns the tmux server's socket (tmux refuses another uid's socket);
+# Kubernetes' runAsUser can override it at run time. The root filesystem may be read-only: the
+# program writes only to TMPDIR and HOME, both /tmp, which must then be a writable volume
+# (an emptyDir in Kubernetes, --tmpfs /tmp or -v with docker run).
+#
+# Build: a self-contained, untrimmed publish (see README "Container image" for why not Native AOT
+# or trimming). The test suite runs the very `dotnet publish` line below (PublishTests parses it
+# from this file), so the image's build cannot drift from what CI checks.
+
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY src/ src/
+RUN dotnet publish src/Registryctl -c Release -r linux-x64 --self-contained true -p:DebugType=none -p:PublishDocumentationFiles=false -o /out
+
+# Debian bookworm rather than a .NET 10 runtime-deps image (those are Debian 13 or Ubuntu 24.04,
+# with tmux 3.5a / 3.4): bookworm's tmux is 3.3a, the agents' hosts' version, and a tmux client
+# must speak its server's protocol.
+# The packages are .NET's runtime dependencies (what runtime-deps holds) plus tmux and tzdata.
+FROM debian:bookworm-slim AS final
+ARG UID=1000
+ARG GID=1000
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG CREATED=unknown
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates libc6 libgcc-s1 libssl3 libstdc++6 tmux tzdata \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --gid "$GID" agent \
+ && useradd --uid "$UID" --gid "$GID" --no-create-home --home-dir /tmp --shell /usr/sbin/nologin agent
+COPY --from=build /out /app
+ENV HOME=/tmp \
+    TMPDIR=/tmp
+LABEL org.opencontainers.image.title="registry-controller" \
+      org.opencontainers.image.description="Keeps tmux-based agent orchestrators' JSON registries true to tmux" \
+      org.opencontainers.image.version="$VERSION" \
+      org.opencontainers.image.revision="$REVISION" \
+      org.opencontainers.image.created="$CREATED" \
+      org.opencontainers.image.base.name="docker.io/library/debian:bookworm-slim"
+USER $UID:$GID
+WORKDIR /tmp
+EXPOSE 8080
+ENTRYPOINT ["/app/registryctl"]
+CMD ["run", "--listen", "0.0.0.0:8080"]
