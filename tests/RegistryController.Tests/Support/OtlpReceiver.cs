@@ -218,6 +218,11 @@ public sealed record ReceivedSpan(Resource Resource, InstrumentationScope Scope,
 
     public bool IsRoot => Span.ParentSpanId.IsEmpty;
 
+    /// <summary>The status code (a span whose status was never set carries no Status message).</summary>
+    public OpenTelemetry.Proto.Trace.V1.Status.Types.StatusCode StatusCode => Span.Status?.Code ?? OpenTelemetry.Proto.Trace.V1.Status.Types.StatusCode.Unset;
+
+    public string StatusMessage => Span.Status?.Message ?? string.Empty;
+
     public IEnumerable<string> LinkedSpanIds => Span.Links.Select(l => Convert.ToHexStringLower(l.SpanId.Span));
 
     public AnyValue? Attribute(string key) => Otlp.Find(Span.Attributes, key);
