@@ -32,6 +32,9 @@ public sealed partial class RegistryReconciler(
     private readonly IEventSink _events = events ?? NullEventSink.Instance;
     private readonly ILeadership _leadership = leadership ?? AlwaysLeader.Instance;
 
+    // The last orphan count per workspace, with the look and the named sessions it was counted from.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (TmuxView View, ImmutableHashSet<string> Named, int Count)> _orphanCounts = new(StringComparer.Ordinal);
+
     /// <summary>Raised when a task registry's terminations were written: its global registry must follow.</summary>
     public event Action<RegistryLocation>? GlobalNeedsReconcile;
 
@@ -83,8 +86,17 @@ public sealed partial class RegistryReconciler(
             return null;
         }
 
+        // Recounted only when the look or the workspace's named sessions changed: a count per
+        // reconcile would walk the whole workspace each time, and tracing would cost O(workspace).
         var (named, _) = caches.For(location.WorkspaceRoot).NamedSessions();
-        return view.Sessions.Keys.Count(s => s.StartsWith("agent_", StringComparison.Ordinal) && !named.Contains(s));
+        if (_orphanCounts.TryGetValue(location.WorkspaceRoot, out var last) && ReferenceEquals(last.View, view) && ReferenceEquals(last.Named, named))
+        {
+            return last.Count;
+        }
+
+        var count = view.Sessions.Keys.Count(s => s.StartsWith("agent_", StringComparison.Ordinal) && !named.Contains(s));
+        _orphanCounts[location.WorkspaceRoot] = (view, named, count);
+        return count;
     }
 
     private async Task<ReconcileResult> ReconcileCoreAsync(RegistryLocation location, Activity? activity, CancellationToken cancellationToken)

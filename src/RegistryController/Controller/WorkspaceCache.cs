@@ -15,7 +15,9 @@ public sealed class WorkspaceCache(string root)
 {
     private readonly ConcurrentDictionary<string, RegistrySnapshot> _registries = new(StringComparer.Ordinal);
     private readonly Lock _guardGate = new();
+    private readonly Lock _namedGate = new();
     private GuardHoldState? _hold;
+    private (ImmutableHashSet<string> Sessions, bool Complete)? _named;
 
     public string Root { get; } = root;
 
@@ -24,7 +26,16 @@ public sealed class WorkspaceCache(string root)
     public void Update(RegistrySnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        _registries[snapshot.Path] = snapshot;
+        lock (_namedGate)
+        {
+            // Most updates change statuses, not which sessions a registry names: the set stays valid.
+            if (!_registries.TryGetValue(snapshot.Path, out var previous) || !SameSessions(previous, snapshot))
+            {
+                _named = null;
+            }
+
+            _registries[snapshot.Path] = snapshot;
+        }
     }
 
     public void Update(RegistryLocation location, RegistryModel model)
@@ -33,7 +44,14 @@ public sealed class WorkspaceCache(string root)
         Update(RegistrySnapshot.Read(location.Path, location.Kind, location.TaskId, model));
     }
 
-    public bool Forget(string path) => _registries.TryRemove(path, out _);
+    public bool Forget(string path)
+    {
+        lock (_namedGate)
+        {
+            _named = null;
+            return _registries.TryRemove(path, out _);
+        }
+    }
 
     public RegistrySnapshot? Get(string path) => _registries.GetValueOrDefault(path);
 
@@ -51,24 +69,42 @@ public sealed class WorkspaceCache(string root)
             .Select(r => new RegistryLocation(Root, r.Path, r.Kind, r.TaskId));
 
     /// <summary>Every session any readable registry names, and whether all registries were readable.</summary>
+    /// <remarks>Kept until a registry's sessions change: building it walks every agent of the workspace.</remarks>
     public (ImmutableHashSet<string> Sessions, bool Complete) NamedSessions()
     {
-        var builder = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
-        var complete = true;
-        foreach (var registry in _registries.Values)
+        lock (_namedGate)
         {
-            complete &= registry.Model is not null;
-            foreach (var agent in registry.Model?.Agents ?? [])
+            if (_named is { } named)
             {
-                if (agent.TmuxSession is { } session)
+                return named;
+            }
+
+            var builder = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
+            var complete = true;
+            foreach (var registry in _registries.Values)
+            {
+                complete &= registry.Model is not null;
+                foreach (var agent in registry.Model?.Agents ?? [])
                 {
-                    builder.Add(session);
+                    if (agent.TmuxSession is { } session)
+                    {
+                        builder.Add(session);
+                    }
                 }
             }
-        }
 
-        return (builder.ToImmutable(), complete);
+            _named = (builder.ToImmutable(), complete);
+            return _named.Value;
+        }
     }
+
+    private static bool SameSessions(RegistrySnapshot previous, RegistrySnapshot next) =>
+        (previous.Model, next.Model) switch
+        {
+            (null, null) => true,
+            ({ } a, { } b) => a.Agents.Select(x => x.TmuxSession).SequenceEqual(b.Agents.Select(x => x.TmuxSession), StringComparer.Ordinal),
+            _ => false,
+        };
 
     /// <summary>
     /// Records that the mass guard tripped on <paramref name="signature"/> (the zombies it would

@@ -91,9 +91,10 @@ public static class ReconcileTelemetry
     public static void LinkView(Activity? activity, Tmux.TmuxView view)
     {
         ArgumentNullException.ThrowIfNull(view);
-        if (view.Trace != default)
+        // A reconcile woken by a tmux change already links to the look that saw it (as its cause).
+        if (view.Trace != default && activity is not null && !activity.Links.Any(l => l.Context == view.Trace))
         {
-            activity?.AddLink(new ActivityLink(view.Trace));
+            activity.AddLink(new ActivityLink(view.Trace));
         }
     }
 

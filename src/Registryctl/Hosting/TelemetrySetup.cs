@@ -1,6 +1,7 @@
 using System.Collections;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -46,7 +47,7 @@ public static class TelemetrySetup
                 t.AddSource(RegistryTelemetry.Name);
                 if (tracesEndpoint)
                 {
-                    t.AddOtlpExporter();
+                    t.AddOtlpExporter(o => ApplySignalVariables(o, configuration, "TRACES"));
                 }
 
                 if (console)
@@ -63,7 +64,7 @@ public static class TelemetrySetup
                 m.AddMeter(RegistryTelemetry.Name);
                 if (metricsEndpoint)
                 {
-                    m.AddOtlpExporter();
+                    m.AddOtlpExporter(o => ApplySignalVariables(o, configuration, "METRICS"));
                 }
 
                 if (prometheus)
@@ -104,6 +105,41 @@ public static class TelemetrySetup
         if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value)
         {
             attributes.Add(new(name, value));
+        }
+    }
+
+    /// <summary>
+    /// AddOtlpExporter reads only the general OTEL_EXPORTER_OTLP_* variables; the per-signal ones
+    /// (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, …), which win over them, are applied here. A per-signal
+    /// endpoint is the full URL and is used as given, without /v1/{signal} appended.
+    /// </summary>
+    private static void ApplySignalVariables(OtlpExporterOptions options, IConfiguration configuration, string signal)
+    {
+        if (Uri.TryCreate(configuration[$"OTEL_EXPORTER_OTLP_{signal}_ENDPOINT"]?.Trim(), UriKind.Absolute, out var endpoint))
+        {
+            options.Endpoint = endpoint;
+        }
+
+        switch (configuration[$"OTEL_EXPORTER_OTLP_{signal}_PROTOCOL"]?.Trim())
+        {
+            case "grpc":
+                options.Protocol = OtlpExportProtocol.Grpc;
+                break;
+            case "http/protobuf":
+                options.Protocol = OtlpExportProtocol.HttpProtobuf;
+                break;
+            default:
+                break;
+        }
+
+        if (configuration[$"OTEL_EXPORTER_OTLP_{signal}_HEADERS"] is { Length: > 0 } headers)
+        {
+            options.Headers = headers;
+        }
+
+        if (int.TryParse(configuration[$"OTEL_EXPORTER_OTLP_{signal}_TIMEOUT"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var timeout))
+        {
+            options.TimeoutMilliseconds = timeout;
         }
     }
 

@@ -1,0 +1,80 @@
+using System.Globalization;
+using CliWrap;
+using CliWrap.Buffered;
+using RegistryController.Generation;
+using RegistryController.Tests.Support;
+
+namespace RegistryController.Tests.Telemetry;
+
+/// <summary>
+/// With nothing configured, telemetry must cost no connection: an operator who never set an
+/// OTLP endpoint must not find registryctl dialling localhost:4317. strace sees every connect(2)
+/// of the process and of the tmux client it starts, whatever library would make it.
+/// </summary>
+public class NoExporterConnectionTests
+{
+    [StraceFact]
+    public async Task Health_with_nothing_configured_connects_to_nothing_but_its_tmux_socket()
+    {
+        await using var workspace = await TmuxWorkspace.GenerateAsync(tasks: 1, new AgentMix(Live: 1, Zombie: 0));
+
+        var connects = await ConnectsOfHealthAsync(workspace, new Dictionary<string, string>());
+
+        Assert.NotEmpty(connects);
+        Assert.All(connects, c => Assert.Contains($"sa_family=AF_UNIX, sun_path=\"{workspace.Tmux.SocketPath}\"", c, StringComparison.Ordinal));
+    }
+
+    [StraceFact]
+    public async Task Health_with_an_endpoint_configured_connects_to_it_as_strace_shows()
+    {
+        // The same observation with an exporter: it proves strace sees the connection the first test rules out.
+        await using var workspace = await TmuxWorkspace.GenerateAsync(tasks: 1, new AgentMix(Live: 1, Zombie: 0));
+        await using var receiver = await OtlpReceiver.StartAsync();
+        var port = new Uri(receiver.Endpoint).Port;
+
+        var connects = await ConnectsOfHealthAsync(workspace, receiver.ExporterEnvironment());
+
+        Assert.Contains(connects, c => c.Contains(string.Create(CultureInfo.InvariantCulture, $"htons({port})"), StringComparison.Ordinal));
+        Assert.True(receiver.Spans.Count > 0, "the exporter connected but nothing arrived");
+    }
+
+    /// <summary>Runs `registryctl health` under `strace -f -e trace=connect` and returns the connect(2) calls it made.</summary>
+    private static async Task<List<string>> ConnectsOfHealthAsync(TmuxWorkspace workspace, IReadOnlyDictionary<string, string> environment)
+    {
+        var trace = Path.Combine(workspace.Outside, "connect.strace");
+        var result = await RegistryctlProcess.RunAsync(
+            ["health", "--workspace", workspace.Root, "--tmux-socket", workspace.Tmux.SocketPath],
+            environment,
+            wrapper: ["strace", "-f", "-qq", "-e", "trace=connect", "-e", "signal=none", "-o", trace]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        return [.. (await File.ReadAllLinesAsync(trace)).Where(l => l.Contains("connect(", StringComparison.Ordinal))];
+    }
+}
+
+/// <summary>A fact that needs a working strace (apt-get install strace; .ci/run installs it), skipped with the reason otherwise.</summary>
+public sealed class StraceFactAttribute : FactAttribute
+{
+    private static readonly Lazy<string?> Missing = new(Probe);
+
+    public StraceFactAttribute()
+    {
+        if (Missing.Value is { } reason)
+        {
+            Skip = reason;
+        }
+    }
+
+    private static string? Probe()
+    {
+        try
+        {
+            var result = Cli.Wrap("strace").WithArguments(["-o", "/dev/null", "true"]).WithValidation(CommandResultValidation.None)
+                .ExecuteBufferedAsync().GetAwaiter().GetResult();
+            return result.ExitCode == 0 ? null : $"strace cannot trace here (ptrace refused?): {result.StandardError.Trim()}";
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "strace is not installed (apt-get install strace); .ci/run installs it";
+        }
+    }
+}
