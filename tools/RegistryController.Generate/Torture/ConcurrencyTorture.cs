@@ -213,7 +213,7 @@ public static class ConcurrencyTorture
         return path;
     }
 
-    private static JsonObject Read(string path) => JsonNode.Parse(File.ReadAllBytes(path))!.AsObject();
+    private static JsonObject Read(string path) => JsonNode.Parse(LockedFile.ReadShared(path))!.AsObject();
 
     private static bool IsActive(string? status) => status is not null && Active.Contains(status);
 

@@ -97,7 +97,7 @@ public static class CrashTorture
             await tmux.StartAsync(generated.Truth.LiveSessions, cancellationToken: cancellationToken);
             var paths = generated.TaskIds.Select(t => Path.Combine(root, t, RegistryDiscovery.TaskRegistryFileName))
                 .Append(RegistryDiscovery.GlobalRegistryPath(root)).ToList();
-            var original = paths.ToDictionary(p => p, File.ReadAllBytes);
+            var original = paths.ToDictionary(p => p, LockedFile.ReadShared);
             var ids = paths.ToDictionary(p => p, p => AgentIds(original[p]));
             var inodes = paths.ToDictionary(p => p, LockedFile.Inode);
             var files = Listing(root);
@@ -150,24 +150,30 @@ public static class CrashTorture
             }
 
             var window = (First: repair.Min(r => r.First), Last: repair.Max(r => r.Last), Exit: repair.Max(r => r.Exit));
-            progress?.WriteLine($"an unkilled repair writes from {window.First.TotalMilliseconds:0} ms to {window.Last.TotalMilliseconds:0} ms after its start and exits at {window.Exit.TotalMilliseconds:0} ms; killing in [{window.First.TotalMilliseconds * 0.9:0}, {window.Last.TotalMilliseconds + 5:0}] ms");
+            var writePhase = repair.Average(r => (r.Last - r.First).TotalMilliseconds);
+            progress?.WriteLine($"an unkilled repair writes from {window.First.TotalMilliseconds:0} ms to {window.Last.TotalMilliseconds:0} ms after its start and exits at {window.Exit.TotalMilliseconds:0} ms; each kill lands a random 0-{writePhase + 5:0} ms after the first write is seen");
 
             var violations = new List<string>();
             var random = new Random(options.Seed);
             var clock = Stopwatch.StartNew();
+            var sizes = paths.ToDictionary(p => p, p => original[p].LongLength);
             int finished = 0, beforeAny = 0, mid = 0, afterAll = 0, torn = 0;
             for (var kill = 0; kill < options.Kills; kill++)
             {
                 Restore();
-                var delay = TimeSpan.FromMilliseconds((window.First.TotalMilliseconds * 0.9) + (random.NextDouble() * ((window.Last.TotalMilliseconds + 5) - (window.First.TotalMilliseconds * 0.9))));
+                var delay = TimeSpan.FromMilliseconds(random.NextDouble() * (writePhase + 5));
                 using var process = StartRepair(options, root, tmux.SocketPath);
-                var started = Stopwatch.StartNew();
-                if (delay > TimeSpan.FromMilliseconds(3))
+
+                // Wait, spinning, for the first write to show (a repair grows every file it writes), then
+                // let the chosen delay pass: the kill lands somewhere in the write phase.
+                var deadline = Stopwatch.StartNew();
+                while (!process.HasExited && deadline.Elapsed < TimeSpan.FromSeconds(60) && !paths.Any(p => Syscall.stat(p, out var st) == 0 && st.st_size != sizes[p]))
                 {
-                    await Task.Delay(delay - TimeSpan.FromMilliseconds(3), cancellationToken);
+                    Thread.SpinWait(20);
                 }
 
-                while (started.Elapsed < delay)
+                var started = Stopwatch.StartNew();
+                while (started.Elapsed < delay && !process.HasExited)
                 {
                     Thread.SpinWait(50);
                 }
@@ -185,7 +191,7 @@ public static class CrashTorture
                 var written = 0;
                 foreach (var path in paths)
                 {
-                    var bytes = File.ReadAllBytes(path);
+                    var bytes = LockedFile.ReadShared(path);
                     var name = Relative(root, path);
                     if (bytes.AsSpan().SequenceEqual(original[path]))
                     {
@@ -273,7 +279,7 @@ public static class CrashTorture
             {
                 try
                 {
-                    if (!AgentIds(File.ReadAllBytes(path)).SequenceEqual(ids[path]))
+                    if (!AgentIds(LockedFile.ReadShared(path)).SequenceEqual(ids[path]))
                     {
                         violations.Add($"at the end {Relative(root, path)} does not hold the agents it started with");
                     }

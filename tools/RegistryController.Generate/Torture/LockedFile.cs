@@ -6,7 +6,37 @@ namespace RegistryController.Tools.Torture;
 /// <summary>The harness's own writes: in place under flock(LOCK_EX), valid JSON at every instant when the file shrinks.</summary>
 public static partial class LockedFile
 {
+    private const int LockShared = 1;
     private const int LockExclusive = 2;
+
+    /// <summary>Reads the whole file under flock(LOCK_SH), waiting for a writer as the orchestrator's readers do.</summary>
+    public static byte[] ReadShared(string path)
+    {
+        var fd = Syscall.open(path, OpenFlags.O_RDONLY | OpenFlags.O_CLOEXEC);
+        if (fd < 0)
+        {
+            throw new IOException($"open {path}: {Stdlib.GetLastError()}");
+        }
+
+        try
+        {
+            Lock(fd, LockShared, path);
+            using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false);
+            using var content = new MemoryStream();
+            var buffer = new byte[64 * 1024];
+            int n;
+            while ((n = RandomAccess.Read(handle, buffer, content.Length)) > 0)
+            {
+                content.Write(buffer, 0, n);
+            }
+
+            return content.ToArray();
+        }
+        finally
+        {
+            _ = Syscall.close(fd);
+        }
+    }
 
     /// <summary>Puts <paramref name="content"/> back into the file: same inode, padded then truncated, under LOCK_EX.</summary>
     public static void Restore(string path, byte[] content)
@@ -20,13 +50,7 @@ public static partial class LockedFile
 
         try
         {
-            while (Flock(fd, LockExclusive) != 0)
-            {
-                if (Marshal.GetLastPInvokeError() != (int)Errno.EINTR)
-                {
-                    throw new IOException($"flock {path}: {Marshal.GetLastPInvokeError()}");
-                }
-            }
+            Lock(fd, LockExclusive, path);
 
             _ = Syscall.fstat(fd, out var stat);
             var padded = content;
@@ -50,6 +74,17 @@ public static partial class LockedFile
         finally
         {
             _ = Syscall.close(fd);
+        }
+    }
+
+    private static void Lock(int fd, int operation, string path)
+    {
+        while (Flock(fd, operation) != 0)
+        {
+            if (Marshal.GetLastPInvokeError() != (int)Errno.EINTR)
+            {
+                throw new IOException($"flock {path}: {Marshal.GetLastPInvokeError()}");
+            }
         }
     }
 

@@ -10,10 +10,11 @@ public static class ConcurrencyTortureCommand
         var ops = new Option<int>("--ops") { Description = "Operations in all, shared by the simulators [default: 10000]", DefaultValueFactory = _ => 10_000 };
         var careful = new Option<int>("--careful") { Description = "Locking simulators [default: 3]", DefaultValueFactory = _ => 3 };
         var careless = new Option<int>("--careless") { Description = "Unlocked simulators, each on registries of its own [default: 1]", DefaultValueFactory = _ => 1 };
+        var tasks = new Option<int>("--careful-tasks") { Description = "Task registries the careful simulators share [default: 12]", DefaultValueFactory = _ => 12 };
         var seed = new Option<int>("--seed") { Description = "Random seed [default: 1]", DefaultValueFactory = _ => 1 };
         var command = new Command("torture-concurrency", "Orchestrator writers (python3, careful and careless) at a high rate while the controller runs; checks every write, every counter, and that no live agent was terminated")
         {
-            ops, careful, careless, seed,
+            ops, careful, careless, tasks, seed,
         };
         command.SetAction(async (parse, token) =>
         {
@@ -23,6 +24,8 @@ public static class ConcurrencyTortureCommand
             {
                 CarefulSimulators = parse.GetValue(careful),
                 CarelessSimulators = parse.GetValue(careless),
+                CarefulTasks = parse.GetValue(tasks),
+                CarelessTasksPerSimulator = 4,
                 OperationsPerSimulator = (parse.GetValue(ops) + simulators - 1) / Math.Max(1, simulators),
                 Seed = parse.GetValue(seed),
             };
