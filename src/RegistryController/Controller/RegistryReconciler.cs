@@ -163,6 +163,11 @@ public sealed partial class RegistryReconciler(
         }
 
         var (approved, held, requeueAfter) = DecideGuard(plan, timed.View, clock, cache);
+        if (GraceEndsIn(snapshot.Model!, plan, timed.View, clock) is { } graceEnds && (requeueAfter is null || graceEnds < requeueAfter))
+        {
+            requeueAfter = graceEnds;
+        }
+
         if (!plan.HasEdits || !_leadership.IsLeader)
         {
             // Followers judge (for health and metrics) but never write.
@@ -193,6 +198,34 @@ public sealed partial class RegistryReconciler(
             requeueAfter,
             null);
     }
+
+    /// <summary>
+    /// A fresh agent without a live session is spared only until its grace period ends; then the
+    /// registry must be judged again. Nothing else would wake it: the session's death was already seen
+    /// and the file need not change again, so without this it would wait for the next full resync.
+    /// </summary>
+    private TimeSpan? GraceEndsIn(RegistryModel model, RegistryPlan plan, TmuxView view, ClockReading clock)
+    {
+        TimeSpan? soonest = null;
+        foreach (var agent in model.Agents)
+        {
+            if (!plan.FreshAgents.Contains(agent.Id)
+                || (agent.TmuxSession is { Length: > 0 } session && view.Sessions.TryGetValue(session, out var live) && !live.AllPanesDead)
+                || clock.Parse(agent.StartedAt) is not { } started)
+            {
+                continue;
+            }
+
+            // A little past the end, so that the next look finds the agent out of its grace period.
+            var left = started + reconcileOptions.Grace - clock.Now + GraceMargin;
+            left = left < GraceMargin ? GraceMargin : left;
+            soonest = soonest is null || left < soonest ? left : soonest;
+        }
+
+        return soonest;
+    }
+
+    private static readonly TimeSpan GraceMargin = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
     /// The mass guard, judged on the whole cached workspace. When it trips, terminations wait; if the

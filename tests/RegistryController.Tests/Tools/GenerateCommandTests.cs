@@ -1,0 +1,53 @@
+using System.Text.Json.Nodes;
+using RegistryController.Tests.Support;
+using RegistryController.Tools;
+
+namespace RegistryController.Tests.Tools;
+
+/// <summary>The workspace generator command (tools/RegistryController.Generate), run in-process.</summary>
+public sealed class GenerateCommandTests
+{
+    [Fact]
+    public async Task The_printed_health_line_checks_the_generated_workspace_against_its_private_tmux_server()
+    {
+        using var temp = new TempDirectory();
+        var workspace = temp.Combine("ws");
+        using var stdout = new StringWriter();
+        var code = await ToolCommand.RunAsync(["--out", workspace, "--tasks", "3", "--live", "2", "--zombie", "1", "--dead-pane", "1", "--orphans", "2", "--keep-tmux"], stdout, TextWriter.Null);
+        var socket = Path.Combine(GenerateCommand.TmuxDirectory(workspace), "tmux.sock");
+        try
+        {
+            Assert.Equal(0, code);
+            var line = stdout.ToString().Split('\n').Single(l => l.StartsWith("registryctl health ", StringComparison.Ordinal)).Trim();
+            Assert.Equal($"registryctl health -w {workspace} -S {socket}", line);
+
+            // Pasted: the same flags, through registryctl's own entry point.
+            var health = await RegistryctlInProcess.RunAsync([.. line.Split(' ')[1..], "--json"]);
+            var report = health.Report();
+            var truth = JsonNode.Parse(await File.ReadAllTextAsync(GenerateCommand.GroundTruthPath(workspace)))!;
+            Assert.Equal(truth["zombies"]!.AsArray().Count, report.GetProperty("summary").GetProperty("zombies").GetInt32());
+            Assert.Equal(truth["orphan_sessions"]!.AsArray().Count, report.GetProperty("summary").GetProperty("orphans").GetInt32());
+            Assert.Equal(6, truth["zombies"]!.AsArray().Count);
+        }
+        finally
+        {
+            await new RegistryController.Generation.PrivateTmuxServer(GenerateCommand.TmuxDirectory(workspace)).KillServerAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_directory_that_already_holds_files_is_refused_and_left_alone()
+    {
+        using var temp = new TempDirectory();
+        var existing = temp.Combine("precious.txt");
+        await File.WriteAllTextAsync(existing, "mine");
+        using var stderr = new StringWriter();
+
+        var code = await ToolCommand.RunAsync(["--out", temp.Path, "--keep-tmux"], TextWriter.Null, stderr);
+
+        Assert.Equal(2, code);
+        Assert.Contains("not empty", stderr.ToString(), StringComparison.Ordinal);
+        Assert.Equal([existing], Directory.GetFileSystemEntries(temp.Path));
+        Assert.False(Directory.Exists(GenerateCommand.TmuxDirectory(temp.Path)));
+    }
+}

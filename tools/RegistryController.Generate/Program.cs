@@ -1,0 +1,3 @@
+using RegistryController.Tools;
+
+return await ToolCommand.RunAsync(args);
