@@ -24,6 +24,8 @@ public static class RegistryParser
         AllowDuplicateProperties = false,
     };
 
+    private const string LoneSurrogate = "holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair), which the controller cannot read or rewrite faithfully";
+
     private static readonly JsonNodeOptions NodeOptions = new() { PropertyNameCaseInsensitive = false };
 
     public static RegistryModel Parse(ReadOnlyMemory<byte> bytes, string path, RegistryKind kind)
@@ -56,6 +58,9 @@ public static class RegistryParser
             throw new RegistryFormatException(path, $"not valid UTF-8 at byte {FirstInvalidUtf8(bytes.Span) + 1}");
         }
 
+        // Before the document: with duplicate keys disallowed, JsonDocument.Parse compares every key
+        // unescaped and a lone surrogate in one escapes from it as an InvalidOperationException.
+        CheckKeys(bytes.Span, path);
         try
         {
             return JsonDocument.Parse(bytes, DocumentOptions);
@@ -69,6 +74,38 @@ public static class RegistryParser
         {
             // Invalid UTF-8 and duplicate keys surface here on some paths.
             throw new RegistryFormatException(path, $"not valid JSON: {FirstSentence(ex.Message)}", ex);
+        }
+    }
+
+    /// <summary>
+    /// JsonDocument accepts an escaped lone surrogate (<c>"\ud800"</c>) and only fails when the string
+    /// is read, with an InvalidOperationException from wherever that happens to be. Python accepts it.
+    /// In a value the controller does not read it is harmless (the writer keeps the original token),
+    /// but a key is rewritten from its .NET string, which cannot hold it: such a file is refused here.
+    /// </summary>
+    private static void CheckKeys(ReadOnlySpan<byte> bytes, string path)
+    {
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = DocumentOptions.MaxDepth });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.PropertyName && reader.ValueIsEscaped)
+                {
+                    try
+                    {
+                        _ = reader.GetString();
+                    }
+                    catch (InvalidOperationException ex)
+                    {
+                        throw new RegistryFormatException(path, $"the key at byte {reader.TokenStartIndex + 1} {LoneSurrogate}", ex);
+                    }
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON at all: JsonDocument.Parse says where, in its own words.
         }
     }
 
@@ -180,9 +217,19 @@ public static class RegistryParser
             return null;
         }
 
-        return value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : throw new RegistryFormatException(path, $"{where} is a JSON {Describe(value.ValueKind)}, expected a string");
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            throw new RegistryFormatException(path, $"{where} is a JSON {Describe(value.ValueKind)}, expected a string");
+        }
+
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new RegistryFormatException(path, $"{where} {LoneSurrogate}", ex);
+        }
     }
 
     private static long? OptionalInteger(JsonElement obj, string name, string path)

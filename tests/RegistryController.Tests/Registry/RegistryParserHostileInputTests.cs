@@ -1,0 +1,52 @@
+using System.Text;
+using RegistryController.Registry;
+using RegistryController.Tests.Support;
+
+namespace RegistryController.Tests.Registry;
+
+/// <summary>Input the mutation suite found: the parser refuses it with a problem naming where it is, and never throws anything else.</summary>
+public class RegistryParserHostileInputTests
+{
+    private static byte[] FixtureTask(Func<string, string> edit) =>
+        Encoding.UTF8.GetBytes(edit(File.ReadAllText(FixtureFiles.TaskRegistry)));
+
+    [Fact]
+    public void A_lone_surrogate_escape_in_a_field_the_controller_reads_is_a_format_error_naming_the_field()
+    {
+        var bytes = FixtureTask(t => ReplaceFirst(t, "\"status\": \"working\"", "\"status\": \"work\\ud800ing\""));
+
+        var error = Assert.Throws<RegistryFormatException>(() => RegistryParser.Parse(bytes, FixtureFiles.TaskRegistry, RegistryKind.Task));
+
+        Assert.Contains("agents[1].status", error.Problem, StringComparison.Ordinal);
+        Assert.Contains("lone UTF-16 surrogate", error.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_lone_surrogate_escape_in_a_key_is_a_format_error_naming_its_place()
+    {
+        var global = File.ReadAllText(FixtureFiles.GlobalRegistry);
+        var bytes = Encoding.UTF8.GetBytes(ReplaceFirst(global, "\"agents\": {", "\"agents\": {\n    \"x\\udfff\": {},"));
+
+        var error = Assert.Throws<RegistryFormatException>(() => RegistryParser.ParseForEdit(bytes, FixtureFiles.GlobalRegistry, RegistryKind.Global));
+
+        Assert.Contains("the key at byte", error.Problem, StringComparison.Ordinal);
+        Assert.Contains("lone UTF-16 surrogate", error.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_lone_surrogate_escape_in_a_value_the_controller_does_not_read_is_written_back_as_it_was()
+    {
+        var bytes = FixtureTask(t => ReplaceFirst(t, "\"progress\": 100", "\"progress\": \"x\\ud800y\""));
+
+        var (_, root) = RegistryParser.ParseForEdit(bytes, FixtureFiles.TaskRegistry, RegistryKind.Task);
+
+        Assert.Equal(bytes, PythonJsonWriter.Serialize(root));
+    }
+
+    private static string ReplaceFirst(string text, string what, string with)
+    {
+        var at = text.IndexOf(what, StringComparison.Ordinal);
+        Assert.True(at >= 0, $"the fixture has no {what}");
+        return text[..at] + with + text[(at + what.Length)..];
+    }
+}
