@@ -24,6 +24,9 @@ public static class RegistryParser
         AllowDuplicateProperties = false,
     };
 
+    /// <summary>Python's default <c>sys.get_int_max_str_digits()</c>: longer whole numbers fail <c>json.loads</c>.</summary>
+    private const int PythonMaxIntegerDigits = 4300;
+
     private const string LoneSurrogate = "holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair), which the controller cannot read or rewrite faithfully";
 
     private static readonly JsonNodeOptions NodeOptions = new() { PropertyNameCaseInsensitive = false };
@@ -60,7 +63,7 @@ public static class RegistryParser
 
         // Before the document: with duplicate keys disallowed, JsonDocument.Parse compares every key
         // unescaped and a lone surrogate in one escapes from it as an InvalidOperationException.
-        CheckKeys(bytes.Span, path);
+        CheckTokens(bytes.Span, path);
         try
         {
             return JsonDocument.Parse(bytes, DocumentOptions);
@@ -78,18 +81,33 @@ public static class RegistryParser
     }
 
     /// <summary>
-    /// JsonDocument accepts an escaped lone surrogate (<c>"\ud800"</c>) and only fails when the string
-    /// is read, with an InvalidOperationException from wherever that happens to be. Python accepts it.
-    /// In a value the controller does not read it is harmless (the writer keeps the original token),
-    /// but a key is rewritten from its .NET string, which cannot hold it: such a file is refused here.
+    /// Two things System.Text.Json takes in its stride and the controller must not:
+    /// <list type="bullet">
+    /// <item>An escaped lone surrogate (<c>"\ud800"</c>): accepted at parse time, it fails only when the
+    /// string is read, with an InvalidOperationException from wherever that happens to be. Python
+    /// accepts it. In a value the controller does not read it is harmless (the writer keeps the
+    /// original token), but a key is rewritten from its .NET string, which cannot hold it.</item>
+    /// <item>A whole number of more than <see cref="PythonMaxIntegerDigits"/> digits: Python's json
+    /// module (3.11 on) refuses the whole file, so the orchestrator cannot load it and the
+    /// controller must not write it either.</item>
+    /// </list>
     /// </summary>
-    private static void CheckKeys(ReadOnlySpan<byte> bytes, string path)
+    private static void CheckTokens(ReadOnlySpan<byte> bytes, string path)
     {
         var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = DocumentOptions.MaxDepth });
         try
         {
             while (reader.Read())
             {
+                if (reader.TokenType == JsonTokenType.Number && reader.ValueSpan.Length > PythonMaxIntegerDigits && reader.ValueSpan.IndexOfAny(".eE"u8) < 0)
+                {
+                    var digits = reader.ValueSpan.Length - (reader.ValueSpan[0] == (byte)'-' ? 1 : 0);
+                    if (digits > PythonMaxIntegerDigits)
+                    {
+                        throw new RegistryFormatException(path, $"the number at byte {reader.TokenStartIndex + 1} has {digits:N0} digits, more than Python's json module reads ({PythonMaxIntegerDigits:N0}): the orchestrator cannot load this file");
+                    }
+                }
+
                 if (reader.TokenType == JsonTokenType.PropertyName && reader.ValueIsEscaped)
                 {
                     try

@@ -43,6 +43,35 @@ public class RegistryParserHostileInputTests
         Assert.Equal(bytes, PythonJsonWriter.Serialize(root));
     }
 
+    [Fact]
+    public async Task A_whole_number_too_long_for_pythons_json_module_is_a_format_error()
+    {
+        using var temp = new TempDirectory();
+        var path = temp.Combine("AGENT_REGISTRY.json");
+        var bytes = FixtureTask(t => ReplaceFirst(t, "\"max_agents\": 45", "\"max_agents\": 4" + new string('5', 4300)));
+        await File.WriteAllBytesAsync(path, bytes);
+        Assert.False(await Python.ParsesAsync(path), "python3 reads a 4,301-digit number: the premise of this test is gone");
+
+        var error = Assert.Throws<RegistryFormatException>(() => RegistryParser.Parse(bytes, path, RegistryKind.Task));
+
+        Assert.Contains("4,301 digits", error.Problem, StringComparison.Ordinal);
+        Assert.Contains("Python", error.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_whole_number_as_long_as_pythons_json_module_reads_is_accepted()
+    {
+        using var temp = new TempDirectory();
+        var path = temp.Combine("AGENT_REGISTRY.json");
+        var bytes = FixtureTask(t => ReplaceFirst(t, "\"max_agents\": 45", "\"max_agents\": -4" + new string('5', 4299)));
+        await File.WriteAllBytesAsync(path, bytes);
+        Assert.True(await Python.ParsesAsync(path));
+
+        var model = RegistryParser.Parse(bytes, path, RegistryKind.Task);
+
+        Assert.Equal(13, model.Agents.Length);
+    }
+
     private static string ReplaceFirst(string text, string what, string with)
     {
         var at = text.IndexOf(what, StringComparison.Ordinal);
