@@ -191,7 +191,7 @@ public static class RegistryParser
         var builder = ImmutableArray.CreateBuilder<AgentRecord>();
         foreach (var property in agents.EnumerateObject())
         {
-            var where = $"agents[\"{property.Name}\"]";
+            var where = $"agents[\"{Shorten(property.Name)}\"]";
             if (property.Value.ValueKind != JsonValueKind.Object)
             {
                 throw new RegistryFormatException(path, $"{where} is a JSON {Describe(property.Value.ValueKind)}, expected an object");
@@ -259,8 +259,12 @@ public static class RegistryParser
 
         return value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number)
             ? number
-            : throw new RegistryFormatException(path, $"\"{name}\" is {value.GetRawText()}, expected a whole number");
+            : throw new RegistryFormatException(path, $"\"{name}\" is {Shorten(value.GetRawText())}, expected a whole number");
     }
+
+    /// <summary>A value or key as quoted in a message: a multi-megabyte one would drown the report and the logs.</summary>
+    private static string Shorten(string text) =>
+        text.Length <= 60 ? text : $"{text[..40]}… ({text.Length:N0} characters)";
 
     private static string Describe(JsonValueKind kind) => kind switch
     {

@@ -72,6 +72,30 @@ public class RegistryParserHostileInputTests
         Assert.Equal(13, model.Agents.Length);
     }
 
+    [Fact]
+    public void A_huge_value_where_a_counter_belongs_is_quoted_shortened_in_the_problem()
+    {
+        var bytes = FixtureTask(t => ReplaceFirst(t, "\"active_count\": 1", "\"active_count\": \"" + new string('x', 3_000_000) + "\""));
+
+        var error = Assert.Throws<RegistryFormatException>(() => RegistryParser.Parse(bytes, FixtureFiles.TaskRegistry, RegistryKind.Task));
+
+        Assert.StartsWith("\"active_count\" is \"xxxx", error.Problem, StringComparison.Ordinal);
+        Assert.Contains("(3,000,002 characters)", error.Problem, StringComparison.Ordinal);
+        Assert.True(error.Problem.Length < 200, $"{error.Problem.Length:N0} characters");
+    }
+
+    [Fact]
+    public void A_huge_global_agent_id_is_quoted_shortened_in_the_problem()
+    {
+        var global = File.ReadAllText(FixtureFiles.GlobalRegistry);
+        var bytes = Encoding.UTF8.GetBytes(ReplaceFirst(global, "\"agents\": {", "\"agents\": {\n    \"" + new string('a', 100_000) + "\": 1,"));
+
+        var error = Assert.Throws<RegistryFormatException>(() => RegistryParser.Parse(bytes, FixtureFiles.GlobalRegistry, RegistryKind.Global));
+
+        Assert.Contains("(100,000 characters)", error.Problem, StringComparison.Ordinal);
+        Assert.True(error.Problem.Length < 200, $"{error.Problem.Length:N0} characters");
+    }
+
     private static string ReplaceFirst(string text, string what, string with)
     {
         var at = text.IndexOf(what, StringComparison.Ordinal);
