@@ -46,4 +46,35 @@ public class PlantedRegistryPathTests
         Assert.Equal("unreadable", entry.GetProperty("status").GetString());
         Assert.Equal(workspace.ZombieIds(), workspace.TaskAgentsWithStatus("terminated"));
     }
+
+    [Theory]
+    [InlineData("self-link", "loops back on itself")]
+    [InlineData("link-loop", "loops back on itself")]
+    [InlineData("dangling-link", "is a symbolic link to no-such-registry.json, which does not exist")]
+    public async Task A_link_that_leads_nowhere_is_reported_with_what_it_is(string kind, string problem)
+    {
+        await using var workspace = await TmuxWorkspace.GenerateAsync(tasks: 2, Mix);
+        var path = workspace.TaskPath(workspace.TaskIds[1]);
+        File.Delete(path);
+        switch (kind)
+        {
+            case "self-link":
+                File.CreateSymbolicLink(path, Path.GetFileName(path));
+                break;
+            case "link-loop":
+                File.CreateSymbolicLink(path, "other.json");
+                File.CreateSymbolicLink(Path.Combine(Path.GetDirectoryName(path)!, "other.json"), Path.GetFileName(path));
+                break;
+            default:
+                File.CreateSymbolicLink(path, "no-such-registry.json");
+                break;
+        }
+
+        var result = await workspace.RunAsync("repair", "--json");
+
+        var entry = result.Report().GetProperty("registries").EnumerateArray().Single(r => r.GetProperty("path").GetString() == path);
+        Assert.Equal("unreadable", entry.GetProperty("status").GetString());
+        Assert.Contains(problem, entry.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith("refused", entry.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
 }
