@@ -147,7 +147,7 @@ public class ControllerFaultTests(ITestOutputHelper output)
         var session = SessionIn(workspace, task);
         var agent = AgentOf(workspace, session).Split('/')[1];
         // What the orchestrator writes next: the agent finished (completed, counter down by one), renamed over the old file.
-        var replacement = workspace.ReadTask(task);
+        var replacement = ReadTask(workspace, task);
         var entry = replacement["agents"]!.AsArray().Single(a => (string?)a!["id"] == agent)!;
         entry["status"] = "completed";
         replacement["active_count"] = (int)replacement["active_count"]! - 1;
@@ -226,7 +226,7 @@ public class ControllerFaultTests(ITestOutputHelper output)
                 continue;
             }
 
-            foreach (var agent in workspace.ReadTask(task)["agents"]!.AsArray())
+            foreach (var agent in ReadTask(workspace, task)["agents"]!.AsArray())
             {
                 statuses[$"{task}/{agent!["id"]}"] = (string?)agent["status"];
             }
@@ -235,13 +235,33 @@ public class ControllerFaultTests(ITestOutputHelper output)
         return statuses;
     }
 
+    /// <summary>
+    /// A task registry as the orchestrator's readers see it: .NET's File.ReadAllBytes takes a shared
+    /// flock without waiting and throws while the controller holds the exclusive one, so wait for it.
+    /// </summary>
+    private static JsonObject ReadTask(TmuxWorkspace workspace, string task)
+    {
+        var until = DateTime.UtcNow + Deadline;
+        while (true)
+        {
+            try
+            {
+                return workspace.ReadTask(task);
+            }
+            catch (IOException) when (DateTime.UtcNow < until && File.Exists(workspace.TaskPath(task)))
+            {
+                Thread.Yield();
+            }
+        }
+    }
+
     /// <summary>task/agent of the agent whose session this is.</summary>
     private static string AgentOf(TmuxWorkspace workspace, string session) =>
-        workspace.TaskIds.SelectMany(t => workspace.ReadTask(t)["agents"]!.AsArray().Where(a => (string?)a!["tmux_session"] == session).Select(a => $"{t}/{a!["id"]}")).Single();
+        workspace.TaskIds.SelectMany(t => ReadTask(workspace, t)["agents"]!.AsArray().Where(a => (string?)a!["tmux_session"] == session).Select(a => $"{t}/{a!["id"]}")).Single();
 
     /// <summary>The first session of a task that was live when the workspace was made.</summary>
     private static string SessionIn(TmuxWorkspace workspace, string task) =>
-        workspace.ReadTask(task)["agents"]!.AsArray()
+        ReadTask(workspace, task)["agents"]!.AsArray()
             .Select(a => (string)a!["tmux_session"]!)
             .First(workspace.Truth.LiveSessions.Contains);
 
