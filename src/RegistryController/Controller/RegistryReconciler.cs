@@ -102,7 +102,7 @@ public sealed partial class RegistryReconciler(
     private async Task<ReconcileResult> ReconcileCoreAsync(RegistryLocation location, Activity? activity, CancellationToken cancellationToken)
     {
         var cache = caches.For(location.WorkspaceRoot);
-        if (!File.Exists(location.Path) && new FileInfo(location.Path).LinkTarget is null)
+        if (!RegistryDiscovery.Stands(location.Path))
         {
             if (cache.Forget(location.Path))
             {

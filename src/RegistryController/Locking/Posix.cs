@@ -25,14 +25,22 @@ internal static partial class Posix
     [LibraryImport("libc", EntryPoint = "free")]
     private static partial void Free(IntPtr pointer);
 
+    internal const int ELoop = 40;
+
     /// <summary>The canonical path with every link resolved, or null when it does not exist.</summary>
-    internal static string? RealPath(string path)
+    internal static string? RealPath(string path) => RealPath(path, out _);
+
+    /// <summary>The canonical path with every link resolved, or null with realpath's errno.</summary>
+    internal static string? RealPath(string path, out int errno)
     {
         var pointer = RealPathNative(path, IntPtr.Zero);
         if (pointer == IntPtr.Zero)
         {
+            errno = Marshal.GetLastPInvokeError();
             return null;
         }
+
+        errno = 0;
 
         try
         {

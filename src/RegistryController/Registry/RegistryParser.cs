@@ -24,6 +24,11 @@ public static class RegistryParser
         AllowDuplicateProperties = false,
     };
 
+    /// <summary>Python's default <c>sys.get_int_max_str_digits()</c>: longer whole numbers fail <c>json.loads</c>.</summary>
+    private const int PythonMaxIntegerDigits = 4300;
+
+    private const string LoneSurrogate = "holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair), which the controller cannot read or rewrite faithfully";
+
     private static readonly JsonNodeOptions NodeOptions = new() { PropertyNameCaseInsensitive = false };
 
     public static RegistryModel Parse(ReadOnlyMemory<byte> bytes, string path, RegistryKind kind)
@@ -55,6 +60,9 @@ public static class RegistryParser
             throw new RegistryFormatException(path, $"not valid UTF-8 {InvalidUtf8Position(bytes.Span)} (Python cannot decode it either)");
         }
 
+        // Before the document: with duplicate keys disallowed, JsonDocument.Parse compares every key
+        // unescaped and a lone surrogate in one escapes from it as an InvalidOperationException.
+        CheckTokens(bytes.Span, path);
         try
         {
             return JsonDocument.Parse(bytes, DocumentOptions);
@@ -82,6 +90,53 @@ public static class RegistryParser
         var lineStart = bytes[..offset].LastIndexOf((byte)'\n') + 1;
         var line = bytes[..offset].Count((byte)'\n') + 1;
         return $"at line {line}, byte {offset - lineStart + 1} (0x{bytes[offset]:X2})";
+    }
+
+    /// <summary>
+    /// Two things System.Text.Json takes in its stride and the controller must not:
+    /// <list type="bullet">
+    /// <item>An escaped lone surrogate (<c>"\ud800"</c>): accepted at parse time, it fails only when the
+    /// string is read, with an InvalidOperationException from wherever that happens to be. Python
+    /// accepts it. In a value the controller does not read it is harmless (the writer keeps the
+    /// original token), but a key is rewritten from its .NET string, which cannot hold it.</item>
+    /// <item>A whole number of more than <see cref="PythonMaxIntegerDigits"/> digits: Python's json
+    /// module (3.11 on) refuses the whole file, so the orchestrator cannot load it and the
+    /// controller must not write it either.</item>
+    /// </list>
+    /// </summary>
+    private static void CheckTokens(ReadOnlySpan<byte> bytes, string path)
+    {
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = DocumentOptions.MaxDepth });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.Number && reader.ValueSpan.Length > PythonMaxIntegerDigits && reader.ValueSpan.IndexOfAny(".eE"u8) < 0)
+                {
+                    var digits = reader.ValueSpan.Length - (reader.ValueSpan[0] == (byte)'-' ? 1 : 0);
+                    if (digits > PythonMaxIntegerDigits)
+                    {
+                        throw new RegistryFormatException(path, $"the number at byte {reader.TokenStartIndex + 1} has {digits:N0} digits, more than Python's json module reads ({PythonMaxIntegerDigits:N0}): the orchestrator cannot load this file");
+                    }
+                }
+
+                if (reader.TokenType == JsonTokenType.PropertyName && reader.ValueIsEscaped)
+                {
+                    try
+                    {
+                        _ = reader.GetString();
+                    }
+                    catch (InvalidOperationException ex)
+                    {
+                        throw new RegistryFormatException(path, $"the key at byte {reader.TokenStartIndex + 1} {LoneSurrogate}", ex);
+                    }
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON at all: JsonDocument.Parse says where, in its own words.
+        }
     }
 
     private static RegistryModel Extract(JsonElement root, string path, RegistryKind kind)
@@ -193,9 +248,19 @@ public static class RegistryParser
             return null;
         }
 
-        return value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : throw new RegistryFormatException(path, $"{owner.Field(group is null ? name : $"{group}.{name}")} is a JSON {Describe(value.ValueKind)}, expected a string");
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            throw new RegistryFormatException(path, $"{owner.Field(group is null ? name : $"{group}.{name}")} is a JSON {Describe(value.ValueKind)}, expected a string");
+        }
+
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new RegistryFormatException(path, $"{owner.Field(group is null ? name : $"{group}.{name}")} {LoneSurrogate}", ex);
+        }
     }
 
     private static long? OptionalInteger(JsonElement obj, string name, string path)
@@ -207,8 +272,12 @@ public static class RegistryParser
 
         return value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number)
             ? number
-            : throw new RegistryFormatException(path, $"\"{name}\" is {value.GetRawText()}, expected a whole number");
+            : throw new RegistryFormatException(path, $"\"{name}\" is {Shorten(value.GetRawText())}, expected a whole number");
     }
+
+    /// <summary>A value or key as quoted in a message: a multi-megabyte one would drown the report and the logs.</summary>
+    private static string Shorten(string text) =>
+        text.Length <= 60 ? text : $"{text[..40]}… ({text.Length:N0} characters)";
 
     private static string Describe(JsonValueKind kind) => kind switch
     {
@@ -238,6 +307,6 @@ public static class RegistryParser
         public string Field(string name) => Index == int.MinValue ? name : $"{this}.{name}";
 
         public override string ToString() => Index == int.MinValue ? string.Empty
-            : Key is null ? $"agents[{Index}]" : $"agents[\"{Key}\"]";
+            : Key is null ? $"agents[{Index}]" : $"agents[\"{Shorten(Key)}\"]";
     }
 }

@@ -89,6 +89,14 @@ public sealed class TmuxCliViewSource : ITmuxViewSource
 
     internal static TmuxView ParseListing(string output, string server, TimeSpan duration)
     {
+        // A server always has a pane to list, and one with no session at all answers "no current
+        // target" (exit 1, see Interpret). Nothing at all with exit 0 is not tmux speaking (a wrapper
+        // that swallowed an error, say): believing it would make every agent a zombie.
+        if (string.IsNullOrWhiteSpace(output))
+        {
+            return TmuxView.Broken(server, "tmux exited 0 but listed no pane at all (a running server lists its panes, or says 'no current target' when it has none)", duration);
+        }
+
         var sessions = new Dictionary<string, (DateTimeOffset? Created, int Panes, int Dead)>(StringComparer.Ordinal);
         var lineNumber = 0;
         foreach (var line in output.Split('\n'))

@@ -5,8 +5,8 @@ namespace RegistryController.Workspace;
 
 /// <summary>
 /// Finds a workspace's registries where the orchestrator puts them: <c>registry/GLOBAL_REGISTRY.json</c>
-/// and <c>&lt;task-dir&gt;/AGENT_REGISTRY.json</c>. Links are listed here and refused at open time,
-/// so that a refused file shows up in the report instead of vanishing.
+/// and <c>&lt;task-dir&gt;/AGENT_REGISTRY.json</c>. Links and directories are listed here and refused
+/// at open time, so that a refused file shows up in the report instead of vanishing.
 /// </summary>
 public static class RegistryDiscovery
 {
@@ -21,7 +21,7 @@ public static class RegistryDiscovery
         ArgumentNullException.ThrowIfNull(root);
         var found = new List<RegistryLocation>();
         var global = GlobalRegistryPath(root);
-        if (File.Exists(global) || IsLink(global))
+        if (Stands(global))
         {
             found.Add(new RegistryLocation(root, global, RegistryKind.Global, null));
         }
@@ -30,7 +30,7 @@ public static class RegistryDiscovery
         {
             var name = Path.GetFileName(directory);
             var path = Path.Combine(directory, TaskRegistryFileName);
-            if (name != GlobalRegistryDirectory && (File.Exists(path) || IsLink(path)))
+            if (name != GlobalRegistryDirectory && Stands(path))
             {
                 found.Add(new RegistryLocation(root, path, RegistryKind.Task, name));
             }
@@ -59,5 +59,10 @@ public static class RegistryDiscovery
         };
     }
 
-    private static bool IsLink(string path) => new FileInfo(path).LinkTarget is not null;
+    /// <summary>
+    /// Something stands at a registry's path: a file, a link (even a broken one) or anything else a
+    /// person or a bug left there (a directory). Opening it decides whether it is a registry; a
+    /// refusal is then reported by path instead of the registry silently vanishing.
+    /// </summary>
+    public static bool Stands(string path) => Path.Exists(path) || new FileInfo(path).LinkTarget is not null;
 }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using RegistryController.Generation;
 using RegistryController.Tests.Support;
-using RegistryController.Tools.Torture;
+using InProcessController = RegistryController.Tools.Torture.InProcessController;
 
 namespace RegistryController.Tests.Controller;
 

@@ -107,6 +107,22 @@ public class TmuxViewFailureTests
     }
 
     [Theory]
+    [InlineData("exit 0")]
+    [InlineData("echo 'tmux: lost server' >&2\nexit 0")]
+    [InlineData("printf '\\n  \\n'\nexit 0")]
+    public async Task A_tmux_that_exits_0_listing_nothing_is_a_broken_view_not_a_server_without_sessions(string body)
+    {
+        // A wrapper that swallows tmux's exit code looks like this; believed, it made every agent a zombie.
+        using var silent = new FakeTmux(body);
+        using var temp = new TempDirectory();
+
+        var view = await ViewAsync(new TmuxOptions { Binary = silent.Binary, SocketPath = temp.Combine("tmux.sock") });
+
+        Assert.True(view.Status == TmuxViewStatus.Broken, $"{view.Status}: {view.Detail}");
+        Assert.Contains("listed no pane at all", view.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("2 4242 1760000000 agent_a")]
     [InlineData("0 pid 1760000000 agent_a")]
     [InlineData("0 4242 yesterday agent_a")]
