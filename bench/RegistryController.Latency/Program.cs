@@ -10,6 +10,12 @@ using RegistryController.Registry;
 // Event-to-repair latency and idle cost of `registryctl run`, measured from outside the controller
 // process. Usage (documented in docs/benchmarks.md):
 //   dotnet run -c Release --project bench/RegistryController.Latency -- [--events 200] [--idle-registries 1000] [--idle-seconds 60]
+if (args.Contains("sizes"))
+{
+    await Sizes.RunAsync();
+    return 0;
+}
+
 var events = Argument("--events", 200);
 var idleRegistries = Argument("--idle-registries", 1000);
 var idleSeconds = Argument("--idle-seconds", 60);
@@ -284,4 +290,95 @@ internal static partial class OrchestratorWriter
 
     [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "flock")]
     private static partial int Flock(int fd, int operation);
+}
+
+/// <summary>
+/// `sizes` mode: full health and repair passes at 100, 1,000 and 5,000 registries (one tmux call each),
+/// and one registry of 10, 100 and 1,000 agents: locked-update time and how long the lock was held.
+/// </summary>
+internal static class Sizes
+{
+    public static async Task RunAsync()
+    {
+        foreach (var registries in new[] { 100, 1000, 5000 })
+        {
+            await PassesAsync(registries);
+        }
+
+        foreach (var agents in new[] { 10, 100, 1000 })
+        {
+            await OneRegistryAsync(agents);
+        }
+    }
+
+    private static async Task PassesAsync(int registries)
+    {
+        var directory = Directory.CreateTempSubdirectory("registryctl-sizes-").FullName;
+        var tmux = new PrivateTmuxServer(Path.Combine(directory, "tmux"));
+        try
+        {
+            // One live session per registry, up to 1,000: the sandbox caps processes (and a pane is one).
+            var live = registries <= 1000 ? 1 : 0;
+            var generated = WorkspaceGenerator.Generate(Path.Combine(directory, "workspace"), registries, new AgentMix(Live: live, Zombie: 1, Completed: 4 - live), orphans: 1, ClockReading.From(TimeProvider.System));
+            await tmux.StartAsync(WorkspaceGenerator.LiveAndOrphanSessions(generated.Truth));
+            var options = new ReconcileOptions { Force = true };
+            var pass = new RegistryController.Engine.ReconcilePass(
+                new RegistryController.Tmux.TmuxCliViewSource(new RegistryController.Tmux.TmuxOptions { SocketPath = tmux.SocketPath }),
+                new RegistryController.Store.RegistryStore(new RegistryController.Store.RegistryStoreOptions(), new RegistryController.Locking.LockOptions()),
+                TimeProvider.System,
+                options);
+            var health = new List<double>();
+            for (var i = 0; i < 7; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                await pass.RunAsync(generated.Root, ReconcileScope.Everything, RegistryController.Engine.PassMode.Check, null, CancellationToken.None);
+                health.Add(clock.Elapsed.TotalMilliseconds);
+            }
+
+            var repairClock = Stopwatch.StartNew();
+            var report = await pass.RunAsync(generated.Root, ReconcileScope.Everything, RegistryController.Engine.PassMode.Repair, null, CancellationToken.None);
+            var repair = repairClock.Elapsed.TotalMilliseconds;
+            health.Sort();
+            Console.WriteLine($"{registries} registries: health median {health[3]:0} ms (min {health[0]:0}, max {health[^1]:0}, n=7); repair {repair:0} ms writing {report.Outcomes.Count(o => o.Written)} files");
+        }
+        finally
+        {
+            await tmux.KillServerAsync();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static async Task OneRegistryAsync(int agents)
+    {
+        var directory = Directory.CreateTempSubdirectory("registryctl-sizes-").FullName;
+        try
+        {
+            var generated = WorkspaceGenerator.Generate(Path.Combine(directory, "workspace"), 1, new AgentMix(Live: 1, Zombie: 0, Completed: agents - 1), orphans: 0, ClockReading.From(TimeProvider.System));
+            var path = Path.Combine(generated.Root, generated.TaskIds[0], "AGENT_REGISTRY.json");
+            var location = new RegistryController.Store.RegistryLocation(generated.Root, path, RegistryKind.Task, generated.TaskIds[0]);
+            var store = new RegistryController.Store.RegistryStore(new RegistryController.Store.RegistryStoreOptions(), new RegistryController.Locking.LockOptions());
+            var total = new List<double>();
+            var held = new List<double>();
+            var allocated = GC.GetAllocatedBytesForCurrentThread();
+            const int Rounds = 200;
+            for (var i = 0; i < Rounds; i++)
+            {
+                // Each round rewrites the counter (alternating), a write of the whole file as a repair does.
+                var clock = Stopwatch.StartNew();
+                var outcome = await store.UpdateAsync(location, model => [new SetCounter("active_count", model.ActiveCount ?? 0, (model.ActiveCount ?? 0) == 1 ? 2 : 1)], CancellationToken.None);
+                total.Add(clock.Elapsed.TotalMilliseconds);
+                held.Add(outcome.Lock.Held.TotalMilliseconds);
+            }
+
+            var perUpdate = (GC.GetAllocatedBytesForCurrentThread() - allocated) / Rounds / 1024.0;
+            total.Sort();
+            held.Sort();
+            double P(List<double> s, double q) => s[Math.Min(s.Count - 1, (int)Math.Ceiling(q * s.Count) - 1)];
+            Console.WriteLine($"one registry of {agents} agents ({new FileInfo(path).Length / 1024.0:0.0} KiB): update p50 {P(total, 0.5):0.00} ms p99 {P(total, 0.99):0.00} ms; lock held p50 {P(held, 0.5):0.00} ms p99 {P(held, 0.99):0.00} ms; ~{perUpdate:0} KiB allocated per update (this thread)");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }
