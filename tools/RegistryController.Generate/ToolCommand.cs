@@ -19,7 +19,13 @@ public static class ToolCommand
 
     public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null, CancellationToken cancellationToken = default)
     {
-        var configuration = new InvocationConfiguration { Output = output ?? Console.Out, Error = error ?? Console.Error };
+        var configuration = new InvocationConfiguration
+        {
+            Output = output ?? Console.Out,
+            Error = error ?? Console.Error,
+            // On Ctrl-C or SIGTERM the suites stop their python3 processes and their tmux server first.
+            ProcessTerminationTimeout = TimeSpan.FromSeconds(30),
+        };
         var parse = Create().Parse(args);
         if (parse.Errors.Count > 0)
         {

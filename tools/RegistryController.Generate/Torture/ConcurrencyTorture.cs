@@ -137,20 +137,38 @@ public static class ConcurrencyTorture
 
             var violations = new List<string>();
             var logs = new List<JsonObject>();
-            var timeout = TimeSpan.FromSeconds(120 + (options.OperationsPerSimulator * 0.2));
-            foreach (var (log, process) in simulators)
+            // Generous: a loaded machine slows the simulators' tmux calls and 0.1 s lock steps a lot.
+            var timeout = TimeSpan.FromSeconds(300 + options.OperationsPerSimulator);
+            try
             {
-                using (process)
+                foreach (var (log, process) in simulators)
                 {
-                    var code = await process.WaitAsync(timeout, cancellationToken);
+                    int code;
+                    try
+                    {
+                        code = await process.WaitAsync(timeout, cancellationToken);
+                    }
+                    catch (TimeoutException ex)
+                    {
+                        violations.Add($"simulator {Path.GetFileName(log)}: {ex.Message}");
+                        continue;
+                    }
+
                     if (code != 0 || !File.Exists(log))
                     {
                         violations.Add($"simulator {Path.GetFileName(log)} exited {code}: {process.Stderr.Trim()}");
                         continue;
                     }
-                }
 
-                logs.Add(JsonNode.Parse(await File.ReadAllTextAsync(log, cancellationToken))!.AsObject());
+                    logs.Add(JsonNode.Parse(await File.ReadAllTextAsync(log, cancellationToken))!.AsObject());
+                }
+            }
+            finally
+            {
+                foreach (var (_, process) in simulators)
+                {
+                    process.Dispose();
+                }
             }
 
             var duration = clock.Elapsed;
