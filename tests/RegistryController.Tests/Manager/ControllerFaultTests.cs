@@ -285,6 +285,30 @@ public class ControllerFaultTests(ITestOutputHelper output)
         Assert.Null(controller.Status.NotReadyReason);
     }
 
+    [Fact]
+    public async Task Task_directories_created_with_their_registry_at_once_are_all_reconciled_without_waiting_for_a_resync()
+    {
+        await using var workspace = await TmuxWorkspace.GenerateAsync(tasks: 1, new AgentMix(Live: 1, Zombie: 1));
+        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux.Options);
+        var template = ReadTask(workspace, workspace.TaskIds[0]);
+        var zombie = workspace.Truth.Zombies.Single().AgentId;
+
+        // As the orchestrator does: mkdir, then write the registry at once; the watcher must not lose
+        // a registry written before it has a watch on the new directory.
+        var created = new List<string>();
+        for (var i = 0; i < 40; i++)
+        {
+            var task = $"TASK-new-{i:D3}";
+            template["task_id"] = task;
+            Directory.CreateDirectory(Path.Combine(workspace.Root, task));
+            await File.WriteAllBytesAsync(Path.Combine(workspace.Root, task, RegistryDiscovery.TaskRegistryFileName), PythonJsonWriterBytes(template));
+            created.Add(task);
+        }
+
+        bool Terminated(string task) => (string?)ReadTask(workspace, task)["agents"]!.AsArray().Single(a => (string?)a!["id"] == zombie)!["status"] == "terminated";
+        await InProcessController.WaitUntilAsync(() => created.All(Terminated), Deadline, $"every new task's zombie is terminated (still waiting: {string.Join(", ", created.Where(t => !Terminated(t)).Take(5))})");
+    }
+
     /// <summary>Every task agent's status, keyed task/agent.</summary>
     private static Dictionary<string, string?> Statuses(TmuxWorkspace workspace)
     {
