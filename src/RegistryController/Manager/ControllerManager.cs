@@ -33,6 +33,7 @@ public sealed partial class ControllerManager : BackgroundService
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly List<RegistryFileSource> _fileSources = [];
+    private readonly HashSet<string> _missingRoots = new(StringComparer.Ordinal);
     private readonly OrphanTracker _orphans;
     private readonly IDisposable _gauges;
     private readonly HashSet<RegistryLocation> _startupPending = [];
@@ -132,9 +133,12 @@ public sealed partial class ControllerManager : BackgroundService
 
     public override void Dispose()
     {
-        foreach (var source in _fileSources)
+        lock (_fileSources)
         {
-            source.Dispose();
+            foreach (var source in _fileSources)
+            {
+                source.Dispose();
+            }
         }
 
         Queue.Dispose();
@@ -155,13 +159,19 @@ public sealed partial class ControllerManager : BackgroundService
                 cache.Update(registry);
             }
 
-            var source = new RegistryFileSource(root, (location, trigger, cause) => Queue.Add(location, trigger, cause), Resync, _loggers.CreateLogger<RegistryFileSource>());
-            source.Start();
-            _fileSources.Add(source);
+            lock (_fileSources)
+            {
+                _fileSources.Add(Watch(root));
+            }
+
             LogWatching(root, snapshot.Registries.Length);
         }
 
-        _status.WatchersHealthy = _fileSources.All(s => s.Healthy);
+        lock (_fileSources)
+        {
+            _status.WatchersHealthy = _fileSources.All(s => s.Healthy);
+        }
+
         lock (_startupPending)
         {
             foreach (var location in _caches.All.SelectMany(c => c.Locations()))
@@ -247,6 +257,7 @@ public sealed partial class ControllerManager : BackgroundService
         LogScanning();
         try
         {
+            Rewatch();
             var timed = await _views.RefreshAsync(cancellationToken);
             _status.Tick();
             await _orphans.ObserveAsync(timed.View, cancellationToken);
@@ -259,6 +270,52 @@ public sealed partial class ControllerManager : BackgroundService
 #pragma warning restore CA1031
         {
             LogScanFailed(ex);
+        }
+    }
+
+    private RegistryFileSource Watch(string root)
+    {
+        var source = new RegistryFileSource(root, (location, trigger, cause) => Queue.Add(location, trigger, cause), Resync, _loggers.CreateLogger<RegistryFileSource>());
+        source.Start();
+        return source;
+    }
+
+    /// <summary>
+    /// A workspace root removed (and perhaps recreated) is watched by nothing, silently: on every scan
+    /// each root is checked, a recreated one is watched again and resynced, and a missing one makes
+    /// the controller not ready (with a warning naming it) until it comes back.
+    /// </summary>
+    private void Rewatch()
+    {
+        lock (_fileSources)
+        {
+            for (var i = 0; i < _fileSources.Count; i++)
+            {
+                var source = _fileSources[i];
+                if (source.WatchesCurrentRoot)
+                {
+                    continue;
+                }
+
+                var root = _workspaces[i];
+                if (!Directory.Exists(root))
+                {
+                    if (_missingRoots.Add(root))
+                    {
+                        LogWorkspaceMissing(root);
+                    }
+
+                    continue;
+                }
+
+                source.Dispose();
+                _fileSources[i] = Watch(root);
+                _missingRoots.Remove(root);
+                LogWorkspaceRewatched(root);
+                Resync(root);
+            }
+
+            _status.WatchersHealthy = _missingRoots.Count == 0 && _fileSources.All(s => s.Healthy);
         }
     }
 
@@ -344,6 +401,12 @@ public sealed partial class ControllerManager : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "tmux view went from {Previous} to {Current} ({Detail}); reconciling everything")]
     private partial void LogViewChanged(TmuxViewStatus previous, TmuxViewStatus current, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The workspace {Root} no longer exists: nothing is watched there until it comes back (checked on every tmux scan); not ready")]
+    private partial void LogWorkspaceMissing(string root);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The workspace {Root} was removed and recreated: watching the new directory and reconciling all of it")]
+    private partial void LogWorkspaceRewatched(string root);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not list {Root}: {Error}")]
     private partial void LogDiscoveryFailed(string root, string error);

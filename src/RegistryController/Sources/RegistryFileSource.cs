@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Mono.Unix.Native;
 using RegistryController.Queue;
 using RegistryController.Store;
 using RegistryController.Telemetry;
@@ -18,6 +19,7 @@ public sealed partial class RegistryFileSource : IDisposable
     private readonly Action<string> _resync;
     private readonly ILogger _logger;
     private readonly FileSystemWatcher _watcher;
+    private int _rootFd = -1;
 
     /// <param name="enqueue">Queues a registry; the third argument is the event's span context, for links.</param>
     public RegistryFileSource(string root, Action<RegistryLocation, Trigger, object?> enqueue, Action<string> resync, ILogger logger)
@@ -46,10 +48,30 @@ public sealed partial class RegistryFileSource : IDisposable
     public void Start()
     {
         _watcher.EnableRaisingEvents = true;
+        // Held open so that the directory's inode cannot be reused by a recreated root while we look.
+        _rootFd = Syscall.open(_root, OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY | OpenFlags.O_CLOEXEC);
         Healthy = true;
     }
 
-    public void Dispose() => _watcher.Dispose();
+    /// <summary>
+    /// Whether the directory watched is still the workspace root. When the root is removed, inotify
+    /// drops the watch without a word (no event, no error): a root that is gone, or that was
+    /// recreated as another directory, is watched by nothing.
+    /// </summary>
+    public bool WatchesCurrentRoot =>
+        _rootFd >= 0
+        && Syscall.fstat(_rootFd, out var watched) == 0 && watched.st_nlink > 0
+        && Syscall.stat(_root, out var now) == 0 && now.st_ino == watched.st_ino && now.st_dev == watched.st_dev;
+
+    public void Dispose()
+    {
+        _watcher.Dispose();
+        if (_rootFd >= 0)
+        {
+            _ = Syscall.close(_rootFd);
+            _rootFd = -1;
+        }
+    }
 
     /// <summary>Exposed for the overflow test: what the watcher does when the kernel queue overflows.</summary>
     internal void OnError(object? sender, ErrorEventArgs e)

@@ -215,6 +215,100 @@ public class ControllerFaultTests(ITestOutputHelper output)
         Assert.True(controller.Running);
     }
 
+    [Fact]
+    public async Task A_workspace_removed_makes_the_controller_not_ready_and_once_recreated_it_is_watched_and_repaired_again()
+    {
+        await using var workspace = await TmuxWorkspace.GenerateAsync(tasks: 3, new AgentMix(Live: 2, Zombie: 0, Completed: 1));
+        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux.Options);
+        var saved = Directory.EnumerateFiles(workspace.Root, "*", SearchOption.AllDirectories).ToDictionary(p => p, File.ReadAllBytes, StringComparer.Ordinal);
+        var before = Statuses(workspace);
+        var cache = controller.Manager.Caches.For(workspace.Root);
+        var session = SessionIn(workspace, workspace.TaskIds[0]);
+        var agent = AgentOf(workspace, session);
+
+        Directory.Delete(workspace.Root, recursive: true);
+        await InProcessController.WaitUntilAsync(() => cache.Count == 0 && controller.Status.NotReadyReason is not null, Deadline, "the controller forgets the removed registries and is not ready");
+        Assert.Contains(controller.Logs.AtLeast(LogLevel.Warning), l => l.Contains($"The workspace {workspace.Root} no longer exists", StringComparison.Ordinal));
+        Assert.Null(controller.Wedged);
+
+        // The orchestrator starts again: the same files, but one agent's session died meanwhile.
+        await workspace.Tmux.Server.KillSessionAsync(session);
+        foreach (var (path, bytes) in saved)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await File.WriteAllBytesAsync(path, bytes);
+        }
+
+        var pickedUp = Stopwatch.StartNew();
+        await InProcessController.WaitUntilAsync(() => Statuses(workspace)[agent] == "terminated" && controller.Status.NotReadyReason is null, Deadline, "the zombie in the recreated workspace is terminated and the controller is ready");
+        output.WriteLine($"picked up {pickedUp.ElapsedMilliseconds} ms after the workspace was recreated");
+
+        // Watched again, not merely resynced: a new task's registry is reconciled on its file event
+        // (the periodic resync is 5 minutes away).
+        var newTask = workspace.TaskIds[1] + "-new";
+        var registry = ReadTask(workspace, workspace.TaskIds[1]);
+        registry["task_id"] = newTask;
+        var stranded = registry["agents"]!.AsArray().First(a => (string?)a!["status"] != "completed")!;
+        stranded["tmux_session"] = "agent_gone-while-away";
+        Directory.CreateDirectory(Path.Combine(workspace.Root, newTask));
+        await File.WriteAllBytesAsync(Path.Combine(workspace.Root, newTask, RegistryDiscovery.TaskRegistryFileName), PythonJsonWriterBytes(registry));
+        await InProcessController.WaitUntilAsync(() => (string?)ReadTask(workspace, newTask)["agents"]!.AsArray().Single(a => (string?)a!["id"] == (string?)stranded["id"])!["status"] == "terminated", Deadline, "the new task's zombie is terminated");
+
+        Assert.Equal(before.Where(s => s.Key != agent), Statuses(workspace).Where(s => s.Key != agent));
+        Assert.Contains(controller.Logs.AtLeast(LogLevel.Warning), l => l.Contains($"The workspace {workspace.Root} was removed and recreated", StringComparison.Ordinal));
+        Assert.Null(controller.Wedged);
+        Assert.True(controller.Running);
+    }
+
+    [Fact]
+    public async Task A_workspace_removed_and_recreated_between_two_scans_is_watched_again()
+    {
+        await using var workspace = await TmuxWorkspace.GenerateAsync(tasks: 2, new AgentMix(Live: 2, Zombie: 0));
+        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux.Options, c => c with { ScanInterval = TimeSpan.FromSeconds(1) });
+        var saved = Directory.EnumerateFiles(workspace.Root, "*", SearchOption.AllDirectories).ToDictionary(p => p, File.ReadAllBytes, StringComparer.Ordinal);
+        var session = SessionIn(workspace, workspace.TaskIds[1]);
+        var agent = AgentOf(workspace, session);
+
+        // Gone and back (an ext4 directory often gets its old inode number back) before a scan could see the gap.
+        Directory.Delete(workspace.Root, recursive: true);
+        foreach (var (path, bytes) in saved)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await File.WriteAllBytesAsync(path, bytes);
+        }
+
+        await InProcessController.WaitUntilAsync(() => controller.Logs.AtLeast(LogLevel.Warning).Any(l => l.Contains("was removed and recreated", StringComparison.Ordinal)), Deadline, "the controller notices the new directory");
+        await controller.WaitForIdleQueueAsync(Deadline);
+        await workspace.Tmux.Server.KillSessionAsync(session);
+
+        await InProcessController.WaitUntilAsync(() => Statuses(workspace)[agent] == "terminated", Deadline, "the zombie is terminated in the recreated workspace");
+        Assert.Null(controller.Status.NotReadyReason);
+    }
+
+    [Fact]
+    public async Task Task_directories_created_with_their_registry_at_once_are_all_reconciled_without_waiting_for_a_resync()
+    {
+        await using var workspace = await TmuxWorkspace.GenerateAsync(tasks: 1, new AgentMix(Live: 1, Zombie: 1));
+        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux.Options);
+        var template = ReadTask(workspace, workspace.TaskIds[0]);
+        var zombie = workspace.Truth.Zombies.Single().AgentId;
+
+        // As the orchestrator does: mkdir, then write the registry at once; the watcher must not lose
+        // a registry written before it has a watch on the new directory.
+        var created = new List<string>();
+        for (var i = 0; i < 40; i++)
+        {
+            var task = $"TASK-new-{i:D3}";
+            template["task_id"] = task;
+            Directory.CreateDirectory(Path.Combine(workspace.Root, task));
+            await File.WriteAllBytesAsync(Path.Combine(workspace.Root, task, RegistryDiscovery.TaskRegistryFileName), PythonJsonWriterBytes(template));
+            created.Add(task);
+        }
+
+        bool Terminated(string task) => (string?)ReadTask(workspace, task)["agents"]!.AsArray().Single(a => (string?)a!["id"] == zombie)!["status"] == "terminated";
+        await InProcessController.WaitUntilAsync(() => created.All(Terminated), Deadline, $"every new task's zombie is terminated (still waiting: {string.Join(", ", created.Where(t => !Terminated(t)).Take(5))})");
+    }
+
     /// <summary>Every task agent's status, keyed task/agent.</summary>
     private static Dictionary<string, string?> Statuses(TmuxWorkspace workspace)
     {
