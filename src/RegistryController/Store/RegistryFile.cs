@@ -108,7 +108,9 @@ internal sealed class RegistryFile : IDisposable
     /// Rewrites the file in place so that it keeps its inode, owner and mode and so that a process
     /// blocked in flock on it still locks the live file (a rename would strand it on the old inode).
     /// A shorter text is first written padded with spaces to the old length, then truncated: both
-    /// states are valid JSON, so a crash between the two leaves only trailing white space.
+    /// states are valid JSON, so a crash between the two leaves only trailing white space. A write of
+    /// more than one page is done by a child process holding the same lock, so that a kill of the
+    /// controller cannot leave it half-done.
     /// </summary>
     public void WriteInPlace(byte[] content, long oldLength, bool fsync)
     {
@@ -120,7 +122,13 @@ internal sealed class RegistryFile : IDisposable
             padded.AsSpan(content.Length).Fill((byte)' ');
         }
 
-        RandomAccess.Write(_handle, padded, 0);
+        // More than one page: a SIGKILL could cut a pwrite between two folios, so a child that shares
+        // this open file description (and its flock) writes it (see DetachedWriter). One page cannot be cut.
+        if (padded.Length <= Environment.SystemPageSize || !DetachedWriter.TryWrite(_fd, padded, Path))
+        {
+            RandomAccess.Write(_handle, padded, 0);
+        }
+
         if (content.LongLength < oldLength && Syscall.ftruncate(_fd, content.LongLength) != 0)
         {
             throw new RegistryAccessException(Path, $"ftruncate failed: {Stdlib.GetLastError()} (the file is valid JSON with trailing spaces)");
