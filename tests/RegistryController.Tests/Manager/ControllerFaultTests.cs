@@ -114,6 +114,38 @@ public class ControllerFaultTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_controller_started_beside_bad_registries_is_ready_leaves_them_unwritten_and_repairs_the_rest()
+    {
+        await using var workspace = await TmuxWorkspace.GenerateAsync(tasks: 4, new AgentMix(Live: 2, Zombie: 1));
+        // A lone surrogate in a field the parser reads (Python accepts it), a directory and a FIFO where registries belong.
+        var surrogatePath = workspace.TaskPath(workspace.TaskIds[1]);
+        var text = await File.ReadAllTextAsync(surrogatePath);
+        var at = text.IndexOf("\"tmux_session\": \"", StringComparison.Ordinal) + "\"tmux_session\": \"".Length;
+        await File.WriteAllTextAsync(surrogatePath, text[..at] + "\\ud800" + text[at..]);
+        var surrogateBytes = await File.ReadAllBytesAsync(surrogatePath);
+        var directoryPath = workspace.TaskPath(workspace.TaskIds[2]);
+        File.Delete(directoryPath);
+        Directory.CreateDirectory(directoryPath);
+        var fifoPath = workspace.TaskPath(workspace.TaskIds[3]);
+        File.Delete(fifoPath);
+        Assert.Equal(0, Mono.Unix.Native.Syscall.mkfifo(fifoPath, Mono.Unix.Native.FilePermissions.S_IRUSR | Mono.Unix.Native.FilePermissions.S_IWUSR));
+
+        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux.Options);
+        var zombie = workspace.Truth.Zombies.Single(z => z.TaskId == workspace.TaskIds[0]);
+        await InProcessController.WaitUntilAsync(() => Statuses(workspace)[$"{zombie.TaskId}/{zombie.AgentId}"] == "terminated" && controller.Status.Count(ReconcileOutcome.Error) >= 3, Deadline, "the good registry is repaired and the bad ones have failed");
+
+        Assert.Equal(surrogateBytes, await File.ReadAllBytesAsync(surrogatePath));
+        Assert.True(Directory.Exists(directoryPath));
+        Assert.Equal(Mono.Unix.Native.FilePermissions.S_IFIFO, Mono.Unix.Native.Syscall.lstat(fifoPath, out var fifo) == 0 ? fifo.st_mode & Mono.Unix.Native.FilePermissions.S_IFMT : 0);
+        var warnings = controller.Logs.AtLeast(LogLevel.Warning).ToList();
+        Assert.Contains(warnings, l => l.Contains(surrogatePath, StringComparison.Ordinal) && l.Contains("lone UTF-16 surrogate", StringComparison.Ordinal));
+        Assert.Contains(warnings, l => l.Contains(directoryPath, StringComparison.Ordinal) && l.Contains("not a regular file", StringComparison.Ordinal));
+        Assert.Contains(warnings, l => l.Contains(fifoPath, StringComparison.Ordinal) && l.Contains("not a regular file", StringComparison.Ordinal));
+        Assert.Null(controller.Wedged);
+        Assert.True(controller.Running);
+    }
+
+    [Fact]
     public async Task A_registry_deleted_while_its_reconcile_waits_for_the_lock_is_forgotten_and_not_recreated()
     {
         await using var workspace = await TmuxWorkspace.GenerateAsync(tasks: 2, new AgentMix(Live: 2, Zombie: 0));
@@ -315,7 +347,8 @@ public class ControllerFaultTests(ITestOutputHelper output)
         var statuses = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var task in workspace.TaskIds)
         {
-            if (!File.Exists(workspace.TaskPath(task)))
+            // Only regular files: a FIFO planted by a test would block a read for ever.
+            if (Mono.Unix.Native.Syscall.lstat(workspace.TaskPath(task), out var stat) != 0 || (stat.st_mode & Mono.Unix.Native.FilePermissions.S_IFMT) != Mono.Unix.Native.FilePermissions.S_IFREG)
             {
                 continue;
             }

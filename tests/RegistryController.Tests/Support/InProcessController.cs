@@ -71,7 +71,14 @@ public sealed class InProcessController : IAsyncDisposable
         var host = builder.Build();
         var started = new InProcessController(host, settings, logs);
         await host.StartAsync();
-        await started.Manager.Ready.WaitAsync(TimeSpan.FromSeconds(60));
+        var first = await Task.WhenAny(started.Manager.Ready, started.Manager.ExecuteTask ?? Task.CompletedTask).WaitAsync(TimeSpan.FromSeconds(60));
+        if (first != started.Manager.Ready)
+        {
+            var why = first.Exception?.InnerException ?? first.Exception;
+            await started.DisposeAsync();
+            throw new InvalidOperationException($"the controller stopped before it was ready: {why?.GetType().Name}: {why?.Message}", why);
+        }
+
         return started;
     }
 
