@@ -70,7 +70,7 @@ public static class RegistryParser
         catch (JsonException ex)
         {
             var where = ex.LineNumber is { } line ? $" at line {line + 1}, byte {ex.BytePositionInLine + 1}" : string.Empty;
-            throw new RegistryFormatException(path, $"not valid JSON{where}: {FirstSentence(ex.Message)}", ex);
+            throw new RegistryFormatException(path, $"not valid JSON{where}: {FirstSentence(ShortenQuote(ex.Message))}", ex);
         }
         catch (ArgumentException ex)
         {
@@ -289,6 +289,22 @@ public static class RegistryParser
         JsonValueKind.Null => "null",
         _ => kind.ToString(),
     };
+
+    /// <summary>
+    /// System.Text.Json quotes the offending text, and for an unterminated literal that is the rest
+    /// of the file, newlines and all: quoted shortened, on one line.
+    /// </summary>
+    private static string ShortenQuote(string message)
+    {
+        var first = message.IndexOf('\'', StringComparison.Ordinal);
+        var last = message.LastIndexOf('\'');
+        if (first >= 0 && last > first)
+        {
+            message = message[..(first + 1)] + Shorten(message[(first + 1)..last]) + message[last..];
+        }
+
+        return message.ReplaceLineEndings("\\n");
+    }
 
     private static string FirstSentence(string message)
     {

@@ -96,6 +96,18 @@ public class RegistryParserHostileInputTests
         Assert.True(error.Problem.Length < 200, $"{error.Problem.Length:N0} characters");
     }
 
+    [Fact]
+    public void A_broken_literal_is_quoted_shortened_on_one_line_not_with_the_rest_of_the_file()
+    {
+        var bytes = FixtureTask(t => ReplaceFirst(t, "\"status\": \"INITIALIZED\",", "\"status\": tINITIALIZED\","));
+
+        var error = Assert.Throws<RegistryFormatException>(() => RegistryParser.Parse(bytes, FixtureFiles.TaskRegistry, RegistryKind.Task));
+
+        Assert.StartsWith("not valid JSON at line 8", error.Problem, StringComparison.Ordinal);
+        Assert.DoesNotContain("\n", error.Problem, StringComparison.Ordinal);
+        Assert.True(error.Problem.Length < 250, $"{error.Problem.Length:N0} characters: {error.Problem}");
+    }
+
     private static string ReplaceFirst(string text, string what, string with)
     {
         var at = text.IndexOf(what, StringComparison.Ordinal);
