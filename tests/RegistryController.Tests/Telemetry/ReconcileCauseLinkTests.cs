@@ -41,7 +41,9 @@ public class ReconcileCauseLinkTests
         // The control client attaches to the first session by name: an anchor that outlives the test,
         // so that the killed agent's notification comes through the attached client.
         await workspace.Tmux.Server.NewSessionAsync("0-anchor");
-        await using var controller = await RegistryctlProcess.StartControllerAsync(workspace.Root, workspace.Tmux.SocketPath, receiver.ExporterEnvironment());
+        // No periodic scan within the test: on a loaded machine it could see the death first, and
+        // the reconcile would rightly say "scan".
+        await using var controller = await RegistryctlProcess.StartControllerAsync(workspace.Root, workspace.Tmux.SocketPath, receiver.ExporterEnvironment(), "--set", "Controller:ScanInterval=10m");
         await WaitForControlClientAsync(workspace.Tmux);
         var victim = workspace.Truth.LiveSessions[0];
 
