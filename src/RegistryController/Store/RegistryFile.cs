@@ -109,10 +109,11 @@ internal sealed class RegistryFile : IDisposable
     /// blocked in flock on it still locks the live file (a rename would strand it on the old inode).
     /// A shorter text is first written padded with spaces to the old length, then truncated: both
     /// states are valid JSON, so a crash between the two leaves only trailing white space. A write of
-    /// more than one page is done by a child process holding the same lock, so that a kill of the
-    /// controller cannot leave it half-done.
+    /// more than one page is covered by a <see cref="WriteGuard"/> that holds the same lock and
+    /// finishes it if the controller is killed in the middle.
     /// </summary>
-    public void WriteInPlace(byte[] content, long oldLength, bool fsync)
+    /// <exception cref="LockContendedException">The file changed since <paramref name="asRead"/>: an unlocked writer is at work.</exception>
+    public void WriteInPlace(byte[] content, long oldLength, FileIdentity asRead, bool fsync)
     {
         var padded = content;
         if (content.LongLength < oldLength)
@@ -122,16 +123,23 @@ internal sealed class RegistryFile : IDisposable
             padded.AsSpan(content.Length).Fill((byte)' ');
         }
 
-        // More than one page: a SIGKILL could cut a pwrite between two folios, so a child that shares
-        // this open file description (and its flock) writes it (see DetachedWriter). One page cannot be cut.
-        if (padded.Length <= Environment.SystemPageSize || !DetachedWriter.TryWrite(_fd, padded, Path))
+        // One page is one folio, which a kill cannot cut. If no guard can be started the write goes
+        // ahead unguarded, as the orchestrator's own writer always does.
+        using (var guard = padded.Length > Environment.SystemPageSize ? WriteGuard.Arm(_fd, padded, Path) : null)
         {
-            RandomAccess.Write(_handle, padded, 0);
-        }
+            // A careless (unlocked) writer may have rewritten the file since we read it; writing now
+            // would interleave with it. Checked after arming the guard, right before the write, to
+            // keep the collision window to the write itself.
+            if (Identity() != asRead)
+            {
+                throw new LockContendedException(Path);
+            }
 
-        if (content.LongLength < oldLength && Syscall.ftruncate(_fd, content.LongLength) != 0)
-        {
-            throw new RegistryAccessException(Path, $"ftruncate failed: {Stdlib.GetLastError()} (the file is valid JSON with trailing spaces)");
+            RandomAccess.Write(_handle, padded, 0);
+            if (content.LongLength < oldLength && Syscall.ftruncate(_fd, content.LongLength) != 0)
+            {
+                throw new RegistryAccessException(Path, $"ftruncate failed: {Stdlib.GetLastError()} (the file is valid JSON with trailing spaces)");
+            }
         }
 
         if (fsync && Syscall.fsync(_fd) != 0)

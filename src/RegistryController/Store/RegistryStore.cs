@@ -106,17 +106,11 @@ public sealed class RegistryStore : IRegistryStore
                     RegistryEditor.Apply(root, location.Kind, edits);
                     var content = PythonJsonWriter.Serialize(root);
 
-                    // A careless (unlocked) writer may have rewritten the file since we read it; writing
-                    // now would interleave with it. Back off and start again from what it wrote.
-                    if (file.Identity() != readIdentity)
-                    {
-                        throw new LockContendedException(location.Path);
-                    }
-
                     using (var writeSpan = RegistryTelemetry.Source.StartActivity(RegistryTelemetry.Spans.Write))
                     {
                         writeSpan?.SetTag(RegistryTelemetry.Attributes.Bytes, content.Length);
-                        file.WriteInPlace(content, bytes.LongLength, _options.Fsync);
+                        // Throws LockContendedException (back off, start again) if an unlocked writer changed the file since it was read.
+                        file.WriteInPlace(content, bytes.LongLength, readIdentity, _options.Fsync);
                     }
 
                     var after = Reconciler.ApplyToModel(model, edits);
