@@ -31,12 +31,19 @@ internal sealed partial class WriteGuard : IDisposable
 
     // `read` fails only at end of file without a line: the controller is gone. dd then writes the
     // memfd (stdin) at offset 0 of the registry (stdout), whole: fullblock keeps reading until done.
-    private const string Script = "read -r line <&3 || exec dd bs=\"$1\" count=1 iflag=fullblock status=none";
+    // The signals a stop sends to a whole service (systemd's control-group SIGTERM, a terminal's
+    // SIGHUP or SIGINT) are ignored, by dd too: the controller finishes its write on SIGTERM, and if
+    // it is then SIGKILLed the guard must still be there. They are blocked from the spawn on, so that
+    // one sent before the trap runs waits, and the trap then discards it.
+    private const string Script = "trap '' HUP INT TERM; read -r line <&3 || exec dd bs=\"$1\" count=1 iflag=fullblock status=none";
 
     // glibc: posix_spawn_file_actions_t is 80 bytes and posix_spawnattr_t 336 on 64-bit; room to spare.
     private const int ActionsSize = 1024;
     private const int AttributesSize = 1024;
     private const short SpawnSetProcessGroup = 0x02;
+    private const short SpawnSetSignalMask = 0x08;
+    private const int SignalSetSize = 128;
+    private static readonly int[] StopSignals = [1, 2, 15]; // SIGHUP, SIGINT, SIGTERM
     private const uint MemfdCloseOnExec = 1;
     private const int PipeCloseOnExec = 0x80000;
 
@@ -69,6 +76,7 @@ internal sealed partial class WriteGuard : IDisposable
 
         var actions = Marshal.AllocHGlobal(ActionsSize);
         var attributes = Marshal.AllocHGlobal(AttributesSize);
+        var blocked = Marshal.AllocHGlobal(SignalSetSize);
         string[] arguments = ["sh", "-c", Script, ProcessName, content.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)];
         var argv = new IntPtr[arguments.Length + 1];
         // PATH only: the guard runs sh and dd, and needs nothing else of the controller's environment.
@@ -110,7 +118,10 @@ internal sealed partial class WriteGuard : IDisposable
                     if (FileActionsAddDup2(actions, memfd, 0) != 0
                         || FileActionsAddDup2(actions, fd, 1) != 0
                         || FileActionsAddDup2(actions, ends[0], 3) != 0
-                        || AttributesSetFlags(attributes, SpawnSetProcessGroup) != 0
+                        || SignalSetEmpty(blocked) != 0
+                        || StopSignals.Any(signal => SignalSetAdd(blocked, signal) != 0)
+                        || AttributesSetSignalMask(attributes, blocked) != 0
+                        || AttributesSetFlags(attributes, SpawnSetProcessGroup | SpawnSetSignalMask) != 0
                         || AttributesSetProcessGroup(attributes, 0) != 0
                         || Spawn(out var pid, "/bin/sh", actions, attributes, argv, envp) != 0)
                     {
@@ -137,6 +148,7 @@ internal sealed partial class WriteGuard : IDisposable
                 Marshal.FreeHGlobal(pointer);
             }
 
+            Marshal.FreeHGlobal(blocked);
             Marshal.FreeHGlobal(attributes);
             Marshal.FreeHGlobal(actions);
             _ = Syscall.close(memfd);
@@ -198,6 +210,15 @@ internal sealed partial class WriteGuard : IDisposable
 
     [LibraryImport("libc", EntryPoint = "posix_spawnattr_setpgroup")]
     private static partial int AttributesSetProcessGroup(IntPtr attributes, int processGroup);
+
+    [LibraryImport("libc", EntryPoint = "posix_spawnattr_setsigmask")]
+    private static partial int AttributesSetSignalMask(IntPtr attributes, IntPtr mask);
+
+    [LibraryImport("libc", EntryPoint = "sigemptyset")]
+    private static partial int SignalSetEmpty(IntPtr set);
+
+    [LibraryImport("libc", EntryPoint = "sigaddset")]
+    private static partial int SignalSetAdd(IntPtr set, int signal);
 
     [LibraryImport("libc", EntryPoint = "posix_spawnattr_destroy")]
     private static partial int AttributesDestroy(IntPtr attributes);

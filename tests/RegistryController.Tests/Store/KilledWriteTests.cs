@@ -21,18 +21,53 @@ public sealed partial class KilledWriteTests
     public async Task A_repair_killed_mid_write_keeps_the_lock_until_its_guard_has_written_the_whole_new_file()
     {
         await using var setup = await MultiPageRepair.CreateAsync();
-        // strace holds every pwrite64 of the repair for two seconds at its entry: the guard is armed,
-        // the write is pending, and the controller is killed right there.
-        await using var repair = RegistryctlProcess.Start(
+
+        await using var repair = await KillMidWriteAsync(setup, _ => { });
+
+        await AssertGuardFinishesUnderTheLockAsync(setup);
+    }
+
+    [StraceFact]
+    public async Task A_guard_ignores_the_SIGTERM_a_service_stop_sends_to_every_process_and_still_finishes_the_write()
+    {
+        await using var setup = await MultiPageRepair.CreateAsync();
+
+        // systemd's stop: SIGTERM to every process of the control group, SIGKILL to the survivors.
+        await using var repair = await KillMidWriteAsync(setup, guard => Assert.Equal(0, Syscall.kill(guard.Pid, Signum.SIGTERM)));
+
+        await AssertGuardFinishesUnderTheLockAsync(setup);
+    }
+
+    /// <summary>
+    /// Runs the repair with strace holding every pwrite64 for two seconds at its entry (the guard is
+    /// armed, the write pending), does <paramref name="first"/> to the guard, then SIGKILLs the controller.
+    /// The strace process is returned to be disposed at the end of the test: disposing it kills its tree.
+    /// </summary>
+    private static async Task<RegistryctlProcess> KillMidWriteAsync(MultiPageRepair setup, Action<GuardProcess> first)
+    {
+        var repair = RegistryctlProcess.Start(
             setup.Arguments,
             setup.Environment,
             wrapper: ["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=pwrite64", "-e", "inject=pwrite64:delay_enter=2000000"]);
-        GuardProcess? guard = null;
-        await Eventually.Until(() => (guard = GuardOf(setup.Workspace.Root)) is not null, TimeSpan.FromSeconds(60), "the repair armed a write guard");
+        try
+        {
+            GuardProcess? guard = null;
+            await Eventually.Until(() => (guard = GuardOf(setup.Workspace.Root)) is not null, TimeSpan.FromSeconds(60), "the repair armed a write guard");
 
-        _ = Syscall.kill(guard!.Controller, Signum.SIGKILL);
-        await Eventually.Until(() => File.Exists(setup.DdStarted), TimeSpan.FromSeconds(30), "the guard took the write over once the controller was dead");
+            first(guard!);
+            Assert.Equal(0, Syscall.kill(guard!.Controller, Signum.SIGKILL));
+            await Eventually.Until(() => File.Exists(setup.DdStarted), TimeSpan.FromSeconds(30), "the guard took the write over once the controller was dead");
+            return repair;
+        }
+        catch
+        {
+            await repair.DisposeAsync();
+            throw;
+        }
+    }
 
+    private static async Task AssertGuardFinishesUnderTheLockAsync(MultiPageRepair setup)
+    {
         // The controller is dead, the guard writing: the lock must still be held ...
         var fd = Syscall.open(setup.Path, OpenFlags.O_RDONLY | OpenFlags.O_CLOEXEC);
         try
@@ -79,7 +114,7 @@ public sealed partial class KilledWriteTests
                 var parent = int.Parse(File.ReadAllLines(System.IO.Path.Combine(directory, "status")).First(l => l.StartsWith("PPid:", StringComparison.Ordinal))[5..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
                 if (File.ReadAllText($"/proc/{parent}/cmdline").Split('\0').Contains(workspace))
                 {
-                    return new GuardProcess(parent);
+                    return new GuardProcess(int.Parse(System.IO.Path.GetFileName(directory), System.Globalization.CultureInfo.InvariantCulture), parent);
                 }
             }
             catch (IOException)
@@ -91,7 +126,7 @@ public sealed partial class KilledWriteTests
         return null;
     }
 
-    private sealed record GuardProcess(int Controller);
+    private sealed record GuardProcess(int Pid, int Controller);
 
     /// <summary>A workspace whose one task registry spans several pages and holds one zombie, and a PATH with the dd wrapper.</summary>
     private sealed class MultiPageRepair : IAsyncDisposable
