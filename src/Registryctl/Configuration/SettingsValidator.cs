@@ -96,6 +96,15 @@ public static class SettingsValidator
             errors.Add($"Log:Level: '{settings.Log.Level}' must be one of Trace, Debug, Information, Warning, Error");
         }
         var grace = DurationOf("Reconcile:Grace", settings.Reconcile.Grace, TimeSpan.Zero);
+        // The orchestrator creates the session, then writes the agent: judged on a tmux view taken
+        // before the session existed, a new agent looks dead. Only its youth protects it, and a view
+        // can be up to MaxViewAge old.
+        if (grace <= controller.MaxViewAgeForTermination && errors.Count == 0)
+        {
+            errors.Add($"Reconcile:Grace: {Duration.Format(grace)} must be longer than Controller:MaxViewAge ({Duration.Format(controller.MaxViewAgeForTermination)}): "
+                + "a new agent could be judged on a tmux view taken before its session existed and terminated while alive");
+        }
+
         var lockTimeout = DurationOf("Lock:Timeout", settings.Lock.Timeout, TimeSpan.Zero);
         var active = Statuses("Reconcile:ActiveStatuses", settings.Reconcile.ActiveStatuses);
         var terminal = Statuses("Reconcile:TerminalStatuses", settings.Reconcile.TerminalStatuses);

@@ -71,4 +71,17 @@ public class UsageErrorTests
         Assert.Contains("abc", result.Stderr, StringComparison.Ordinal);
         Assert.Empty(before.ChangedIn(workspace.CaptureFiles()));
     }
+
+    [Fact]
+    public async Task Repair_refuses_a_grace_no_longer_than_the_oldest_tmux_view_a_termination_may_use()
+    {
+        await using var workspace = await TmuxWorkspace.GenerateAsync(tasks: 1, new AgentMix(Live: 1, Zombie: 1));
+        var before = workspace.CaptureFiles();
+
+        var result = await workspace.RunAsync("repair", "--set", "Reconcile:Grace=2s", "--set", "Controller:MaxViewAge=2s");
+
+        Assert.True(result.ExitCode == ExitCodes.CannotRun, result.ToString());
+        Assert.Contains("Reconcile:Grace: 2s must be longer than Controller:MaxViewAge (2s)", result.Stderr, StringComparison.Ordinal);
+        Assert.Empty(before.ChangedIn(workspace.CaptureFiles()));
+    }
 }
