@@ -11,7 +11,7 @@ public sealed class FileStates
 
     public static FileStates Capture(string root) => new(
         Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
-            .ToDictionary(p => p, p => (File.ReadAllBytes(p), File.GetLastWriteTimeUtc(p)), StringComparer.Ordinal));
+            .ToDictionary(p => p, p => (RegistryJson.ReadBytes(p), File.GetLastWriteTimeUtc(p)), StringComparer.Ordinal));
 
     /// <summary>The files whose bytes or mtime differ from <paramref name="later"/> (or exist on one side only).</summary>
     public IReadOnlyList<string> ChangedIn(FileStates later)

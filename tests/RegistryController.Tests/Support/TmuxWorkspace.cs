@@ -112,5 +112,6 @@ public sealed class TmuxWorkspace : IAsyncDisposable
         _temp.Dispose();
     }
 
-    private static JsonObject Read(string path) => JsonNode.Parse(File.ReadAllBytes(path))!.AsObject();
+    // Waits while a writer holds the lock: .NET reads take LOCK_SH without waiting.
+    private static JsonObject Read(string path) => RegistryJson.Read(path);
 }
