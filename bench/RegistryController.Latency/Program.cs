@@ -294,7 +294,8 @@ internal static partial class OrchestratorWriter
 
 /// <summary>
 /// `sizes` mode: full health and repair passes at 100, 1,000 and 5,000 registries (one tmux call each),
-/// and one registry of 10, 100 and 1,000 agents: locked-update time and how long the lock was held.
+/// each beside the naive way (one tmux listing per registry) in the same run, and one registry of 10,
+/// 100 and 1,000 agents: locked-update time and how long the lock was held.
 /// </summary>
 internal static class Sizes
 {
@@ -321,31 +322,67 @@ internal static class Sizes
             var live = registries <= 1000 ? 1 : 0;
             var generated = WorkspaceGenerator.Generate(Path.Combine(directory, "workspace"), registries, new AgentMix(Live: live, Zombie: 1, Completed: 4 - live), orphans: 1, ClockReading.From(TimeProvider.System));
             await tmux.StartAsync(WorkspaceGenerator.LiveAndOrphanSessions(generated.Truth));
+            // The naive repair gets a copy of the workspace as it was, since the real repair fixes this one.
+            var copy = Path.Combine(directory, "naive-workspace");
+            await Cli.Wrap("cp").WithArguments(["-a", generated.Root, copy]).ExecuteAsync();
             var options = new ReconcileOptions { Force = true };
-            var pass = new RegistryController.Engine.ReconcilePass(
-                new RegistryController.Tmux.TmuxCliViewSource(new RegistryController.Tmux.TmuxOptions { SocketPath = tmux.SocketPath }),
-                new RegistryController.Store.RegistryStore(new RegistryController.Store.RegistryStoreOptions(), new RegistryController.Locking.LockOptions()),
-                TimeProvider.System,
-                options);
-            var health = new List<double>();
-            for (var i = 0; i < 7; i++)
-            {
-                var clock = Stopwatch.StartNew();
-                await pass.RunAsync(generated.Root, ReconcileScope.Everything, RegistryController.Engine.PassMode.Check, null, CancellationToken.None);
-                health.Add(clock.Elapsed.TotalMilliseconds);
-            }
+            var view = new RegistryController.Tmux.TmuxCliViewSource(new RegistryController.Tmux.TmuxOptions { SocketPath = tmux.SocketPath });
+            var store = new RegistryController.Store.RegistryStore(new RegistryController.Store.RegistryStoreOptions(), new RegistryController.Locking.LockOptions());
+            var pass = new RegistryController.Engine.ReconcilePass(view, store, TimeProvider.System, options);
 
-            var repairClock = Stopwatch.StartNew();
-            var report = await pass.RunAsync(generated.Root, ReconcileScope.Everything, RegistryController.Engine.PassMode.Repair, null, CancellationToken.None);
-            var repair = repairClock.Elapsed.TotalMilliseconds;
-            health.Sort();
-            Console.WriteLine($"{registries} registries: health median {health[3]:0} ms (min {health[0]:0}, max {health[^1]:0}, n=7); repair {repair:0} ms writing {report.Outcomes.Count(o => o.Written)} files");
+            var health = await TimeAsync(7, () => pass.RunAsync(generated.Root, ReconcileScope.Everything, RegistryController.Engine.PassMode.Check, null, CancellationToken.None));
+            var naive = new RegistryController.Benchmarks.NaiveHealthPass(view, store, TimeProvider.System, options);
+            var naiveHealth = await TimeAsync(registries <= 1000 ? 3 : 1, () => naive.RunAsync(generated.Root, CancellationToken.None));
+
+            RegistryController.Engine.PassReport? report = null;
+            var repair = await TimeAsync(1, async () => report = await pass.RunAsync(generated.Root, ReconcileScope.Everything, RegistryController.Engine.PassMode.Repair, null, CancellationToken.None));
+            var naiveWritten = 0;
+            var naiveRepair = await TimeAsync(1, async () => naiveWritten = await NaiveRepairAsync(copy, view, store, options));
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{registries} registries: health median {health[health.Count / 2]:0} ms (min {health[0]:0}, max {health[^1]:0}, n={health.Count}); naive health median {naiveHealth[naiveHealth.Count / 2]:0} ms (n={naiveHealth.Count}), {naiveHealth[naiveHealth.Count / 2] / health[health.Count / 2]:0.#}x"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{registries} registries: repair {repair[0]:0} ms writing {report!.Outcomes.Count(o => o.Written)} files; naive repair {naiveRepair[0]:0} ms writing {naiveWritten} task files (global left out), {naiveRepair[0] / repair[0]:0.#}x"));
         }
         finally
         {
             await tmux.KillServerAsync();
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    /// <summary>Wall times of <paramref name="runs"/> runs, sorted, in milliseconds.</summary>
+    private static async Task<List<double>> TimeAsync(int runs, Func<Task> run)
+    {
+        var times = new List<double>();
+        for (var i = 0; i < runs; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            await run();
+            times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+
+        times.Sort();
+        return times;
+    }
+
+    /// <summary>
+    /// The orchestrator's repair script on the same parts: each task registry in turn, its own tmux
+    /// listing, then a locked update with the edits that listing calls for. The global registry is left
+    /// out, which only flatters the naive side.
+    /// </summary>
+    private static async Task<int> NaiveRepairAsync(string root, RegistryController.Tmux.TmuxCliViewSource tmux, RegistryController.Store.RegistryStore store, ReconcileOptions options)
+    {
+        var workspace = await new RegistryController.Workspace.WorkspaceReader(store, options).ReadAsync(root, null, CancellationToken.None);
+        var written = 0;
+        foreach (var registry in workspace.Registries.Where(r => r.Kind == RegistryKind.Task))
+        {
+            var listing = await tmux.GetViewAsync(CancellationToken.None);
+            var clock = ClockReading.From(TimeProvider.System);
+            var location = new RegistryController.Store.RegistryLocation(root, registry.Path, registry.Kind, registry.TaskId);
+            var outcome = await store.UpdateAsync(location, model => Reconciler.PlanTask(model, listing, clock, options).Edits, CancellationToken.None);
+            written += outcome.Written ? 1 : 0;
+        }
+
+        return written;
     }
 
     private static async Task OneRegistryAsync(int agents)
