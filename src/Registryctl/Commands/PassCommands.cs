@@ -69,6 +69,12 @@ public static class PassCommands
         }
 
         settings = settings with { Reconcile = settings.Reconcile with { Force = force } };
+        if (settings.ConsoleTraces && parse.GetValue(options.Json))
+        {
+            // Both would write to stdout, and a script reading the report would get spans in it.
+            problems.Add("Telemetry:Console prints spans on stdout, where --json prints the report: use one or the other (or export traces over OTLP)");
+        }
+
         var scope = BuildScope(parse, options, settings.Workspace, problems);
         if (!Directory.Exists(settings.Workspace))
         {

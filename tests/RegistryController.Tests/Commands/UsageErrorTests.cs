@@ -84,4 +84,16 @@ public class UsageErrorTests
         Assert.Contains("Reconcile:Grace: 2s must be longer than Controller:MaxViewAge (2s)", result.Stderr, StringComparison.Ordinal);
         Assert.Empty(before.ChangedIn(workspace.CaptureFiles()));
     }
+
+    [Fact]
+    public async Task Health_refuses_json_with_console_traces_because_both_would_write_to_stdout()
+    {
+        await using var workspace = await TmuxWorkspace.GenerateAsync(tasks: 1, new AgentMix(Live: 1, Zombie: 0));
+
+        var result = await workspace.RunAsync("health", "--json", "--set", "Telemetry:Console=true");
+
+        Assert.True(result.ExitCode == ExitCodes.CannotRun, result.ToString());
+        Assert.Contains("Telemetry:Console", result.Stderr, StringComparison.Ordinal);
+        Assert.Empty(result.Stdout);
+    }
 }
