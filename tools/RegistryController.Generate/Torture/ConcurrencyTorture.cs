@@ -60,18 +60,7 @@ public sealed record ConcurrencyReport(
         text.AppendLine(CultureInfo.InvariantCulture, $"operations: {Operations} in {Duration.TotalSeconds:0.0} s ({Operations / Math.Max(Duration.TotalSeconds, 0.001):0} ops/s): {string.Join(", ", ByKind.Select(kv => $"{kv.Key} {kv.Value}"))}");
         text.AppendLine(CultureInfo.InvariantCulture, $"controller: {ControllerReconciles} reconciles, {ControllerWrites} writes; settled {SettleTime.TotalSeconds:0.0} s after the simulators stopped");
         text.AppendLine(CultureInfo.InvariantCulture, $"orchestrator side: {LockWaits} lock waits ({LockWaitSeconds:0.0} s in all), {ControllerTerminatedFirst} terminations where the controller was first, {CarelessReadRetries} unlocked reads retried, {CrashedAgents} crashed agents to find");
-        text.AppendLine(CultureInfo.InvariantCulture, $"violations: {Violations.Count}");
-        foreach (var violation in Violations.Take(50))
-        {
-            text.AppendLine("  - " + violation);
-        }
-
-        if (KeptDirectory is not null)
-        {
-            text.AppendLine("kept for inspection: " + KeptDirectory);
-        }
-
-        return text.ToString();
+        return TortureVerdict.Append(text, Violations, KeptDirectory);
     }
 }
 

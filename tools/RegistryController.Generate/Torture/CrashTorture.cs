@@ -58,18 +58,7 @@ public sealed record CrashReport(
             text.AppendLine("  - " + observation);
         }
 
-        text.AppendLine(CultureInfo.InvariantCulture, $"violations: {Violations.Count}");
-        foreach (var violation in Violations.Take(50))
-        {
-            text.AppendLine("  - " + violation);
-        }
-
-        if (KeptDirectory is not null)
-        {
-            text.AppendLine("kept for inspection: " + KeptDirectory);
-        }
-
-        return text.ToString();
+        return TortureVerdict.Append(text, Violations, KeptDirectory);
     }
 }
 
