@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using Mono.Unix.Native;
 using RegistryController.Locking;
@@ -8,7 +10,7 @@ namespace RegistryController.Store;
 /// One open registry file: opened by its real path inside the workspace, never through a link,
 /// locked with flock on the file itself (the orchestrator's convention), closed to unlock.
 /// </summary>
-internal sealed class RegistryFile : IDisposable
+internal sealed partial class RegistryFile : IDisposable
 {
     private readonly SafeFileHandle _handle;
     private readonly int _fd;
@@ -124,9 +126,15 @@ internal sealed class RegistryFile : IDisposable
         }
 
         // One page is one folio, which a kill cannot cut. If no guard can be started the write goes
-        // ahead unguarded, as the orchestrator's own writer always does.
-        using (var guard = padded.Length > Environment.SystemPageSize ? WriteGuard.Arm(_fd, padded, Path) : null)
+        // ahead unguarded, as the orchestrator's own writer always does; the write span says which.
+        var multiPage = padded.Length > Environment.SystemPageSize;
+        using (var guard = multiPage ? WriteGuard.Arm(_fd, padded, Path) : null)
         {
+            if (multiPage)
+            {
+                Activity.Current?.SetTag(Telemetry.RegistryTelemetry.Attributes.WriteGuarded, guard is not null);
+            }
+
             // A careless (unlocked) writer may have rewritten the file since we read it; writing now
             // would interleave with it. Checked after arming the guard, right before the write, to
             // keep the collision window to the write itself.
@@ -135,6 +143,16 @@ internal sealed class RegistryFile : IDisposable
                 throw new LockContendedException(Path);
             }
 
+            // A longer file needs blocks the disk may not have, and a pwrite that runs out of them stops
+            // half-way: reserve them first (the size stays, so the content stays as it is) and refuse
+            // cleanly. After the check, since fallocate updates the file's mtime.
+            if (padded.LongLength > oldLength && Fallocate(_fd, KeepSize, 0, padded.LongLength) != 0
+                && Marshal.GetLastPInvokeError() is var errno && errno is NoSpace or QuotaExceeded)
+            {
+                throw new RegistryAccessException(Path, $"no space for the new content ({(errno == NoSpace ? "disk full" : "quota exceeded")}): not written");
+            }
+
+            guard?.Go();
             RandomAccess.Write(_handle, padded, 0);
             if (content.LongLength < oldLength && Syscall.ftruncate(_fd, content.LongLength) != 0)
             {
@@ -147,6 +165,13 @@ internal sealed class RegistryFile : IDisposable
             throw new RegistryAccessException(Path, $"fsync failed: {Stdlib.GetLastError()}");
         }
     }
+
+    private const int KeepSize = 1; // FALLOC_FL_KEEP_SIZE
+    private const int NoSpace = 28; // ENOSPC
+    private const int QuotaExceeded = 122; // EDQUOT
+
+    [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
+    private static partial int Fallocate(int fd, int mode, long offset, long length);
 
     public void Dispose()
     {

@@ -106,6 +106,7 @@ public static class RegistryTelemetry
         public const string LockAttempts = "lock.attempts";
         public const string LockWaitMs = "lock.wait_ms";
         public const string Bytes = "registry.bytes";
+        public const string WriteGuarded = "registry.write.guarded";
         public const string TmuxStatus = "tmux.view.status";
         public const string TmuxSessions = "tmux.sessions";
         public const string TmuxServer = "tmux.server";
