@@ -46,4 +46,25 @@ public class OneShotTraceTests
         Assert.All(reconciles, s => Assert.True(s.Flag("reconcile.dry_run"), s.ToString()));
         Assert.DoesNotContain(receiver.Spans, s => s.Name is "registry.lock" or "registry.write");
     }
+
+    [Fact]
+    public async Task A_write_of_several_pages_says_it_was_guarded_and_a_one_page_write_says_nothing()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        // 13 agents: a task registry of several pages; the global registry of one zombie's task fits in one page.
+        await using var workspace = await TmuxWorkspace.GenerateAsync(tasks: 1, new AgentMix(Live: 6, Zombie: 1, Completed: 6));
+        Assert.True(new FileInfo(workspace.TaskPath(workspace.TaskIds[0])).Length > Environment.SystemPageSize);
+
+        var result = await RegistryctlProcess.RunAsync(["repair", "--workspace", workspace.Root, "--tmux-socket", workspace.Tmux.SocketPath], receiver.ExporterEnvironment());
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var writes = receiver.Spans.Where(s => s.Name == "registry.write").ToList();
+        var reconciles = receiver.Spans.Where(s => s.Name == "reconcile").ToDictionary(s => s.SpanId, StringComparer.Ordinal);
+        var task = Assert.Single(writes, w => reconciles[w.ParentSpanId].Text("registry.kind") == "task");
+        Assert.True(task.Flag("registry.write.guarded"), task.ToString());
+        foreach (var write in writes.Where(w => w.Number("registry.bytes") <= Environment.SystemPageSize))
+        {
+            Assert.Null(write.Attribute("registry.write.guarded"));
+        }
+    }
 }
