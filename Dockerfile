@@ -45,5 +45,9 @@ LABEL org.opencontainers.image.title="registry-controller" \
 USER $UID:$GID
 WORKDIR /tmp
 EXPOSE 8080
+# registryctl is PID 1: SIGTERM reaches it directly and it finishes the write in flight. If it is
+# killed outright, the kernel kills its whole PID namespace with it, the write guard included
+# (docs/design.md, "What the guard cannot cover"): an init in front would not change that, since the
+# container ends with its main process. sh and dd (the guard) come with the base image.
 ENTRYPOINT ["/app/registryctl"]
 CMD ["run", "--listen", "0.0.0.0:8080"]
