@@ -14,7 +14,7 @@ public class RegistryReconcilerTests
     {
         await using var workspace = await TestWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 2);
         // One worker takes keys strictly in the order they became ready; that order is what the barrier below relies on.
-        await using var controller = await RunningController.StartAsync(workspace.Root, workspace.Tmux, s => s.Controller.Workers = 1);
+        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, s => s.Controller.Workers = 1);
         var writes = controller.Status.Writes;
         var noops = controller.Status.Count(ReconcileOutcome.Noop);
 
@@ -39,7 +39,7 @@ public class RegistryReconcilerTests
     public async Task The_global_active_agents_follows_a_spawn_the_orchestrator_wrote_into_a_task_registry()
     {
         await using var workspace = await TestWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 2);
-        await using var controller = await RunningController.StartAsync(workspace.Root, workspace.Tmux);
+        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux);
         var before = RegistryJson.Number(workspace.GlobalRegistry, "active_agents");
         await workspace.Tmux.Server.NewSessionAsync("agent_spawned_agent-1");
 
@@ -54,7 +54,7 @@ public class RegistryReconcilerTests
     public async Task A_deleted_registry_is_forgotten_without_an_error_loop()
     {
         await using var workspace = await TestWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 2);
-        await using var controller = await RunningController.StartAsync(workspace.Root, workspace.Tmux);
+        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux);
         var deleted = workspace.TaskRegistry(0);
         Assert.True(controller.Cache.Contains(deleted));
         var errors = controller.Status.Count(ReconcileOutcome.Error);
@@ -90,7 +90,7 @@ public class RegistryReconcilerTests
         await StuckAgents.PointAtAsync(registry, stuck, log);
         var before = RegistryJson.ReadBytes(registry);
 
-        await using var controller = await RunningController.StartAsync(workspace.Root, workspace.Tmux, s => s.Controller.StuckAfter = "15m");
+        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, s => s.Controller.StuckAfter = "15m");
 
         Assert.True(controller.Logs.Any(LogLevel.Warning, "Stuck agent"), "a warning names the stuck agent");
         Assert.Contains(controller.Logs.Entries, e => e.Message.Contains(stuck, StringComparison.Ordinal) && e.Message.Contains("reported only", StringComparison.Ordinal));

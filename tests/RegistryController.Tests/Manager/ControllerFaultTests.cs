@@ -62,7 +62,7 @@ public class ControllerFaultTests(ITestOutputHelper output)
             var calls = Calls(fake, mode);
             TouchAll(workspace);
 
-            await InProcessController.WaitUntilAsync(() => Calls(fake, mode) >= calls + 3 && controller.Status.Reconciles > reconciles, Deadline, $"three looks at tmux and a reconcile in mode {mode}");
+            await Eventually.Until(() => Calls(fake, mode) >= calls + 3 && controller.Status.Reconciles > reconciles, Deadline, $"three looks at tmux and a reconcile in mode {mode}");
 
             var changed = Statuses(workspace).Where(s => before[s.Key] != s.Value).Select(s => $"{s.Key}: {before[s.Key]} -> {s.Value}").ToList();
             Assert.True(changed.Count == 0, $"with tmux in mode '{mode}' the controller changed {string.Join("; ", changed)}");
@@ -73,7 +73,7 @@ public class ControllerFaultTests(ITestOutputHelper output)
 
         File.Delete(fake.PathOf("mode"));
         var agents = killed.Select(s => AgentOf(workspace, s)).ToList();
-        await InProcessController.WaitUntilAsync(() => agents.All(a => Statuses(workspace)[a] == "terminated"), Deadline, "the agents whose sessions died are terminated");
+        await Eventually.Until(() => agents.All(a => Statuses(workspace)[a] == "terminated"), Deadline, "the agents whose sessions died are terminated");
 
         Assert.Equal(before.Where(s => !agents.Contains(s.Key)), Statuses(workspace).Where(s => !agents.Contains(s.Key)));
         Assert.True(controller.Status.Count(ReconcileOutcome.Held) > 0, "no reconcile was held back by a broken view");
@@ -98,7 +98,7 @@ public class ControllerFaultTests(ITestOutputHelper output)
             await workspace.Tmux.Server.KillSessionAsync(free);
             await workspace.Tmux.Server.KillSessionAsync(stuck);
 
-            await InProcessController.WaitUntilAsync(() => Statuses(workspace)[AgentOf(workspace, free)] == "terminated" && controller.Status.Count(ReconcileOutcome.Error) >= errors + 3, Deadline, "the writable zombie is terminated and the immutable registry has failed three times");
+            await Eventually.Until(() => Statuses(workspace)[AgentOf(workspace, free)] == "terminated" && controller.Status.Count(ReconcileOutcome.Error) >= errors + 3, Deadline, "the writable zombie is terminated and the immutable registry has failed three times");
 
             Assert.Equal(lockedBytes, await File.ReadAllBytesAsync(lockedPath));
             Assert.Contains(controller.Logs.AtLeast(LogLevel.Warning), l => l.Contains(lockedPath, StringComparison.Ordinal) && l.Contains("permission denied (read-write open)", StringComparison.Ordinal));
@@ -110,7 +110,7 @@ public class ControllerFaultTests(ITestOutputHelper output)
             await ChattrAsync("-i", lockedPath);
         }
 
-        await InProcessController.WaitUntilAsync(() => Statuses(workspace)[AgentOf(workspace, stuck)] == "terminated", Deadline, "the registry is repaired once it can be written");
+        await Eventually.Until(() => Statuses(workspace)[AgentOf(workspace, stuck)] == "terminated", Deadline, "the registry is repaired once it can be written");
     }
 
     [Fact]
@@ -132,7 +132,7 @@ public class ControllerFaultTests(ITestOutputHelper output)
 
         await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux.Options);
         var zombie = workspace.Truth.Zombies.Single(z => z.TaskId == workspace.TaskIds[0]);
-        await InProcessController.WaitUntilAsync(() => Statuses(workspace)[$"{zombie.TaskId}/{zombie.AgentId}"] == "terminated" && controller.Status.Count(ReconcileOutcome.Error) >= 3, Deadline, "the good registry is repaired and the bad ones have failed");
+        await Eventually.Until(() => Statuses(workspace)[$"{zombie.TaskId}/{zombie.AgentId}"] == "terminated" && controller.Status.Count(ReconcileOutcome.Error) >= 3, Deadline, "the good registry is repaired and the bad ones have failed");
 
         Assert.Equal(surrogateBytes, await File.ReadAllBytesAsync(surrogatePath));
         Assert.True(Directory.Exists(directoryPath));
@@ -160,7 +160,7 @@ public class ControllerFaultTests(ITestOutputHelper output)
         await blocked.Started.WaitAsync(Deadline);
         File.Delete(path);
 
-        await InProcessController.WaitUntilAsync(() => !controller.Manager.Caches.For(workspace.Root).Contains(path), Deadline, "the deleted registry is forgotten");
+        await Eventually.Until(() => !controller.Manager.Caches.For(workspace.Root).Contains(path), Deadline, "the deleted registry is forgotten");
         await controller.WaitForIdleQueueAsync(Deadline);
         Assert.False(RegistryDiscovery.Stands(path), "the controller recreated a deleted registry");
         Assert.Equal(other, await File.ReadAllBytesAsync(workspace.TaskPath(workspace.TaskIds[1])));
@@ -194,7 +194,7 @@ public class ControllerFaultTests(ITestOutputHelper output)
         await File.WriteAllBytesAsync(staged, replacementBytes);
         File.Move(staged, path, overwrite: true);
 
-        await InProcessController.WaitUntilAsync(() => controller.Status.Reconciles > reconciles, Deadline, "the waiting reconcile finishes");
+        await Eventually.Until(() => controller.Status.Reconciles > reconciles, Deadline, "the waiting reconcile finishes");
         await controller.WaitForIdleQueueAsync(Deadline);
         Assert.Equal(replacementBytes, await File.ReadAllBytesAsync(path));
         Assert.Equal("completed", Statuses(workspace)[$"{task}/{agent}"]);
@@ -232,7 +232,7 @@ public class ControllerFaultTests(ITestOutputHelper output)
         }
 
         burst.Stop();
-        await InProcessController.WaitUntilAsync(() => events.Count > 0, Deadline, "the controller saw the file events");
+        await Eventually.Until(() => events.Count > 0, Deadline, "the controller saw the file events");
         await controller.WaitForIdleQueueAsync(Deadline);
         output.WriteLine($"{paths.Count * Touches} touches in {burst.ElapsedMilliseconds} ms; {events.Count} file events; {controller.Status.Reconciles - reconciles} reconciles; queue drained {setup.ElapsedMilliseconds - burstStart} ms after the burst began; {controller.Status.Writes - writes} writes");
 
@@ -259,7 +259,7 @@ public class ControllerFaultTests(ITestOutputHelper output)
         var agent = AgentOf(workspace, session);
 
         Directory.Delete(workspace.Root, recursive: true);
-        await InProcessController.WaitUntilAsync(() => cache.Count == 0 && controller.Status.NotReadyReason is not null, Deadline, "the controller forgets the removed registries and is not ready");
+        await Eventually.Until(() => cache.Count == 0 && controller.Status.NotReadyReason is not null, Deadline, "the controller forgets the removed registries and is not ready");
         Assert.Contains(controller.Logs.AtLeast(LogLevel.Warning), l => l.Contains($"The workspace {workspace.Root} no longer exists", StringComparison.Ordinal));
         Assert.Null(controller.Wedged);
 
@@ -272,7 +272,7 @@ public class ControllerFaultTests(ITestOutputHelper output)
         }
 
         var pickedUp = Stopwatch.StartNew();
-        await InProcessController.WaitUntilAsync(() => Statuses(workspace)[agent] == "terminated" && controller.Status.NotReadyReason is null, Deadline, "the zombie in the recreated workspace is terminated and the controller is ready");
+        await Eventually.Until(() => Statuses(workspace)[agent] == "terminated" && controller.Status.NotReadyReason is null, Deadline, "the zombie in the recreated workspace is terminated and the controller is ready");
         output.WriteLine($"picked up {pickedUp.ElapsedMilliseconds} ms after the workspace was recreated");
 
         // Watched again, not merely resynced: a new task's registry is reconciled on its file event
@@ -284,7 +284,7 @@ public class ControllerFaultTests(ITestOutputHelper output)
         stranded["tmux_session"] = "agent_gone-while-away";
         Directory.CreateDirectory(Path.Combine(workspace.Root, newTask));
         await File.WriteAllBytesAsync(Path.Combine(workspace.Root, newTask, RegistryDiscovery.TaskRegistryFileName), PythonJsonWriterBytes(registry));
-        await InProcessController.WaitUntilAsync(() => (string?)ReadTask(workspace, newTask)["agents"]!.AsArray().Single(a => (string?)a!["id"] == (string?)stranded["id"])!["status"] == "terminated", Deadline, "the new task's zombie is terminated");
+        await Eventually.Until(() => (string?)ReadTask(workspace, newTask)["agents"]!.AsArray().Single(a => (string?)a!["id"] == (string?)stranded["id"])!["status"] == "terminated", Deadline, "the new task's zombie is terminated");
 
         Assert.Equal(before.Where(s => s.Key != agent), Statuses(workspace).Where(s => s.Key != agent));
         Assert.Contains(controller.Logs.AtLeast(LogLevel.Warning), l => l.Contains($"The workspace {workspace.Root} was removed and recreated", StringComparison.Ordinal));
@@ -309,11 +309,11 @@ public class ControllerFaultTests(ITestOutputHelper output)
             await File.WriteAllBytesAsync(path, bytes);
         }
 
-        await InProcessController.WaitUntilAsync(() => controller.Logs.AtLeast(LogLevel.Warning).Any(l => l.Contains("was removed and recreated", StringComparison.Ordinal)), Deadline, "the controller notices the new directory");
+        await Eventually.Until(() => controller.Logs.AtLeast(LogLevel.Warning).Any(l => l.Contains("was removed and recreated", StringComparison.Ordinal)), Deadline, "the controller notices the new directory");
         await controller.WaitForIdleQueueAsync(Deadline);
         await workspace.Tmux.Server.KillSessionAsync(session);
 
-        await InProcessController.WaitUntilAsync(() => Statuses(workspace)[agent] == "terminated", Deadline, "the zombie is terminated in the recreated workspace");
+        await Eventually.Until(() => Statuses(workspace)[agent] == "terminated", Deadline, "the zombie is terminated in the recreated workspace");
         Assert.Null(controller.Status.NotReadyReason);
     }
 
@@ -338,7 +338,7 @@ public class ControllerFaultTests(ITestOutputHelper output)
         }
 
         bool Terminated(string task) => (string?)ReadTask(workspace, task)["agents"]!.AsArray().Single(a => (string?)a!["id"] == zombie)!["status"] == "terminated";
-        await InProcessController.WaitUntilAsync(() => created.All(Terminated), Deadline, $"every new task's zombie is terminated (still waiting: {string.Join(", ", created.Where(t => !Terminated(t)).Take(5))})");
+        await Eventually.Until(() => created.All(Terminated), Deadline, $"every new task's zombie is terminated (still waiting: {string.Join(", ", created.Where(t => !Terminated(t)).Take(5))})");
     }
 
     /// <summary>Every task agent's status, keyed task/agent.</summary>

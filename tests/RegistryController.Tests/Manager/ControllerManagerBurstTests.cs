@@ -46,7 +46,7 @@ public class ControllerManagerBurstTests(ITestOutputHelper output)
     {
         var burstSessions = Enumerable.Range(0, Rounds).Select(r => string.Create(CultureInfo.InvariantCulture, $"agent_burst_live-{r}"));
         await using var workspace = await TestWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 5, extraSessions: burstSessions);
-        await using var controller = await RunningController.StartAsync(workspace.Root, workspace.Tmux);
+        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux);
         var registry = workspace.TaskRegistry(0);
         var reconciles = controller.Status.Reconciles;
 

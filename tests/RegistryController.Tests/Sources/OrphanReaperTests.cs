@@ -16,7 +16,7 @@ public class OrphanReaperTests
     {
         var killAfter = TimeSpan.FromSeconds(1);
         await using var workspace = await TestWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 2);
-        await using var controller = await RunningController.StartAsync(workspace.Root, workspace.Tmux, Configure("1s"));
+        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, Configure("1s"));
         var born = DateTimeOffset.UtcNow;
 
         await workspace.Tmux.Server.NewSessionAsync("agent_orphan-1");
@@ -36,7 +36,7 @@ public class OrphanReaperTests
     {
         var killAfter = TimeSpan.FromSeconds(2);
         await using var workspace = await TestWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 2);
-        await using var controller = await RunningController.StartAsync(workspace.Root, workspace.Tmux, Configure("2s"));
+        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, Configure("2s"));
         var born = DateTimeOffset.UtcNow;
 
         // Two orphans appear together; the orchestrator then records an agent for one of them.
@@ -59,7 +59,7 @@ public class OrphanReaperTests
     public async Task With_kill_orphans_after_off_no_session_is_killed()
     {
         await using var workspace = await TestWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 2);
-        await using var controller = await RunningController.StartAsync(workspace.Root, workspace.Tmux, Configure("off"));
+        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, Configure("off"));
         Assert.Null(controller.Settings.Controller.KillOrphansAfter);
         var born = DateTimeOffset.UtcNow;
 

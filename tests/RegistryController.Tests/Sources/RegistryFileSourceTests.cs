@@ -19,7 +19,7 @@ public class RegistryFileSourceTests
     public async Task A_zombie_written_into_a_registry_by_the_orchestrator_is_repaired()
     {
         await using var workspace = await TestWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 3);
-        await using var controller = await RunningController.StartAsync(workspace.Root, workspace.Tmux);
+        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux);
         var registry = workspace.TaskRegistry(0);
 
         await OrchestratorWriter.AppendAgentAsync(registry, Agents.Zombie("late_zombie-1"));
@@ -33,7 +33,7 @@ public class RegistryFileSourceTests
     public async Task A_task_directory_created_after_start_is_watched_and_its_zombie_repaired()
     {
         await using var workspace = await TestWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 2, extraSessions: ["agent_new_live-1"]);
-        await using var controller = await RunningController.StartAsync(workspace.Root, workspace.Tmux);
+        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux);
         var registry = Path.Combine(workspace.Root, "TASK-new", "AGENT_REGISTRY.json");
         var content = RegistryJson.Read(workspace.TaskRegistry(0));
         content["task_id"] = "TASK-new";
@@ -54,7 +54,7 @@ public class RegistryFileSourceTests
     public async Task A_watcher_that_lost_events_resyncs_and_reconciles_every_registry()
     {
         await using var workspace = await TestWorkspace.CreateAsync(tasks: 3, liveAgentsPerTask: 2);
-        await using var controller = await RunningController.StartAsync(workspace.Root, workspace.Tmux);
+        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux);
         var source = Assert.Single(FileSources(controller.Manager));
         var resyncs = controller.Status.Resyncs;
 

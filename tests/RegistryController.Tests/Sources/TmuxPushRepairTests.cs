@@ -15,7 +15,7 @@ public class TmuxPushRepairTests
     public async Task Killing_an_agents_session_repairs_its_registry_long_before_the_periodic_scan()
     {
         await using var workspace = await TestWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 3);
-        await using var controller = await RunningController.StartAsync(workspace.Root, workspace.Tmux);
+        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux);
         Assert.Equal(TimeSpan.FromSeconds(60), controller.Settings.Controller.ScanInterval);
         await workspace.Tmux.WaitForControlClientAsync();
         // Not the first session by name: the control client attaches to that one, and its death would end the client.
@@ -35,7 +35,7 @@ public class TmuxPushRepairTests
     {
         // Six active agents: a dead server would make all six zombies at once, which trips the mass guard.
         await using var workspace = await TestWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 3);
-        await using var controller = await RunningController.StartAsync(workspace.Root, workspace.Tmux, s => s.Controller.GuardHold = "60s");
+        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, s => s.Controller.GuardHold = "60s");
         await workspace.Tmux.WaitForControlClientAsync();
         var held = controller.Status.Count(ReconcileOutcome.Held);
 

@@ -13,6 +13,10 @@ public sealed class CapturedLogs : ILoggerProvider
     public bool Any(LogLevel level, string contains) =>
         _entries.Any(e => e.Level == level && e.Message.Contains(contains, StringComparison.Ordinal));
 
+    /// <summary>The records at <paramref name="level"/> or worse, as one line each: level, category, message.</summary>
+    public IEnumerable<string> AtLeast(LogLevel level) =>
+        _entries.Where(e => e.Level >= level).Select(e => $"{e.Level} {e.Category}: {e.Message}");
+
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
     public void Dispose()
@@ -30,7 +34,10 @@ public sealed class CapturedLogs : ILoggerProvider
         {
             if (IsEnabled(logLevel))
             {
-                owner._entries.Enqueue((logLevel, category, formatter(state, exception)));
+                ArgumentNullException.ThrowIfNull(formatter);
+
+                // The exception's type and message, as a console logger would show them: some warnings say no more than "failed".
+                owner._entries.Enqueue((logLevel, category, formatter(state, exception) + (exception is null ? string.Empty : $" [{exception.GetType().Name}: {exception.Message}]")));
             }
         }
     }

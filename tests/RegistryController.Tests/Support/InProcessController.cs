@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -16,14 +15,16 @@ namespace RegistryController.Tests.Support;
 
 /// <summary>
 /// <c>registryctl run</c>'s controller hosted in-process, as the command hosts it
-/// (<c>services.AddRegistryController(settings)</c> on the Generic Host), with its log records kept
-/// for the test and the same /healthz bound the command computes.
+/// (<c>services.AddRegistryController(settings)</c> on the Generic Host), watching a real workspace
+/// and a private tmux server, with its log records kept for the test and the same /healthz bound
+/// the command computes. Started means the startup reconcile of every registry is done
+/// (<see cref="ControllerManager.Ready"/>).
 /// </summary>
 public sealed class InProcessController : IAsyncDisposable
 {
     private readonly IHost _host;
 
-    private InProcessController(IHost host, ResolvedSettings settings, LogRecords logs)
+    private InProcessController(IHost host, ResolvedSettings settings, CapturedLogs logs)
     {
         _host = host;
         Settings = settings;
@@ -38,7 +39,10 @@ public sealed class InProcessController : IAsyncDisposable
 
     public ControllerStatus Status { get; }
 
-    public LogRecords Logs { get; }
+    public CapturedLogs Logs { get; }
+
+    /// <summary>The cache of the (first) watched workspace.</summary>
+    public WorkspaceCache Cache => Manager.Caches.For(Settings.Workspace);
 
     /// <summary>The bound /healthz uses (RunCommand.MapHealth): three scans, or a whole lock wait plus two tmux calls, plus 5 s.</summary>
     public TimeSpan WedgedBound => TimeSpan.FromTicks(Math.Max(Settings.Controller.ScanInterval.Ticks * 3, (Settings.Lock.Timeout + Settings.Tmux.Timeout + Settings.Tmux.Timeout).Ticks)) + TimeSpan.FromSeconds(5);
@@ -49,20 +53,38 @@ public sealed class InProcessController : IAsyncDisposable
     /// <summary>The controller's loop has not ended (it ends only on shutdown or an unhandled exception).</summary>
     public bool Running => Manager.ExecuteTask is { IsCompleted: false };
 
-    public static async Task<InProcessController> StartAsync(
-        string workspace,
-        TmuxOptions tmux,
-        Func<ControllerOptions, ControllerOptions>? controller = null,
-        LockOptions? lockOptions = null,
-        WorkQueueOptions? queue = null)
+    /// <summary>Starts the controller with settings as a user would give them (strings, validated like the CLI's).</summary>
+    /// <param name="configure">Changes to the defaults. Before it, the periodic tmux scan is once a minute,
+    /// so that only the push and file paths (and the controller's own timers) can act within a test.</param>
+    public static Task<InProcessController> StartAsync(string workspace, TmuxTestServer tmux, Action<ControllerSettings>? configure = null)
     {
-        var settings = new ResolvedSettings(workspace, tmux, new ReconcileOptions(), lockOptions ?? new LockOptions { Timeout = TimeSpan.FromSeconds(5) }, new RegistryStoreOptions())
+        ArgumentNullException.ThrowIfNull(tmux);
+        var settings = new ControllerSettings { Workspace = workspace };
+        settings.Tmux.Socket = tmux.SocketPath;
+        settings.Controller.ScanInterval = "60s";
+        configure?.Invoke(settings);
+        var (resolved, errors) = SettingsValidator.Validate(settings, _ => null);
+        Assert.True(resolved is not null, "settings: " + string.Join("; ", errors));
+        return StartAsync(resolved);
+    }
+
+    /// <summary>
+    /// Starts the controller with typed options, below what the CLI would accept as a whole: fast scans,
+    /// short lock waits and backoffs, and whatever tmux (e.g. a fake binary) the test gives.
+    /// </summary>
+    public static Task<InProcessController> StartAsync(string workspace, TmuxOptions tmux, Func<ControllerOptions, ControllerOptions>? controller = null) =>
+        StartAsync(new ResolvedSettings(workspace, tmux, new ReconcileOptions(), new LockOptions { Timeout = TimeSpan.FromSeconds(5) }, new RegistryStoreOptions())
         {
             Workspaces = [workspace],
             Controller = (controller ?? (c => c))(new ControllerOptions { ScanInterval = TimeSpan.FromMilliseconds(250), ShutdownTimeout = TimeSpan.FromSeconds(5) }),
-            Queue = queue ?? new WorkQueueOptions { BackoffBase = TimeSpan.FromMilliseconds(50), BackoffMax = TimeSpan.FromMilliseconds(500) },
-        };
-        var logs = new LogRecords();
+            Queue = new WorkQueueOptions { BackoffBase = TimeSpan.FromMilliseconds(50), BackoffMax = TimeSpan.FromMilliseconds(500) },
+        });
+
+    /// <summary>Hosts the controller on <paramref name="settings"/> and returns once its startup reconcile is done.</summary>
+    public static async Task<InProcessController> StartAsync(ResolvedSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var logs = new CapturedLogs();
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
@@ -70,8 +92,19 @@ public sealed class InProcessController : IAsyncDisposable
         builder.Services.AddRegistryController(settings);
         var host = builder.Build();
         var started = new InProcessController(host, settings, logs);
-        await host.StartAsync();
-        var first = await Task.WhenAny(started.Manager.Ready, started.Manager.ExecuteTask ?? Task.CompletedTask).WaitAsync(TimeSpan.FromSeconds(60));
+        Task first;
+        try
+        {
+            await host.StartAsync();
+            first = await Task.WhenAny(started.Manager.Ready, started.Manager.ExecuteTask ?? Task.CompletedTask).WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            await started.DisposeAsync();
+            throw;
+        }
+
+        // A loop that ended before Ready would leave the test waiting for nothing: say why it ended instead.
         if (first != started.Manager.Ready)
         {
             var why = first.Exception?.InnerException ?? first.Exception;
@@ -82,59 +115,20 @@ public sealed class InProcessController : IAsyncDisposable
         return started;
     }
 
-    /// <summary>Polls <paramref name="condition"/> until it holds or the deadline passes (then fails, saying what was awaited).</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan deadline, string what)
-    {
-        var until = DateTime.UtcNow + deadline;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > until)
-            {
-                Assert.Fail($"timed out after {deadline.TotalSeconds:0.#} s waiting until {what}");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(20));
-        }
-    }
-
     /// <summary>Waits until every queued key has been reconciled and none is running.</summary>
     public Task WaitForIdleQueueAsync(TimeSpan deadline) =>
-        WaitUntilAsync(() => Manager.Queue.Depth == 0 && Manager.Queue.InFlight == 0, deadline, "the work queue drained");
+        Eventually.Until(() => Manager.Queue.Depth == 0 && Manager.Queue.InFlight == 0, deadline, "the work queue drained");
 
     public async ValueTask DisposeAsync()
     {
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        await _host.StopAsync(stop.Token);
-        _host.Dispose();
-    }
-}
-
-/// <summary>Every log record the controller wrote, in order.</summary>
-public sealed class LogRecords : ILoggerProvider
-{
-    private readonly ConcurrentQueue<(LogLevel Level, string Category, string Message)> _records = new();
-
-    public IReadOnlyList<(LogLevel Level, string Category, string Message)> All => [.. _records];
-
-    public IEnumerable<string> AtLeast(LogLevel level) => _records.Where(r => r.Level >= level).Select(r => $"{r.Level} {r.Category}: {r.Message}");
-
-    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Logger(LogRecords records, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        try
         {
-            ArgumentNullException.ThrowIfNull(formatter);
-            records._records.Enqueue((logLevel, category, formatter(state, exception) + (exception is null ? string.Empty : $" [{exception.GetType().Name}: {exception.Message}]")));
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            await _host.StopAsync(stop.Token);
+        }
+        finally
+        {
+            _host.Dispose();
         }
     }
 }

@@ -8,7 +8,9 @@ namespace RegistryController.Tools.Torture;
 
 /// <summary>
 /// The real controller of <c>registryctl run</c> (the same services, settings validation and
-/// hosted manager) in this process, without the HTTP listener.
+/// hosted manager) in this process, without the HTTP listener. No logger: a torture run is long and
+/// judges the registries, not the log. (The tests host the controller with their own
+/// <c>Support/InProcessController</c>, which keeps the log and fails through xunit.)
 /// </summary>
 public sealed class InProcessController : IAsyncDisposable
 {
