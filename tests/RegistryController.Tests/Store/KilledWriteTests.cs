@@ -261,7 +261,8 @@ public sealed partial class KilledWriteTests
             var release = System.IO.Path.Combine(workspace.Outside, "dd-release");
             var realDd = (await Cli.Wrap("sh").WithArguments(["-c", "command -v dd"]).ExecuteBufferedAsync()).StandardOutput.Trim();
             var wrapper = System.IO.Path.Combine(bin, "dd");
-            await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\ntouch '{started}'\nwhile [ ! -e '{release}' ]; do sleep 0.05; done\nexec '{realDd}' \"$@\"\n");
+            // It runs as the guard, which ignores SIGTERM: it gives up by itself once the test's directory is gone.
+            await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\ntouch '{started}'\nwhile [ ! -e '{release}' ]; do [ -d '{bin}' ] || exit 1; sleep 0.05; done\nexec '{realDd}' \"$@\"\n");
             _ = Syscall.chmod(wrapper, FilePermissions.S_IRWXU);
             return new MultiPageRepair(workspace, bin);
         }
