@@ -147,9 +147,9 @@ internal sealed partial class RegistryFile : IDisposable
             // half-way: reserve them first (the size stays, so the content stays as it is) and refuse
             // cleanly. After the check, since fallocate updates the file's mtime.
             if (padded.LongLength > oldLength && Fallocate(_fd, KeepSize, 0, padded.LongLength) != 0
-                && Marshal.GetLastPInvokeError() is var errno && errno is NoSpace or QuotaExceeded)
+                && Stdlib.GetLastError() is var errno && errno is Errno.ENOSPC or Errno.EDQUOT)
             {
-                throw new RegistryAccessException(Path, $"no space for the new content ({(errno == NoSpace ? "disk full" : "quota exceeded")}): not written");
+                throw new RegistryAccessException(Path, $"no space for the new content ({(errno == Errno.ENOSPC ? "disk full" : "quota exceeded")}): not written");
             }
 
             guard?.Go();
@@ -167,8 +167,6 @@ internal sealed partial class RegistryFile : IDisposable
     }
 
     private const int KeepSize = 1; // FALLOC_FL_KEEP_SIZE
-    private const int NoSpace = 28; // ENOSPC
-    private const int QuotaExceeded = 122; // EDQUOT
 
     [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
     private static partial int Fallocate(int fd, int mode, long offset, long length);

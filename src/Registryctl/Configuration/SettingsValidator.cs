@@ -99,7 +99,8 @@ public static class SettingsValidator
         // The orchestrator creates the session, then writes the agent: judged on a tmux view taken
         // before the session existed, a new agent looks dead. Only its youth protects it, and a view
         // can be up to MaxViewAge old.
-        if (grace <= controller.MaxViewAgeForTermination && errors.Count == 0)
+        // (Only when both parsed: an unparsable one has its own error already.)
+        if (grace <= controller.MaxViewAgeForTermination && Duration.TryParse(settings.Reconcile.Grace, out _) && Duration.TryParse(loop.MaxViewAge, out _))
         {
             errors.Add($"Reconcile:Grace: {Duration.Format(grace)} must be longer than Controller:MaxViewAge ({Duration.Format(controller.MaxViewAgeForTermination)}): "
                 + "a new agent could be judged on a tmux view taken before its session existed and terminated while alive");

@@ -1,8 +1,8 @@
-using System.Runtime.InteropServices;
 using CliWrap;
 using CliWrap.Buffered;
 using Mono.Unix.Native;
 using RegistryController.Generation;
+using RegistryController.Locking;
 using RegistryController.Store;
 using RegistryController.Tests.Support;
 using RegistryController.Tests.Telemetry;
@@ -15,7 +15,7 @@ namespace RegistryController.Tests.Store;
 /// the test's word before running the real dd: only a guard that takes over a write runs dd, and
 /// while it waits the lock it holds can be looked at.
 /// </summary>
-public sealed partial class KilledWriteTests
+public sealed class KilledWriteTests
 {
     private const long StopSignalMask = (1L << 0) | (1L << 1) | (1L << 14); // SIGHUP, SIGINT, SIGTERM
 
@@ -127,11 +127,11 @@ public sealed partial class KilledWriteTests
         var fd = Syscall.open(setup.Path, OpenFlags.O_RDONLY | OpenFlags.O_CLOEXEC);
         try
         {
-            Assert.NotEqual(0, Flock(fd, LockShared | LockNonBlocking));
+            Assert.NotEqual(0, Posix.Flock(fd, Posix.LockShared | Posix.LockNonBlocking));
 
             // ... and a reader that waits for it gets the whole new file.
             await setup.ReleaseDdAsync();
-            Assert.Equal(0, Flock(fd, LockShared));
+            Assert.Equal(0, Posix.Flock(fd, Posix.LockShared));
             Assert.True(await Python.ParsesAsync(setup.Path));
             Assert.Equal("terminated", (string?)setup.Workspace.TaskAgent(setup.Task, setup.Zombie)["status"]);
         }
@@ -277,9 +277,4 @@ public sealed partial class KilledWriteTests
         }
     }
 
-    private const int LockShared = 1;
-    private const int LockNonBlocking = 4;
-
-    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
-    private static partial int Flock(int fd, int operation);
 }
