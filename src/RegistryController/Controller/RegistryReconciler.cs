@@ -35,9 +35,6 @@ public sealed partial class RegistryReconciler(
     // The last orphan count per workspace, with the look and the named sessions it was counted from.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (TmuxView View, ImmutableHashSet<string> Named, int Count)> _orphanCounts = new(StringComparer.Ordinal);
 
-    /// <summary>Raised when a task registry's terminations were written: its global registry must follow.</summary>
-    public event Action<RegistryLocation>? GlobalNeedsReconcile;
-
     public Task<ReconcileResult> ReconcileAsync(RegistryLocation location, CancellationToken cancellationToken) =>
         ReconcileAsync(location, [Trigger.Cli], [], cancellationToken);
 
@@ -68,7 +65,7 @@ public sealed partial class RegistryReconciler(
     }
 
     private void Record(RegistryLocation location, Activity? activity, ReconcileResult result, TimeSpan duration) =>
-        ReconcileTelemetry.Record(location, activity, result.Outcome, result.Zombies, result.Terminated, result.Before, result.After, result.GuardHeld, result.Error, duration, activity is null ? null : CountOrphans(location));
+        ReconcileTelemetry.Record(location, activity, result.Outcome, result.Zombies, result.Ended, result.Before, result.After, result.GuardHeld, result.Error, duration, activity is null ? null : CountOrphans(location));
 
     private static RegistryLocation GlobalOf(RegistryLocation location) =>
         new(location.WorkspaceRoot, RegistryDiscovery.GlobalRegistryPath(location.WorkspaceRoot), RegistryKind.Global, null);
@@ -94,7 +91,7 @@ public sealed partial class RegistryReconciler(
             return last.Count;
         }
 
-        var count = view.Sessions.Keys.Count(s => s.StartsWith("agent_", StringComparison.Ordinal) && !named.Contains(s));
+        var count = view.Sessions.Keys.Count(s => Orphans.IsAgentSession(s) && !named.Contains(s));
         _orphanCounts[location.WorkspaceRoot] = (view, named, count);
         return count;
     }
@@ -115,15 +112,14 @@ public sealed partial class RegistryReconciler(
         var snapshot = AgentActivityProbe.Probe(await store.ReadAsync(location, cancellationToken), location.WorkspaceRoot, reconcileOptions);
         var previous = cache.Get(location.Path);
         cache.Update(snapshot);
-        if (location.Kind == RegistryKind.Task && ActiveStatuses(previous) != ActiveStatuses(snapshot))
-        {
-            // The orchestrator changed who is active (a spawn, a completion): the global counter follows.
-            GlobalNeedsReconcile?.Invoke(GlobalOf(location));
-        }
+        // The orchestrator changed who is active (a spawn, a completion): the global counter follows.
+        ImmutableArray<RegistryLocation> followUps = location.Kind == RegistryKind.Task && ActiveStatuses(previous) != ActiveStatuses(snapshot)
+            ? [GlobalOf(location)]
+            : [];
         if (snapshot.Model is null)
         {
             _events.Publish(new ControllerEvent(ControllerEventType.Warning, EventReasons.RegistryUnreadable, $"{location.Path}: {snapshot.Error}"));
-            return ReconcileResult.Failed(snapshot.Error ?? "unreadable");
+            return ReconcileResult.Failed(snapshot.Error ?? "unreadable") with { FollowUps = followUps };
         }
 
         var timed = await views.GetAsync(controllerOptions.ScanInterval, cancellationToken);
@@ -131,12 +127,13 @@ public sealed partial class RegistryReconciler(
         if (!timed.View.CanJudgeLiveness)
         {
             // As in the CLI: a broken view writes nothing at all. The next scan requeues everything.
-            return new ReconcileResult(ReconcileOutcome.Held, [], [], CountSnapshot.Of(snapshot.Model), null, false, null, $"tmux view broken: {timed.View.Detail}");
+            return new ReconcileResult(ReconcileOutcome.Held, [], [], CountSnapshot.Of(snapshot.Model), null, false, null, $"tmux view broken: {timed.View.Detail}") { FollowUps = followUps };
         }
 
-        return location.Kind == RegistryKind.Task
+        var result = location.Kind == RegistryKind.Task
             ? await ReconcileTaskAsync(location, snapshot, timed, cache, cancellationToken)
             : await ReconcileGlobalAsync(location, snapshot, cache, cancellationToken);
+        return result.FollowUps.IsEmpty ? result with { FollowUps = followUps } : result;
     }
 
     private async Task<ReconcileResult> ReconcileTaskAsync(RegistryLocation location, RegistrySnapshot snapshot, TimedView timed, WorkspaceCache cache, CancellationToken cancellationToken)
@@ -163,7 +160,7 @@ public sealed partial class RegistryReconciler(
         }
 
         var (approved, held, requeueAfter) = DecideGuard(plan, timed.View, clock, cache);
-        if (GraceEndsIn(snapshot.Model!, plan, timed.View, clock) is { } graceEnds && (requeueAfter is null || graceEnds < requeueAfter))
+        if (GraceEndsIn(snapshot.Model!, timed.View, clock) is { } graceEnds && (requeueAfter is null || graceEnds < requeueAfter))
         {
             requeueAfter = graceEnds;
         }
@@ -176,27 +173,26 @@ public sealed partial class RegistryReconciler(
 
         var outcome = await store.UpdateAsync(location, model => Reconciler.PlanTask(model, timed.View, clock, reconcileOptions, approved, snapshot.Activity).Edits, cancellationToken);
         cache.Update(location, outcome.After);
-        var terminated = outcome.Applied.OfType<TerminateAgent>().ToImmutableArray();
-        foreach (var t in terminated)
+        var ended = outcome.Applied.OfType<EndAgent>().ToImmutableArray();
+        foreach (var end in ended)
         {
-            LogTerminated(t.AgentId, location.Path, t.OldStatus, t.Reason);
-            _events.Publish(new ControllerEvent(ControllerEventType.Normal, EventReasons.ZombieTerminated, $"agent {t.AgentId} in {location.TaskId ?? location.Path} was {t.OldStatus}; {t.Reason}"));
-        }
-
-        if (outcome.Written)
-        {
-            GlobalNeedsReconcile?.Invoke(GlobalOf(location));
+            LogEnded(end.AgentId, location.Path, end.OldStatus, end.NewStatus, end.Evidence);
+            _events.Publish(new ControllerEvent(ControllerEventType.Normal, EventReasons.ZombieTerminated, $"agent {end.AgentId} in {location.TaskId ?? location.Path} was {end.OldStatus}; now {end.NewStatus} ({end.TerminationReason ?? end.Evidence})"));
         }
 
         return new ReconcileResult(
             outcome.Written ? ReconcileOutcome.Repaired : (held ? ReconcileOutcome.Held : ReconcileOutcome.Noop),
             plan.Zombies,
-            terminated,
+            ended,
             CountSnapshot.Of(outcome.Before),
             CountSnapshot.Of(outcome.After),
             held,
             requeueAfter,
-            null);
+            null)
+        {
+            // Its own write changed the task: the global registry must mirror it.
+            FollowUps = outcome.Written ? [GlobalOf(location)] : [],
+        };
     }
 
     /// <summary>
@@ -204,28 +200,11 @@ public sealed partial class RegistryReconciler(
     /// registry must be judged again. Nothing else would wake it: the session's death was already seen
     /// and the file need not change again, so without this it would wait for the next full resync.
     /// </summary>
-    private TimeSpan? GraceEndsIn(RegistryModel model, RegistryPlan plan, TmuxView view, ClockReading clock)
-    {
-        TimeSpan? soonest = null;
-        foreach (var agent in model.Agents)
-        {
-            if (!plan.FreshAgents.Contains(agent.Id)
-                || (agent.TmuxSession is { Length: > 0 } session && view.Sessions.TryGetValue(session, out var live) && !live.AllPanesDead)
-                || clock.Parse(agent.StartedAt) is not { } started)
-            {
-                continue;
-            }
-
-            // A little past the end, so that the next look finds the agent out of its grace period.
-            var left = started + reconcileOptions.Grace - clock.Now + GraceMargin;
-            left = left < GraceMargin ? GraceMargin : left;
-            soonest = soonest is null || left < soonest ? left : soonest;
-        }
-
-        return soonest;
-    }
-
-    private static readonly TimeSpan GraceMargin = TimeSpan.FromMilliseconds(50);
+    private TimeSpan? GraceEndsIn(RegistryModel model, TmuxView view, ClockReading clock) =>
+        model.Agents
+            .Select(a => AgentJudge.GraceEndsIn(new AgentState(a.Id, model.TaskId ?? string.Empty, a.Status, a.TmuxSession, a.StartedAt), view, clock, reconcileOptions))
+            .Where(left => left is not null)
+            .Min();
 
     /// <summary>
     /// The mass guard, judged on the whole cached workspace. When it trips, terminations wait; if the
@@ -234,39 +213,50 @@ public sealed partial class RegistryReconciler(
     /// </summary>
     private (ImmutableHashSet<string>? Approved, bool Held, TimeSpan? RequeueAfter) DecideGuard(RegistryPlan plan, TmuxView view, ClockReading clock, WorkspaceCache cache)
     {
-        if (plan.Zombies.IsEmpty)
+        // A registry without zombies needs no judging of the workspace, unless a hold may have ended
+        // (tmux came back): else a later crash of the same agents would find the old hold long expired.
+        if (plan.Zombies.IsEmpty && !cache.Guard.Active)
         {
-            // A hold ends when the workspace no longer trips the guard (tmux came back), not only when
-            // a registry with zombies says so: else a later crash with the same agents would find the
-            // old hold long expired and mass-terminate at once.
-            if (cache.HoldActive && !Reconciler.Judge(cache.Snapshot(), view, clock, reconcileOptions, ReconcileScope.Everything).Guard.Holds)
-            {
-                cache.ClearHold();
-            }
-
             return (null, false, null);
         }
 
         var verdict = Reconciler.Judge(cache.Snapshot(), view, clock, reconcileOptions, ReconcileScope.Everything);
-        if (!verdict.Guard.Holds)
+        var zombies = verdict.Registries.SelectMany(r => r.Plan?.Zombies ?? []).Select(z => z.AgentId);
+        var step = cache.Guard.Observe(verdict.Guard, zombies, clock.Now, controllerOptions.GuardHold);
+        var guard = verdict.Guard;
+        switch (step.Phase)
         {
-            cache.ClearHold();
-            return (null, false, null);
-        }
+            case GuardPhase.Holding:
+                // Said once per hold, not once per registry reconcile: a workspace of a thousand tasks
+                // would otherwise log (and publish) the same verdict a thousand times.
+                if (step.Changed)
+                {
+                    var message = $"would terminate {guard.WouldTerminate} of {guard.ActiveAgents} active agents at once, likelier a crashed tmux server or a wrong socket ({view.Detail}, {view.Server}) than a mass death; holding for {DescribeHold()}";
+                    LogGuardHolding(cache.Root, message);
+                    _events.Publish(new ControllerEvent(ControllerEventType.Warning, EventReasons.MassTerminationHeld, message));
+                }
 
-        var signature = string.Join('\n', verdict.Registries.SelectMany(r => r.Plan?.Zombies ?? []).Select(z => z.AgentId).Order(StringComparer.Ordinal));
-        var since = cache.HoldSince(signature, clock.Now);
-        if (controllerOptions.GuardHold is { } hold && clock.Now - since >= hold)
-        {
-            LogGuardProceeding(cache.Root, verdict.Guard.WouldTerminate, verdict.Guard.ActiveAgents, hold);
-            return (null, false, null);
-        }
+                return (plan.Zombies.IsEmpty ? null : ImmutableHashSet<string>.Empty, !plan.Zombies.IsEmpty, plan.Zombies.IsEmpty ? null : step.Remaining);
+            case GuardPhase.Proceeding:
+                if (step.Changed)
+                {
+                    LogGuardProceeding(cache.Root, guard.WouldTerminate, guard.ActiveAgents, controllerOptions.GuardHold ?? TimeSpan.Zero);
+                }
 
-        LogGuardHolding(cache.Root, verdict.Guard.Message ?? string.Empty);
-        _events.Publish(new ControllerEvent(ControllerEventType.Warning, EventReasons.MassTerminationHeld, verdict.Guard.Message ?? "mass-termination guard holds"));
-        var remaining = controllerOptions.GuardHold is { } h ? h - (clock.Now - since) : (TimeSpan?)null;
-        return (ImmutableHashSet<string>.Empty, true, remaining);
+                return (null, false, null);
+            default:
+                if (step.Changed)
+                {
+                    LogGuardCleared(cache.Root);
+                }
+
+                return (null, false, null);
+        }
     }
+
+    private string DescribeHold() => controllerOptions.GuardHold is { } hold
+        ? $"{hold.TotalSeconds:0.#} s (Controller:GuardHold) before the same verdict proceeds"
+        : "good (Controller:GuardHold is never): a person must act";
 
     private async Task<ReconcileResult> ReconcileGlobalAsync(RegistryLocation location, RegistrySnapshot snapshot, WorkspaceCache cache, CancellationToken cancellationToken)
     {
@@ -282,8 +272,8 @@ public sealed partial class RegistryReconciler(
         return new ReconcileResult(outcome.Written ? ReconcileOutcome.Repaired : ReconcileOutcome.Noop, [], [], CountSnapshot.Of(outcome.Before), CountSnapshot.Of(outcome.After), false, null, null);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Terminated zombie agent {AgentId} in {Path} (was {OldStatus}, {Reason})")]
-    private partial void LogTerminated(string agentId, string path, string oldStatus, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Zombie agent {AgentId} in {Path}: was {OldStatus}, now {NewStatus} (evidence: {Evidence})")]
+    private partial void LogEnded(string agentId, string path, string oldStatus, string newStatus, string evidence);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Forgot {Path}: the registry was deleted")]
     private partial void LogForgotten(string path);
@@ -296,4 +286,7 @@ public sealed partial class RegistryReconciler(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Mass-termination guard in {Workspace}: the same verdict ({WouldTerminate} of {ActiveAgents} active agents) has stood for {Hold}; proceeding")]
     private partial void LogGuardProceeding(string workspace, int wouldTerminate, int activeAgents, TimeSpan hold);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Mass-termination guard in {Workspace} no longer trips; the hold is over")]
+    private partial void LogGuardCleared(string workspace);
 }

@@ -14,9 +14,7 @@ namespace RegistryController.Controller;
 public sealed class WorkspaceCache(string root)
 {
     private readonly ConcurrentDictionary<string, RegistrySnapshot> _registries = new(StringComparer.Ordinal);
-    private readonly Lock _guardGate = new();
     private readonly Lock _namedGate = new();
-    private GuardHoldState? _hold;
     private (ImmutableHashSet<string> Sessions, bool Complete)? _named;
 
     public string Root { get; } = root;
@@ -106,42 +104,6 @@ public sealed class WorkspaceCache(string root)
             _ => false,
         };
 
-    /// <summary>
-    /// Records that the mass guard tripped on <paramref name="signature"/> (the zombies it would
-    /// terminate) and says since when the same verdict has stood. A different verdict restarts the hold.
-    /// </summary>
-    public DateTimeOffset HoldSince(string signature, DateTimeOffset now)
-    {
-        lock (_guardGate)
-        {
-            if (_hold is null || _hold.Signature != signature)
-            {
-                _hold = new GuardHoldState(signature, now);
-            }
-
-            return _hold.Since;
-        }
-    }
-
-    /// <summary>Whether a tripped guard is holding (or has held) a verdict that has not been cleared.</summary>
-    public bool HoldActive
-    {
-        get
-        {
-            lock (_guardGate)
-            {
-                return _hold is not null;
-            }
-        }
-    }
-
-    public void ClearHold()
-    {
-        lock (_guardGate)
-        {
-            _hold = null;
-        }
-    }
-
-    private sealed record GuardHoldState(string Signature, DateTimeOffset Since);
+    /// <summary>The workspace's mass-guard hold, kept from reconcile to reconcile.</summary>
+    public GuardHold Guard { get; } = new();
 }

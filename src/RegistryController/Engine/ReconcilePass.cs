@@ -55,25 +55,8 @@ public sealed class ReconcilePass(ITmuxViewSource tmux, IRegistryStore store, Ti
         }
 
         EndSpans(root, spans, verdict, outcomes, stopwatch.Elapsed);
-        if (mode == PassMode.Repair)
-        {
-            verdict = verdict with { Recommendations = Advice.For(AfterRepair(verdict, outcomes)) };
-        }
-
         return new PassReport(mode, verdict, outcomes, stopwatch.Elapsed);
     }
-
-    /// <summary>What is still wrong once the repair has run: what was found, less what was written.</summary>
-    private static AdviceFacts AfterRepair(WorkspaceVerdict verdict, ImmutableArray<RegistryOutcome> outcomes) => new(
-        verdict.Tmux,
-        Unreadable: outcomes.Count(o => o.Registry.Error is not null),
-        FailedWrites: outcomes.Count(o => o.Error is not null && o.Registry.Error is null),
-        PendingZombies: outcomes.Sum(o => (o.Verdict.Plan?.Zombies.Length ?? 0) - o.Terminations.Count(_ => o.Written)),
-        PendingCounts: outcomes.Where(o => !o.Written).Sum(o => o.Verdict.Plan?.Findings.Count(Reconciler.IsCountDiscrepancy) ?? 0),
-        Terminated: outcomes.Where(o => o.Written).Sum(o => o.Terminations.Count()),
-        Repaired: outcomes.Count(o => o.Written),
-        verdict.Orphans,
-        verdict.Guard);
 
     private static RegistryOutcome Unwritten(RegistryVerdict verdict, PassMode mode) => verdict.Plan is { } plan
         ? new RegistryOutcome(verdict, mode == PassMode.DryRun ? plan.After : plan.Before, mode == PassMode.DryRun ? plan.Edits : [], false, null)
@@ -96,7 +79,7 @@ public sealed class ReconcilePass(ITmuxViewSource tmux, IRegistryStore store, Ti
                 span,
                 result,
                 plan?.Zombies ?? [],
-                outcome.Written ? [.. outcome.Terminations] : [],
+                outcome.Written ? [.. outcome.Endings] : [],
                 plan?.Before,
                 outcome.After,
                 verdict.Guard.Holds,
@@ -123,7 +106,7 @@ public sealed class ReconcilePass(ITmuxViewSource tmux, IRegistryStore store, Ti
         {
             cancellationToken.ThrowIfCancellationRequested();
             // Under the lock only the zombies this verdict approved (and its guard allowed) may go.
-            var approved = task.Plan?.Edits.OfType<TerminateAgent>().Select(t => t.AgentId).ToImmutableHashSet(StringComparer.Ordinal);
+            var approved = task.Plan?.Edits.OfType<EndAgent>().Select(t => t.AgentId).ToImmutableHashSet(StringComparer.Ordinal);
             Activity.Current = spans.GetValueOrDefault(task.Registry.Path);
             var (outcome, after) = await ApplyAsync(workspace.Root, task, model => Reconciler.PlanTask(model, verdict.Tmux, clock, _options, approved, task.Registry.Activity).Edits, cancellationToken);
             outcomes[task] = outcome;

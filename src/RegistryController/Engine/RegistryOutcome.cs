@@ -16,6 +16,6 @@ public sealed record RegistryOutcome(
 {
     public RegistrySnapshot Registry => Verdict.Registry;
 
-    /// <summary>Zombies whose termination was applied (or planned, on a dry run).</summary>
-    public IEnumerable<TerminateAgent> Terminations => Applied.OfType<TerminateAgent>();
+    /// <summary>Zombies whose ending was applied (or planned, on a dry run).</summary>
+    public IEnumerable<EndAgent> Endings => Applied.OfType<EndAgent>();
 }

@@ -75,7 +75,6 @@ public sealed partial class ControllerManager : BackgroundService
 
         _views.Refreshed += OnViewRefreshed;
         _gauges = ControllerGauges.Register(this);
-        _reconciler.GlobalNeedsReconcile += global => Queue.Add(global, Trigger.File);
     }
 
     public WorkQueue<RegistryLocation> Queue { get; }
@@ -85,9 +84,7 @@ public sealed partial class ControllerManager : BackgroundService
 
     /// <summary>Active agents per watched workspace, as last read.</summary>
     public IEnumerable<(string Workspace, int Active)> ActiveAgents() =>
-        _caches.All.Select(c => (c.Root, c.Snapshot().Registries
-            .Where(r => r.Kind == Registry.RegistryKind.Task)
-            .Sum(r => r.Model?.Agents.Count(a => _reconcileOptions.IsActive(a.Status)) ?? 0)));
+        _caches.All.Select(c => (c.Root, Reconcile.ActiveAgents.Count(c.Snapshot().Registries.Where(r => r.Kind == Registry.RegistryKind.Task).Select(r => r.Model), _reconcileOptions)));
 
     /// <summary>Orphans followed from scan to scan.</summary>
     public OrphanTracker Orphans => _orphans;
@@ -210,6 +207,11 @@ public sealed partial class ControllerManager : BackgroundService
             }
 
             _status.Finished(worker, result);
+            foreach (var followUp in result.FollowUps)
+            {
+                Queue.Add(followUp, Trigger.File);
+            }
+
             if (result.Outcome == ReconcileOutcome.Error)
             {
                 var delay = Queue.AddRateLimited(item.Key);

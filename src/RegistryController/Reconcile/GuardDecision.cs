@@ -1,10 +1,9 @@
 namespace RegistryController.Reconcile;
 
-/// <summary>
-/// The mass-termination guard: terminating most of a workspace at once is far likelier to be a
-/// crashed tmux server or a wrong socket than a mass death, so it needs a person (or time) to agree.
-/// </summary>
-public sealed record GuardDecision(bool Holds, bool Forced, int WouldTerminate, int ActiveAgents, string? Message)
+/// <summary>What the <see cref="MassGuard"/> decided for one workspace.</summary>
+/// <param name="Holds">Terminations wait.</param>
+/// <param name="Forced">The guard tripped but the user said to proceed.</param>
+public sealed record GuardDecision(bool Holds, bool Forced, int WouldTerminate, int ActiveAgents)
 {
-    public static GuardDecision Clear(int wouldTerminate, int activeAgents) => new(false, false, wouldTerminate, activeAgents, null);
+    public bool Tripped => Holds || Forced;
 }

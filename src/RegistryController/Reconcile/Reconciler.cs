@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Globalization;
 using RegistryController.Registry;
 using RegistryController.Tmux;
 
@@ -28,10 +27,8 @@ public static class Reconciler
             }
         }
 
-        var activeAgents = workspace.Registries
-            .Where(r => r.Kind == RegistryKind.Task && r.Model is not null)
-            .Sum(r => r.Model!.Agents.Count(a => options.IsActive(a.Status)));
-        var guard = DecideGuard(taskPlans.Values.Sum(p => p.Zombies.Length), activeAgents, view, options);
+        var activeAgents = ActiveAgents.Count(workspace.Registries.Where(r => r.Kind == RegistryKind.Task).Select(r => r.Model), options);
+        var guard = MassGuard.Decide(taskPlans.Values.Sum(p => p.Zombies.Length), activeAgents, options);
         if (guard.Holds)
         {
             foreach (var registry in taskPlans.Keys.ToList())
@@ -60,19 +57,22 @@ public static class Reconciler
             verdicts.Add(new RegistryVerdict(registry, plan));
         }
 
-        var (orphans, complete) = FindOrphans(workspace, view);
-        var built = verdicts.ToImmutable();
-        var facts = new AdviceFacts(
-            view,
-            Unreadable: built.Count(v => v.Registry.Error is not null),
-            FailedWrites: 0,
-            PendingZombies: built.Sum(v => v.Plan?.Zombies.Length ?? 0),
-            PendingCounts: built.Sum(v => v.Plan?.Findings.Count(IsCountDiscrepancy) ?? 0),
-            Terminated: 0,
-            Repaired: 0,
-            orphans,
-            guard);
-        return new WorkspaceVerdict(workspace.Root, view, built, orphans, complete, guard, Advice.For(facts));
+        var named = NamedSessions(workspace);
+        var orphans = Orphans.Find(view, named);
+        // An unreadable registry might name any of them; with no server there is nothing to miss.
+        var complete = view.Status == TmuxViewStatus.NoServer || (view.Status == TmuxViewStatus.Listed && workspace.Registries.All(r => r.Model is not null));
+        return new WorkspaceVerdict(workspace.Root, view, verdicts.ToImmutable(), orphans, complete, guard);
+    }
+
+    /// <summary>Every session named by an agent of the workspace, in any registry.</summary>
+    public static ImmutableHashSet<string> NamedSessions(WorkspaceSnapshot workspace)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        return workspace.Registries
+            .SelectMany(r => r.Model?.Agents ?? [])
+            .Select(a => a.TmuxSession)
+            .OfType<string>()
+            .ToImmutableHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>A finding that `repair` resolves by rewriting a counter or a global entry.</summary>
@@ -140,48 +140,37 @@ public static class Reconciler
 
         foreach (var agent in model.Agents)
         {
-            if (!options.IsActive(agent.Status))
+            var state = new AgentState(agent.Id, model.TaskId ?? string.Empty, agent.Status, agent.TmuxSession, agent.StartedAt)
+            {
+                LastActive = activity is not null && activity.TryGetValue(agent.Id, out var lastActive) ? lastActive : null,
+            };
+            var verdict = AgentJudge.Judge(state, view, clock, options);
+            if (verdict.Condition == AgentCondition.Inactive)
             {
                 continue;
             }
 
             active++;
-            if (IsFresh(agent, clock, options))
+            if (verdict.Condition == AgentCondition.Fresh)
             {
                 fresh.Add(agent.Id);
-                continue;
             }
 
-            if (!view.CanJudgeLiveness)
+            if (verdict.Finding is { } finding)
+            {
+                findings.Add(finding);
+            }
+
+            if (verdict.Zombie is not { } zombie)
             {
                 continue;
             }
 
-            if (agent.TmuxSession is not { Length: > 0 } session)
-            {
-                findings.Add(new Finding(Severity.Medium, FindingCodes.NoSessionRecorded, $"agent {agent.Id} is {agent.Status} but records no tmux_session: its liveness cannot be checked"));
-                continue;
-            }
-
-            string? reason = view.Sessions.TryGetValue(session, out var live)
-                ? (live.AllPanesDead ? ZombieReasons.PaneDead : null)
-                : ZombieReasons.SessionNotFound;
-            if (reason is null)
-            {
-                if (options.StuckAfter is { } stuckAfter && activity is not null && activity.TryGetValue(agent.Id, out var lastActive) && clock.Now - lastActive > stuckAfter)
-                {
-                    findings.Add(new Finding(Severity.Medium, FindingCodes.Stuck, $"agent {agent.Id} is {agent.Status} and its session lives, but its log and progress files have not changed for {(int)(clock.Now - lastActive).TotalMinutes} min (reported only)"));
-                }
-
-                continue;
-            }
-
-            var zombie = new Zombie(agent.Id, session, agent.Status!, reason);
             zombies.Add(zombie);
-            findings.Add(new Finding(Severity.High, FindingCodes.Zombie, $"agent {agent.Id} is {agent.Status} but its session {session} {(reason == ZombieReasons.PaneDead ? "has only dead panes" : "does not exist")}"));
             if (allowedTerminations is null || allowedTerminations.Contains(agent.Id))
             {
-                edits.Add(new TerminateAgent(agent.Id, agent.Index, agent.Status!, reason, now));
+                var ending = zombie.Ending;
+                edits.Add(new EndAgent(agent.Id, agent.Index, zombie.OldStatus, ending.Status, ending.TerminationReason, ending.Evidence.Describe(), now));
                 terminated++;
             }
         }
@@ -290,8 +279,8 @@ public static class Reconciler
             }
             else
             {
-                var statusesNow = tasksNow.Values.Sum(t => t.Agents.Count(a => options.IsActive(a.Status)));
-                var truth = tasksAfter.Values.Sum(t => t.Agents.Count(a => options.IsActive(a.Status)));
+                var statusesNow = ActiveAgents.Count(tasksNow.Values, options);
+                var truth = ActiveAgents.Count(tasksAfter.Values, options);
                 if (written != statusesNow)
                 {
                     findings.Add(new Finding(Severity.High, FindingCodes.ActiveCountMismatch, $"active_agents is {written} but {statusesNow} agents have an active status across the workspace"));
@@ -329,8 +318,8 @@ public static class Reconciler
         {
             switch (edit)
             {
-                case TerminateAgent t when model.Kind == RegistryKind.Task:
-                    agents[t.Index] = agents[t.Index] with { Status = "terminated", TerminationReason = t.Reason, TerminatedAt = t.Timestamp, LastUpdate = t.Timestamp };
+                case EndAgent end when model.Kind == RegistryKind.Task:
+                    agents[end.Index] = AgentEndFields.Apply(agents[end.Index], end);
                     break;
                 case SetCounter c when c.Field == RegistryModel.ActiveCountField(model.Kind):
                     result = result with { ActiveCount = c.NewValue };
@@ -345,7 +334,7 @@ public static class Reconciler
 
     private static ImmutableArray<KeyValuePair<string, string>> CopiedFields(AgentRecord source, AgentRecord entry)
     {
-        var fields = ImmutableArray.CreateBuilder<KeyValuePair<string, string>>(4);
+        var fields = ImmutableArray.CreateBuilder<KeyValuePair<string, string>>(6);
         void Copy(string key, string? value, string? current)
         {
             if (value is not null && value != current)
@@ -358,12 +347,10 @@ public static class Reconciler
         Copy("terminated_at", source.TerminatedAt, entry.TerminatedAt);
         Copy("completed_at", source.CompletedAt, entry.CompletedAt);
         Copy("last_update", source.LastUpdate, entry.LastUpdate);
+        Copy(AgentEndFields.ReconciledByField, source.ReconciledBy, entry.ReconciledBy);
+        Copy(AgentEndFields.OutcomeEvidenceField, source.OutcomeEvidence, entry.OutcomeEvidence);
         return fields.ToImmutable();
     }
-
-    private static bool IsFresh(AgentRecord agent, ClockReading clock, ReconcileOptions options) =>
-        // A started_at in the future (clock skew, a time-zone mix-up) counts as fresh: when unsure, spare the agent.
-        clock.Parse(agent.StartedAt) is { } started && clock.Now - started < options.Grace;
 
     private static void AddHistoryFindings(RegistryModel model, ImmutableArray<Finding>.Builder findings)
     {
@@ -380,48 +367,5 @@ public static class Reconciler
                 findings.Add(new Finding(Severity.Low, FindingCodes.HistoryMismatch, $"completed_count is {completed} but {actual} agents are completed (history: reported, never rewritten)"));
             }
         }
-    }
-
-    private static GuardDecision DecideGuard(int wouldTerminate, int activeAgents, TmuxView view, ReconcileOptions options)
-    {
-        var massive = wouldTerminate >= options.MassGuardMinimum && wouldTerminate > activeAgents * options.MassGuardFraction;
-        if (!massive)
-        {
-            return GuardDecision.Clear(wouldTerminate, activeAgents);
-        }
-
-        var percent = (options.MassGuardFraction * 100).ToString("0", CultureInfo.InvariantCulture);
-        var why = $"would terminate {wouldTerminate} of the workspace's {activeAgents} active agents (more than {percent}% and at least {options.MassGuardMinimum}). "
-            + $"That is likelier a crashed tmux server or the wrong socket than a mass death; tmux: {view.Detail} ({view.Server}).";
-        return options.Force
-            ? new GuardDecision(false, true, wouldTerminate, activeAgents, why + " Proceeding because --force was given.")
-            : new GuardDecision(true, false, wouldTerminate, activeAgents, why + " Check the socket, then repeat with --force to proceed.");
-    }
-
-    private static (ImmutableArray<Orphan> Orphans, bool Complete) FindOrphans(WorkspaceSnapshot workspace, TmuxView view)
-    {
-        if (view.Status != TmuxViewStatus.Listed)
-        {
-            return ([], view.Status == TmuxViewStatus.NoServer);
-        }
-
-        var named = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var registry in workspace.Registries)
-        {
-            foreach (var agent in registry.Model?.Agents ?? [])
-            {
-                if (agent.TmuxSession is { } session)
-                {
-                    named.Add(session);
-                }
-            }
-        }
-
-        var orphans = view.Sessions.Values
-            .Where(s => s.Name.StartsWith("agent_", StringComparison.Ordinal) && !named.Contains(s.Name))
-            .OrderBy(s => s.Name, StringComparer.Ordinal)
-            .Select(s => new Orphan(s.Name, s.Created))
-            .ToImmutableArray();
-        return (orphans, workspace.Registries.All(r => r.Model is not null));
     }
 }

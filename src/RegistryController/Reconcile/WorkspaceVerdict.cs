@@ -10,5 +10,4 @@ public sealed record WorkspaceVerdict(
     ImmutableArray<RegistryVerdict> Registries,
     ImmutableArray<Orphan> Orphans,
     bool OrphansComplete,
-    GuardDecision Guard,
-    ImmutableArray<Recommendation> Recommendations);
+    GuardDecision Guard);

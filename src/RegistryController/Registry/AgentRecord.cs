@@ -16,4 +16,6 @@ public sealed record AgentRecord(
     string? TerminationReason = null,
     string? TerminatedAt = null,
     string? CompletedAt = null,
-    string? LastUpdate = null);
+    string? LastUpdate = null,
+    string? ReconciledBy = null,
+    string? OutcomeEvidence = null);

@@ -9,10 +9,12 @@ namespace RegistryController.Registry;
 public abstract record RegistryEdit;
 
 /// <summary>
-/// Marks an agent terminated. In a task registry <see cref="Index"/> names the list entry; in the
-/// global registry the entry is found by <see cref="AgentId"/>.
+/// Ends a zombie agent: gives it <see cref="NewStatus"/> with the fields of <see cref="AgentEndFields"/>.
+/// In a task registry <see cref="Index"/> names the list entry (ids are not guaranteed unique there).
 /// </summary>
-public sealed record TerminateAgent(string AgentId, int Index, string OldStatus, string Reason, string Timestamp) : RegistryEdit;
+/// <param name="TerminationReason">Only for <c>terminated</c>; a completed or failed agent was not killed.</param>
+/// <param name="Evidence">What decided the new status, in words a person reads in the file.</param>
+public sealed record EndAgent(string AgentId, int Index, string OldStatus, string NewStatus, string? TerminationReason, string Evidence, string Timestamp) : RegistryEdit;
 
 /// <summary>Copies a task registry's terminal status (and its timestamps) onto the global entry.</summary>
 public sealed record MirrorAgentStatus(string AgentId, string? OldStatus, string NewStatus, ImmutableArray<KeyValuePair<string, string>> CopiedFields) : RegistryEdit;

@@ -16,12 +16,13 @@ public static class RegistryEditor
         {
             switch (edit)
             {
-                case TerminateAgent terminate:
-                    var agent = FindAgent(root, kind, terminate.AgentId, terminate.Index);
-                    agent["status"] = "terminated";
-                    agent["termination_reason"] = terminate.Reason;
-                    agent["terminated_at"] = terminate.Timestamp;
-                    agent["last_update"] = terminate.Timestamp;
+                case EndAgent end:
+                    var agent = FindAgent(root, kind, end.AgentId, end.Index);
+                    foreach (var (key, value) in AgentEndFields.For(end))
+                    {
+                        agent[key] = value;
+                    }
+
                     break;
                 case MirrorAgentStatus mirror:
                     var entry = FindAgent(root, kind, mirror.AgentId, -1);

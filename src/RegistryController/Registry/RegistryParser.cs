@@ -237,7 +237,9 @@ public static class RegistryParser
             OptionalString(agent, "termination_reason", path, where),
             OptionalString(agent, "terminated_at", path, where),
             OptionalString(agent, "completed_at", path, where),
-            OptionalString(agent, "last_update", path, where));
+            OptionalString(agent, "last_update", path, where),
+            OptionalString(agent, AgentEndFields.ReconciledByField, path, where),
+            OptionalString(agent, AgentEndFields.OutcomeEvidenceField, path, where));
     }
 
     /// <param name="group">A nested object the field sits in (tracked_files), for the error's location.</param>

@@ -4,6 +4,7 @@ using CliWrap.Buffered;
 using Microsoft.Extensions.Logging;
 using RegistryController.Controller;
 using RegistryController.Events;
+using RegistryController.Reconcile;
 using RegistryController.Tmux;
 
 namespace RegistryController.Sources;
@@ -49,7 +50,7 @@ public sealed partial class OrphanTracker(TmuxOptions options, WorkspaceCaches c
         }
 
         var now = time.GetUtcNow();
-        var orphans = view.Sessions.Values.Where(s => s.Name.StartsWith("agent_", StringComparison.Ordinal) && !named.Contains(s.Name)).ToList();
+        var orphans = view.Sessions.Values.Where(s => Orphans.IsAgentSession(s.Name) && !named.Contains(s.Name)).ToList();
         foreach (var gone in _orphanSince.Keys.Except(orphans.Select(o => o.Name)))
         {
             _orphanSince.TryRemove(gone, out _);

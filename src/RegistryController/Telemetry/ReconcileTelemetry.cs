@@ -32,7 +32,7 @@ public static class ReconcileTelemetry
         Activity? activity,
         ReconcileOutcome outcome,
         ImmutableArray<Zombie> zombies,
-        ImmutableArray<TerminateAgent> terminated,
+        ImmutableArray<EndAgent> terminated,
         CountSnapshot? before,
         CountSnapshot? after,
         bool guardHeld,
@@ -52,7 +52,11 @@ public static class ReconcileTelemetry
         RegistryTelemetry.ReconcileDuration.Record(duration.TotalSeconds, tags);
         foreach (var t in terminated)
         {
-            RegistryTelemetry.ZombiesTerminated.Add(1, new KeyValuePair<string, object?>(RegistryTelemetry.Attributes.Reason, t.Reason), new KeyValuePair<string, object?>(RegistryTelemetry.Attributes.Workspace, location.WorkspaceRoot));
+            RegistryTelemetry.ZombiesTerminated.Add(
+                1,
+                new KeyValuePair<string, object?>(RegistryTelemetry.Attributes.Reason, ReasonOf(t, zombies)),
+                new KeyValuePair<string, object?>(RegistryTelemetry.Attributes.AgentOutcome, t.NewStatus),
+                new KeyValuePair<string, object?>(RegistryTelemetry.Attributes.Workspace, location.WorkspaceRoot));
         }
 
         if (activity is null)
@@ -78,7 +82,9 @@ public static class ReconcileTelemetry
                 { RegistryTelemetry.Attributes.AgentId, t.AgentId },
                 { RegistryTelemetry.Attributes.Session, zombies.FirstOrDefault(z => z.AgentId == t.AgentId)?.Session },
                 { RegistryTelemetry.Attributes.OldStatus, t.OldStatus },
-                { RegistryTelemetry.Attributes.Reason, t.Reason },
+                { RegistryTelemetry.Attributes.Reason, ReasonOf(t, zombies) },
+                { RegistryTelemetry.Attributes.AgentOutcome, t.NewStatus },
+                { RegistryTelemetry.Attributes.Evidence, t.Evidence },
             }));
         }
 
@@ -97,6 +103,10 @@ public static class ReconcileTelemetry
             activity.AddLink(new ActivityLink(view.Trace));
         }
     }
+
+    /// <summary>What tmux showed (the session gone, or its panes dead), whatever status the evidence gave.</summary>
+    private static string? ReasonOf(EndAgent end, ImmutableArray<Zombie> zombies) =>
+        end.TerminationReason ?? zombies.FirstOrDefault(z => z.AgentId == end.AgentId)?.Reason;
 
     private static string KindName(RegistryKind kind) => kind == RegistryKind.Task ? "task" : "global";
 }

@@ -103,6 +103,8 @@ public static class RegistryTelemetry
         public const string Session = "agent.session";
         public const string OldStatus = "agent.old_status";
         public const string Reason = "agent.termination_reason";
+        public const string AgentOutcome = "agent.outcome";
+        public const string Evidence = "agent.outcome_evidence";
         public const string LockAttempts = "lock.attempts";
         public const string LockWaitMs = "lock.wait_ms";
         public const string Bytes = "registry.bytes";

@@ -104,7 +104,7 @@ public static class PassCommands
         tracer?.ForceFlush();
         meter?.ForceFlush();
         var exitCode = ExitCodeOf(report);
-        var json = ReportBuilder.Build(name, report, exitCode);
+        var json = ReportBuilder.Build(name, report, exitCode, settings.Reconcile);
         if (parse.GetValue(options.Json))
         {
             await stdout.WriteLineAsync(JsonSerializer.Serialize(json, JsonReportContext.Default.JsonReport));

@@ -43,12 +43,12 @@ public sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
         if (verdict.Guard.Forced)
         {
             output.WriteLine();
-            output.WriteLine(style.Yellow($"mass-termination guard overridden: {verdict.Guard.Message}"));
+            output.WriteLine(style.Yellow($"mass-termination guard overridden: {report.Guard.Message}"));
         }
 
         output.WriteLine();
         output.WriteLine("recommendations:");
-        foreach (var recommendation in verdict.Recommendations)
+        foreach (var recommendation in report.Recommendations)
         {
             output.WriteLine($"  {SeverityLabel(recommendation.Severity)} {recommendation.Message}");
         }
@@ -120,11 +120,12 @@ public sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
             return;
         }
 
-        var terminated = outcome.Terminations.Select(t => t.AgentId).ToHashSet(StringComparer.Ordinal);
+        var ended = outcome.Endings.Select(t => t.AgentId).ToHashSet(StringComparer.Ordinal);
         foreach (var zombie in plan.Zombies)
         {
-            var action = terminated.Contains(zombie.AgentId)
-                ? (outcome.Written ? style.Cyan(" → terminated") : style.Dim(" → would terminate"))
+            var ending = $"{zombie.Ending.Status} ({HowKnown(zombie.Ending.Evidence)})";
+            var action = ended.Contains(zombie.AgentId)
+                ? (outcome.Written ? style.Cyan($" → {ending}") : style.Dim($" → would be {ending}"))
                 : string.Empty;
             output.WriteLine($"      zombie {zombie.AgentId} ({zombie.OldStatus}): {zombie.Reason} [{zombie.Session}]{action}");
         }
@@ -192,11 +193,19 @@ public sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
         return parts.Count == 0 ? verb : $"{verb}: {string.Join(", ", parts)}";
     }
 
-    private string SeverityLabel(Severity severity) => severity switch
+    /// <summary>How the ending is known, in a few words: "stream log result", "stream log: error_max_turns".</summary>
+    private static string HowKnown(EndingEvidence evidence) => evidence.Kind switch
     {
-        Severity.High => style.Red("[high]  "),
-        Severity.Medium => style.Yellow("[medium]"),
-        Severity.Low => "[low]   ",
+        EndingEvidence.StreamResult => evidence.Detail is null or "success" ? "stream log result" : $"stream log: {evidence.Detail}",
+        EndingEvidence.ProgressReport => "progress file",
+        _ => "no session, no evidence",
+    };
+
+    private string SeverityLabel(string severity) => severity switch
+    {
+        "high" => style.Red("[high]  "),
+        "medium" => style.Yellow("[medium]"),
+        "low" => "[low]   ",
         _ => style.Green("[info]  "),
     };
 }

@@ -36,7 +36,13 @@ public sealed record JsonRegistry(
     IReadOnlyList<JsonFinding> Findings,
     JsonCountChange? Counts);
 
-public sealed record JsonZombie(string AgentId, string Session, string OldStatus, string Reason, bool Terminated);
+/// <param name="Reason">What tmux showed: session_not_found or pane_dead.</param>
+/// <param name="Outcome">The status it is given: completed, failed or terminated.</param>
+/// <param name="Terminated">Whether its ending was written.</param>
+public sealed record JsonZombie(string AgentId, string Session, string OldStatus, string Reason, string Outcome, JsonEvidence Evidence, bool Terminated);
+
+/// <param name="Kind">stream_result, progress_report or none.</param>
+public sealed record JsonEvidence(string Kind, string? File, string? Detail);
 
 public sealed record JsonFinding(string Severity, string Code, string Message);
 

@@ -10,10 +10,11 @@ public static class ReportBuilder
 {
     public const string Schema = "registryctl.report/v1";
 
-    public static JsonReport Build(string command, PassReport pass, int exitCode)
+    public static JsonReport Build(string command, PassReport pass, int exitCode, ReconcileOptions options)
     {
         ArgumentNullException.ThrowIfNull(pass);
         var verdict = pass.Verdict;
+        var recommendations = Advice.For(AdviceFacts.Of(pass), options);
         var registries = pass.Outcomes.Select(o => ToJson(o, verdict.Tmux)).ToList();
         return new JsonReport(
             Schema,
@@ -23,11 +24,11 @@ public static class ReportBuilder
             pass.Duration.TotalMilliseconds,
             exitCode,
             new JsonTmux(Snake(verdict.Tmux.Status.ToString()), verdict.Tmux.Server, verdict.Tmux.Detail, verdict.Tmux.Sessions.Count, verdict.Tmux.Duration.TotalMilliseconds),
-            new JsonGuard(verdict.Guard.Holds, verdict.Guard.Forced, verdict.Guard.WouldTerminate, verdict.Guard.ActiveAgents, verdict.Guard.Message),
+            new JsonGuard(verdict.Guard.Holds, verdict.Guard.Forced, verdict.Guard.WouldTerminate, verdict.Guard.ActiveAgents, Advice.GuardMessage(verdict.Guard, verdict.Tmux, options)),
             registries,
             [.. verdict.Orphans.Select(o => new JsonOrphan(o.Session, o.Created))],
             verdict.OrphansComplete,
-            [.. verdict.Recommendations.Select(r => new JsonRecommendation(Snake(r.Severity.ToString()), r.Message))],
+            [.. recommendations.Select(r => new JsonRecommendation(Snake(r.Severity.ToString()), r.Message))],
             new JsonSummary(
                 registries.Count,
                 registries.Count(r => r.Status == "healthy"),
@@ -67,7 +68,7 @@ public static class ReportBuilder
     private static JsonRegistry ToJson(RegistryOutcome outcome, TmuxView view)
     {
         var plan = outcome.Verdict.Plan;
-        var terminated = outcome.Terminations.Select(t => t.AgentId).ToHashSet(StringComparer.Ordinal);
+        var terminated = outcome.Endings.Select(t => t.AgentId).ToHashSet(StringComparer.Ordinal);
         var status = StatusOf(outcome, view);
         return new JsonRegistry(
             outcome.Registry.Path,
@@ -76,7 +77,7 @@ public static class ReportBuilder
             status,
             outcome.Written,
             outcome.Error,
-            plan is null ? [] : [.. plan.Zombies.Select(z => new JsonZombie(z.AgentId, z.Session, z.OldStatus, z.Reason, outcome.Written && terminated.Contains(z.AgentId)))],
+            plan is null ? [] : [.. plan.Zombies.Select(z => new JsonZombie(z.AgentId, z.Session, z.OldStatus, z.Reason, z.Ending.Status, new JsonEvidence(z.Ending.Evidence.Kind, z.Ending.Evidence.File, z.Ending.Evidence.Detail), outcome.Written && terminated.Contains(z.AgentId)))],
             plan is null ? [] : [.. plan.FreshAgents],
             plan is null ? [] : [.. plan.Findings.Select(f => new JsonFinding(Snake(f.Severity.ToString()), f.Code, f.Message))],
             plan is null ? null : new JsonCountChange(Counts(plan.Before), Counts(outcome.After ?? plan.Before)));

@@ -134,7 +134,7 @@ public class CounterVerdictTests
 
         var verdict = Judge(workspace, Listed());
 
-        Assert.Single(verdict.PlanOf("TASK-A").Edits.OfType<TerminateAgent>());
+        Assert.Single(verdict.PlanOf("TASK-A").Edits.OfType<EndAgent>());
         Assert.Null(verdict.Registries.Single(r => r.Registry.TaskId == "TASK-B").Plan);
     }
 }

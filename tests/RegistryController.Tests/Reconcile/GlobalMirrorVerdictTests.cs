@@ -48,7 +48,7 @@ public class GlobalMirrorVerdictTests
     }
 
     [Fact]
-    public void A_zombie_terminated_in_this_pass_is_mirrored_with_this_passs_reason_and_time()
+    public void A_zombie_terminated_in_this_pass_is_mirrored_with_this_passs_reason_time_and_attribution()
     {
         var workspace = WorkspaceOf(
             TaskRegistry("TASK-A", Agent("gone")),
@@ -60,7 +60,14 @@ public class GlobalMirrorVerdictTests
         var mirror = Assert.Single(plan.Edits.OfType<MirrorAgentStatus>());
         Assert.Equal((null, "terminated"), (mirror.OldStatus, mirror.NewStatus));
         Assert.Equal(
-            new Dictionary<string, string> { ["termination_reason"] = ZombieReasons.SessionNotFound, ["terminated_at"] = now, ["last_update"] = now },
+            new Dictionary<string, string>
+            {
+                ["termination_reason"] = ZombieReasons.SessionNotFound,
+                ["terminated_at"] = now,
+                ["last_update"] = now,
+                ["reconciled_by"] = "registryctl",
+                ["outcome_evidence"] = EndingEvidence.None.Describe(),
+            },
             mirror.CopiedFields.ToDictionary());
         // Following this pass's own termination is not a separate discrepancy.
         Assert.DoesNotContain(plan.Findings, f => f.Code == FindingCodes.GlobalOutOfStep);

@@ -22,7 +22,7 @@ public class ScopeVerdictTests
         var only = Assert.Single(verdict.Registries);
         Assert.Equal((RegistryKind.Task, "TASK-A"), (only.Registry.Kind, only.Registry.TaskId));
         Assert.Equal(["a-gone"], verdict.AllZombies().Select(z => z.AgentId));
-        Assert.Equal(["a-gone"], verdict.AllEdits().OfType<TerminateAgent>().Select(t => t.AgentId));
+        Assert.Equal(["a-gone"], verdict.AllEdits().OfType<EndAgent>().Select(t => t.AgentId));
     }
 
     [Fact]
@@ -65,7 +65,7 @@ public class ScopeVerdictTests
 
         Assert.False(verdict.Guard.Holds);
         Assert.Equal((5, 11), (verdict.Guard.WouldTerminate, verdict.Guard.ActiveAgents));
-        Assert.Equal(5, verdict.AllEdits().OfType<TerminateAgent>().Count());
+        Assert.Equal(5, verdict.AllEdits().OfType<EndAgent>().Count());
     }
 
     [Fact]

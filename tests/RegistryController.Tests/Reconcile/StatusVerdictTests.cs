@@ -18,7 +18,7 @@ public class StatusVerdictTests
         var plan = Judge(workspace, Listed()).PlanOf("TASK-A");
 
         Assert.Equal(status, Assert.Single(plan.Zombies).OldStatus);
-        Assert.Equal(status, Assert.Single(plan.Edits.OfType<TerminateAgent>()).OldStatus);
+        Assert.Equal(status, Assert.Single(plan.Edits.OfType<EndAgent>()).OldStatus);
     }
 
     [Theory]
@@ -62,6 +62,6 @@ public class StatusVerdictTests
         var plan = Judge(workspace, Listed(), options).PlanOf("TASK-A");
 
         Assert.Equal("busy", Assert.Single(plan.Zombies).AgentId);
-        Assert.DoesNotContain(plan.Edits.OfType<TerminateAgent>(), t => t.AgentId == "waiting");
+        Assert.DoesNotContain(plan.Edits.OfType<EndAgent>(), t => t.AgentId == "waiting");
     }
 }

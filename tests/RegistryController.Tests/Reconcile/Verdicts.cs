@@ -20,6 +20,10 @@ internal static class Verdicts
     /// <summary>A naive timestamp an hour before <see cref="Clock"/>: far outside any grace period.</summary>
     public const string LongAgo = "2025-10-17T21:00:00.252741";
 
+    /// <summary>The edit that ends a zombie as terminated, with no evidence but tmux's.</summary>
+    public static EndAgent Terminated(string agentId, int index, string oldStatus, string reason, string timestamp) =>
+        new(agentId, index, oldStatus, Ending.TerminatedStatus, reason, EndingEvidence.None.Describe(), timestamp);
+
     public static readonly ReconcileOptions Options = new();
 
     /// <summary>A naive orchestrator timestamp (as Python writes it) for <see cref="Clock"/> minus <paramref name="age"/>.</summary>

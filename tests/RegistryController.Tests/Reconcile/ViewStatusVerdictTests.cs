@@ -19,7 +19,7 @@ public class ViewStatusVerdictTests
         var verdict = Judge(workspace, Broken(), Forced);
 
         Assert.Empty(verdict.AllZombies());
-        Assert.Empty(verdict.AllEdits().OfType<TerminateAgent>());
+        Assert.Empty(verdict.AllEdits().OfType<EndAgent>());
         Assert.Empty(verdict.AllEdits().OfType<MirrorAgentStatus>());
         Assert.Empty(verdict.AllEdits().OfType<SetCounter>());
     }
@@ -46,18 +46,6 @@ public class ViewStatusVerdictTests
     }
 
     [Fact]
-    public void A_broken_view_is_a_high_recommendation_that_repeats_its_cause()
-    {
-        var view = Broken();
-
-        var verdict = Judge(WorkspaceOf(TaskRegistry("TASK-A", Agent("a1"))), view);
-
-        var advice = Assert.Single(verdict.Recommendations);
-        Assert.Equal(Severity.High, advice.Severity);
-        Assert.Contains(view.Detail, advice.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void With_no_server_every_active_agent_past_its_grace_period_is_a_zombie()
     {
         var workspace = WorkspaceOf(
@@ -68,7 +56,7 @@ public class ViewStatusVerdictTests
 
         Assert.Equal(["a1", "a2", "b1"], verdict.AllZombies().Select(z => z.AgentId).Order(StringComparer.Ordinal));
         Assert.All(verdict.AllZombies(), z => Assert.Equal(ZombieReasons.SessionNotFound, z.Reason));
-        Assert.Equal(["a1", "a2", "b1"], verdict.AllEdits().OfType<TerminateAgent>().Select(t => t.AgentId).Order(StringComparer.Ordinal));
+        Assert.Equal(["a1", "a2", "b1"], verdict.AllEdits().OfType<EndAgent>().Select(t => t.AgentId).Order(StringComparer.Ordinal));
         Assert.Equal(["young"], verdict.PlanOf("TASK-A").FreshAgents.AsEnumerable());
     }
 

@@ -16,8 +16,8 @@ public class ZombieVerdictTests
 
         var zombie = Assert.Single(plan.Zombies);
         Assert.Equal(new Zombie("gone", "agent_gone", "running", ZombieReasons.SessionNotFound), zombie);
-        var terminate = Assert.Single(plan.Edits.OfType<TerminateAgent>());
-        Assert.Equal(new TerminateAgent("gone", 1, "running", ZombieReasons.SessionNotFound, Clock.NowAsPythonIsoformat()), terminate);
+        var terminate = Assert.Single(plan.Edits.OfType<EndAgent>());
+        Assert.Equal(Verdicts.Terminated("gone", 1, "running", ZombieReasons.SessionNotFound, Clock.NowAsPythonIsoformat()), terminate);
         Assert.Contains(plan.Findings, f => f.Code == FindingCodes.Zombie && f.Severity == Severity.High && f.Message.Contains("agent_gone", StringComparison.Ordinal));
     }
 
@@ -30,7 +30,7 @@ public class ZombieVerdictTests
 
         var zombie = Assert.Single(plan.Zombies);
         Assert.Equal(ZombieReasons.PaneDead, zombie.Reason);
-        Assert.Equal(ZombieReasons.PaneDead, Assert.Single(plan.Edits.OfType<TerminateAgent>()).Reason);
+        Assert.Equal(ZombieReasons.PaneDead, Assert.Single(plan.Edits.OfType<EndAgent>()).TerminationReason);
     }
 
     [Fact]
@@ -138,7 +138,7 @@ public class ZombieVerdictTests
         var plan = Judge(workspace, Listed()).PlanOf("TASK-A");
 
         Assert.Equal("undated", Assert.Single(plan.Zombies).AgentId);
-        Assert.Single(plan.Edits.OfType<TerminateAgent>());
+        Assert.Single(plan.Edits.OfType<EndAgent>());
     }
 
     [Fact]
@@ -177,6 +177,6 @@ public class ZombieVerdictTests
 
         var plan = Judge(workspace, Listed("agent_dup")).PlanOf("TASK-A");
 
-        Assert.Equal(1, Assert.Single(plan.Edits.OfType<TerminateAgent>()).Index);
+        Assert.Equal(1, Assert.Single(plan.Edits.OfType<EndAgent>()).Index);
     }
 }

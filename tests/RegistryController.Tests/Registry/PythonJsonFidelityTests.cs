@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text;
 using RegistryController.Registry;
+using RegistryController.Tests.Reconcile;
 using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Registry;
@@ -101,7 +102,7 @@ public class PythonJsonFidelityTests
         var (model, root) = RegistryParser.ParseForEdit(await File.ReadAllBytesAsync(FixtureFiles.TaskRegistry), path, RegistryKind.Task);
         var agent = model.Agents.First(a => a.Status == "working");
 
-        RegistryEditor.Apply(root, RegistryKind.Task, [new TerminateAgent(agent.Id, agent.Index, agent.Status!, reason, Timestamp)]);
+        RegistryEditor.Apply(root, RegistryKind.Task, [Verdicts.Terminated(agent.Id, agent.Index, agent.Status!, reason, Timestamp)]);
         await File.WriteAllBytesAsync(path, PythonJsonWriter.Serialize(root));
 
         Assert.Equal("same", (await Python.RunAsync(Judge, path, $"agents/{agent.Index}/termination_reason", reason)).Trim());
@@ -123,7 +124,7 @@ public class PythonJsonFidelityTests
 
         var (model, root) = RegistryParser.ParseForEdit(await File.ReadAllBytesAsync(FixtureFiles.TaskRegistry), path, RegistryKind.Task);
         var agent = model.Agents.First(a => a.Status == "working");
-        RegistryEditor.Apply(root, RegistryKind.Task, [new TerminateAgent(agent.Id, agent.Index, agent.Status!, everything.ToString(), Timestamp)]);
+        RegistryEditor.Apply(root, RegistryKind.Task, [Verdicts.Terminated(agent.Id, agent.Index, agent.Status!, everything.ToString(), Timestamp)]);
         await File.WriteAllBytesAsync(path, PythonJsonWriter.Serialize(root));
 
         var verdict = await Python.RunAsync(
@@ -164,7 +165,7 @@ public class PythonJsonFidelityTests
 
         RegistryEditor.Apply(root, RegistryKind.Global, [
             new MirrorAgentStatus(mirrored.Id, mirrored.Status, "failed", ImmutableArray.Create(KeyValuePair.Create("completed_at", completedAt))),
-            new TerminateAgent(terminated.Id, -1, terminated.Status ?? "running", "session_not_found", Timestamp),
+            Verdicts.Terminated(terminated.Id, -1, terminated.Status ?? "running", "session_not_found", Timestamp),
             new SetCounter("active_agents", model.ActiveCount!.Value, 0),
         ]);
         await File.WriteAllBytesAsync(path, PythonJsonWriter.Serialize(root));

@@ -1,5 +1,6 @@
 using System.Text;
 using RegistryController.Registry;
+using RegistryController.Tests.Reconcile;
 using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Registry;
@@ -9,6 +10,13 @@ public class RegistryEditorTests
 {
     private const string Timestamp = "2025-10-19T08:15:42.123456";
 
+    /// <summary>The two lines that say the controller wrote the ending, and on what evidence.</summary>
+    private static readonly string[] Attribution =
+    [
+        "      \"reconciled_by\": \"registryctl\",",
+        "      \"outcome_evidence\": \"no session and no result line or completion report\"",
+    ];
+
     [Fact]
     public void Terminating_a_task_agent_and_setting_its_counter_changes_only_those_lines()
     {
@@ -17,7 +25,7 @@ public class RegistryEditorTests
         var agent = model.Agents.Single(a => a.Status == "working");
 
         RegistryEditor.Apply(root, RegistryKind.Task, [
-            new TerminateAgent(agent.Id, agent.Index, agent.Status!, "session_not_found", Timestamp),
+            Verdicts.Terminated(agent.Id, agent.Index, agent.Status!, "session_not_found", Timestamp),
             new SetCounter("active_count", model.ActiveCount!.Value, 0),
         ]);
         var after = Lines(PythonJsonWriter.Serialize(root));
@@ -35,7 +43,8 @@ public class RegistryEditorTests
         expected[end - 1] += ",";
         expected.InsertRange(end, [
             "      \"termination_reason\": \"session_not_found\",",
-            $"      \"terminated_at\": \"{Timestamp}\"",
+            $"      \"terminated_at\": \"{Timestamp}\",",
+            .. Attribution,
         ]);
         Replace(expected, 0, expected.Count, "  \"active_count\": ", "  \"active_count\": 0,");
 
@@ -50,7 +59,7 @@ public class RegistryEditorTests
         var agent = model.Agents.Single(a => a.Status == "working");
 
         RegistryEditor.Apply(root, RegistryKind.Global, [
-            new TerminateAgent(agent.Id, -1, agent.Status!, "session_not_found", Timestamp),
+            Verdicts.Terminated(agent.Id, -1, agent.Status!, "session_not_found", Timestamp),
             new SetCounter("active_agents", model.ActiveCount!.Value, 0),
         ]);
         var after = Lines(PythonJsonWriter.Serialize(root));
@@ -62,7 +71,8 @@ public class RegistryEditorTests
         expected[end - 1] += ",";
         expected.InsertRange(end, [
             "      \"termination_reason\": \"session_not_found\",",
-            $"      \"terminated_at\": \"{Timestamp}\"",
+            $"      \"terminated_at\": \"{Timestamp}\",",
+            .. Attribution,
         ]);
         Replace(expected, 0, expected.Count, "  \"active_agents\": ", "  \"active_agents\": 0,");
 
@@ -89,7 +99,7 @@ public class RegistryEditorTests
         var (model, root) = RegistryParser.ParseForEdit(original, path, RegistryKind.Global);
         var agent = model.Agents.Single(a => a.Status is null);
 
-        RegistryEditor.Apply(root, RegistryKind.Global, [new TerminateAgent(agent.Id, -1, "running", "session_not_found", Timestamp)]);
+        RegistryEditor.Apply(root, RegistryKind.Global, [Verdicts.Terminated(agent.Id, -1, "running", "session_not_found", Timestamp)]);
         var after = Lines(PythonJsonWriter.Serialize(root));
 
         var expected = Lines(original);
@@ -99,7 +109,8 @@ public class RegistryEditorTests
             "      \"status\": \"terminated\",",
             "      \"termination_reason\": \"session_not_found\",",
             $"      \"terminated_at\": \"{Timestamp}\",",
-            $"      \"last_update\": \"{Timestamp}\"",
+            $"      \"last_update\": \"{Timestamp}\",",
+            .. Attribution,
         ]);
 
         AssertLinesEqual(expected, after);

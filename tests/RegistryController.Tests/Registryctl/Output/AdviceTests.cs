@@ -1,13 +1,15 @@
 using System.Collections.Immutable;
+using RegistryController.Engine;
 using RegistryController.Reconcile;
 using RegistryController.Tmux;
+using Registryctl.Output;
 using static RegistryController.Tests.Reconcile.Verdicts;
 
-namespace RegistryController.Tests.Reconcile;
+namespace RegistryController.Tests.Registryctl.Output;
 
 public class AdviceTests
 {
-    private static readonly GuardDecision Clear = GuardDecision.Clear(0, 3);
+    private static readonly GuardDecision Clear = new(false, false, 0, 3);
 
     private static AdviceFacts Facts(TmuxView? view = null, int zombies = 0, int counts = 0, ImmutableArray<Orphan> orphans = default, GuardDecision? guard = null) =>
         new(view ?? Listed(), Unreadable: 0, FailedWrites: 0, zombies, counts, Terminated: 0, Repaired: 0, orphans.IsDefault ? [] : orphans, guard ?? Clear);
@@ -15,7 +17,7 @@ public class AdviceTests
     [Fact]
     public void Zombies_are_high_advice_pointing_at_repair()
     {
-        var advice = Assert.Single(Advice.For(Facts(zombies: 2)));
+        var advice = Assert.Single(Advice.For(Facts(zombies: 2), Options));
 
         Assert.Equal(Severity.High, advice.Severity);
         Assert.Contains("2 zombie agents", advice.Message, StringComparison.Ordinal);
@@ -25,7 +27,7 @@ public class AdviceTests
     [Fact]
     public void Counter_mismatches_are_high_advice()
     {
-        var advice = Assert.Single(Advice.For(Facts(counts: 1)));
+        var advice = Assert.Single(Advice.For(Facts(counts: 1), Options));
 
         Assert.Equal(Severity.High, advice.Severity);
         Assert.Contains("1 counter or global-mirror mismatch", advice.Message, StringComparison.Ordinal);
@@ -34,7 +36,7 @@ public class AdviceTests
     [Fact]
     public void Orphans_are_medium_advice_naming_how_to_inspect_them()
     {
-        var advice = Assert.Single(Advice.For(Facts(orphans: [new Orphan("agent_stray", null)])));
+        var advice = Assert.Single(Advice.For(Facts(orphans: [new Orphan("agent_stray", null)]), Options));
 
         Assert.Equal(Severity.Medium, advice.Severity);
         Assert.Contains("tmux attach", advice.Message, StringComparison.Ordinal);
@@ -43,7 +45,7 @@ public class AdviceTests
     [Fact]
     public void Nothing_wrong_is_a_single_healthy_info()
     {
-        var advice = Assert.Single(Advice.For(Facts()));
+        var advice = Assert.Single(Advice.For(Facts(), Options));
 
         Assert.Equal(Severity.Info, advice.Severity);
         Assert.StartsWith("Healthy", advice.Message, StringComparison.Ordinal);
@@ -52,18 +54,19 @@ public class AdviceTests
     [Fact]
     public void A_tripped_guard_replaces_the_zombie_advice()
     {
-        var guard = new GuardDecision(true, false, 6, 8, "would terminate 6 of the workspace's 8 active agents");
+        var guard = new GuardDecision(true, false, 6, 8);
 
-        var advice = Assert.Single(Advice.For(Facts(zombies: 6, guard: guard)));
+        var advice = Assert.Single(Advice.For(Facts(zombies: 6, guard: guard), Options));
 
         Assert.Equal(Severity.High, advice.Severity);
-        Assert.Contains(guard.Message!, advice.Message, StringComparison.Ordinal);
+        Assert.Contains("would terminate 6 of the workspace's 8 active agents", advice.Message, StringComparison.Ordinal);
+        Assert.Contains("--force", advice.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Every_problem_is_advised_and_healthy_is_not()
     {
-        var all = Advice.For(Facts(zombies: 1, counts: 1, orphans: [new Orphan("agent_stray", null)]));
+        var all = Advice.For(Facts(zombies: 1, counts: 1, orphans: [new Orphan("agent_stray", null)]), Options);
 
         Assert.Equal([Severity.High, Severity.High, Severity.Medium], all.Select(a => a.Severity));
         Assert.DoesNotContain(all, a => a.Message.StartsWith("Healthy", StringComparison.Ordinal));
@@ -78,7 +81,7 @@ public class AdviceTests
 
         var verdict = Judge(workspace, Listed("agent_alive"));
 
-        var advice = Assert.Single(verdict.Recommendations);
+        var advice = Assert.Single(AdviceOf(verdict));
         Assert.Equal(Severity.Info, advice.Severity);
         Assert.StartsWith("Healthy", advice.Message, StringComparison.Ordinal);
     }
@@ -91,8 +94,54 @@ public class AdviceTests
 
         var verdict = Judge(workspace, Listed("agent_alive"));
 
-        var advice = Assert.Single(verdict.Recommendations);
+        var advice = Assert.Single(AdviceOf(verdict));
         Assert.Equal(Severity.High, advice.Severity);
         Assert.Contains("1 zombie agent holds an active slot", advice.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_tripped_guard_explains_itself_names_the_server_and_mentions_force()
+    {
+        var guard = new GuardDecision(true, false, 5, 9);
+        var view = Listed();
+
+        var message = Advice.GuardMessage(guard, view, Options)!;
+
+        Assert.Contains("5 of the workspace's 9 active agents", message, StringComparison.Ordinal);
+        Assert.Contains(view.Server, message, StringComparison.Ordinal);
+        Assert.Contains("--force", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_forced_guard_says_it_proceeds_because_of_force()
+    {
+        var message = Advice.GuardMessage(new GuardDecision(false, true, 5, 9), Listed(), Options);
+
+        Assert.Contains("Proceeding because --force was given", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_guard_that_did_not_trip_has_nothing_to_say()
+    {
+        Assert.Null(Advice.GuardMessage(new GuardDecision(false, false, 4, 9), Listed(), Options));
+    }
+
+    [Fact]
+    public void A_broken_view_is_a_high_recommendation_that_repeats_its_cause()
+    {
+        var view = Broken();
+
+        var verdict = Judge(WorkspaceOf(TaskRegistry("TASK-A", Agent("a1"))), view);
+
+        var advice = Assert.Single(AdviceOf(verdict));
+        Assert.Equal(Severity.High, advice.Severity);
+        Assert.Contains(view.Detail, advice.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The advice a health check of this verdict prints.</summary>
+    private static ImmutableArray<Recommendation> AdviceOf(WorkspaceVerdict verdict)
+    {
+        var outcomes = verdict.Registries.Select(v => new RegistryOutcome(v, v.Plan?.Before, [], false, v.Registry.Error)).ToImmutableArray();
+        return Advice.For(AdviceFacts.Of(new PassReport(PassMode.Check, verdict, outcomes, TimeSpan.Zero)), Options);
     }
 }

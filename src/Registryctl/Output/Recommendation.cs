@@ -1,3 +1,5 @@
-namespace RegistryController.Reconcile;
+using RegistryController.Reconcile;
+
+namespace Registryctl.Output;
 
 public sealed record Recommendation(Severity Severity, string Message);
