@@ -17,7 +17,11 @@ public static class AgentJudge
 
         if (!options.IsActive(agent.Status))
         {
-            return new(AgentCondition.Inactive, null, null);
+            // A status in neither set (an agent's own word such as "in_progress") drops the agent out of
+            // the orchestrator's counts: a person should know, but only the orchestrator may change it.
+            return agent.Status is { } unknown && !options.IsTerminal(unknown)
+                ? new(AgentCondition.Inactive, null, new Finding(Severity.Medium, FindingCodes.UnknownStatus, $"agent {agent.Id} has status \"{unknown}\", which is neither active nor finished: the orchestrator counts it nowhere and nothing checks its session (reported only, never changed)"))
+                : new(AgentCondition.Inactive, null, null);
         }
 
         if (IsFresh(agent, clock, options))

@@ -12,4 +12,5 @@ public static class FindingCodes
     public const string Unreadable = "unreadable";
     public const string CountsUnverifiable = "counts_unverifiable";
     public const string Stuck = "stuck";
+    public const string UnknownStatus = "unknown_status";
 }

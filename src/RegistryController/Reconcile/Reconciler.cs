@@ -147,6 +147,11 @@ public static class Reconciler
             var verdict = AgentJudge.Judge(state, view, clock, options);
             if (verdict.Condition == AgentCondition.Inactive)
             {
+                if (verdict.Finding is { } inactive)
+                {
+                    findings.Add(inactive);
+                }
+
                 continue;
             }
 

@@ -79,7 +79,7 @@ public class RepairCommandTests
     }
 
     [Fact]
-    public async Task Repair_dry_run_says_which_zombies_it_would_terminate()
+    public async Task Repair_dry_run_says_which_zombies_it_would_end_and_how()
     {
         await using var workspace = await TmuxWorkspace.GenerateAsync(tasks: 2, Mix);
         var before = workspace.CaptureFiles();
@@ -90,7 +90,7 @@ public class RepairCommandTests
         Assert.Contains("dry run: nothing is written", result.Stdout, StringComparison.Ordinal);
         var lines = result.Stdout.Split('\n');
         Assert.All(workspace.Truth.Zombies, zombie =>
-            Assert.Contains(lines, line => line.Contains($"zombie {zombie.AgentId}", StringComparison.Ordinal) && line.EndsWith("→ would terminate", StringComparison.Ordinal)));
+            Assert.Contains(lines, line => line.Contains($"zombie {zombie.AgentId}", StringComparison.Ordinal) && line.EndsWith("→ would be terminated (no session, no evidence)", StringComparison.Ordinal)));
         Assert.DoesNotContain("→ terminated", result.Stdout, StringComparison.Ordinal);
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using RegistryController.Reconcile;
 using RegistryController.Registry;
 using static RegistryController.Tests.Reconcile.Verdicts;
 
@@ -39,6 +40,33 @@ public class StatusVerdictTests
 
         Assert.Empty(plan.Zombies);
         Assert.Empty(plan.Edits);
+    }
+
+    [Theory]
+    [InlineData("in_progress")]
+    [InlineData("paused")]
+    public void A_status_the_orchestrator_does_not_know_is_reported_by_name_and_never_changed(string status)
+    {
+        var workspace = WorkspaceOf(TaskRegistry("TASK-A", [Agent("a1", status: status)], activeCount: 0));
+
+        var plan = Judge(workspace, Listed()).PlanOf("TASK-A");
+
+        var finding = Assert.Single(plan.Findings, f => f.Code == FindingCodes.UnknownStatus);
+        Assert.Equal(Severity.Medium, finding.Severity);
+        Assert.Contains($"agent a1 has status \"{status}\"", finding.Message, StringComparison.Ordinal);
+        Assert.Empty(plan.Edits);
+    }
+
+    [Theory]
+    [InlineData("completed")]
+    [InlineData("terminated")]
+    public void A_finished_agent_is_no_finding(string status)
+    {
+        var workspace = WorkspaceOf(TaskRegistry("TASK-A", [Agent("a1", status: status)], activeCount: 0));
+
+        var plan = Judge(workspace, Listed()).PlanOf("TASK-A");
+
+        Assert.DoesNotContain(plan.Findings, f => f.Code == FindingCodes.UnknownStatus);
     }
 
     [Fact]

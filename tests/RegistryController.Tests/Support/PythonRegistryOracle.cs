@@ -142,8 +142,8 @@ public static class PythonRegistryOracle
 
         manifest = json.load(open(sys.argv[1]))
         active = set(manifest['active'])
-        TERMINATION = ('status', 'termination_reason', 'terminated_at', 'last_update')
-        MIRROR = ('status', 'termination_reason', 'terminated_at', 'completed_at', 'last_update')
+        TERMINATION = ('status', 'termination_reason', 'terminated_at', 'last_update', 'reconciled_by', 'outcome_evidence')
+        MIRROR = ('status', 'termination_reason', 'terminated_at', 'completed_at', 'last_update', 'reconciled_by', 'outcome_evidence')
         problems = []
         for item in manifest['items']:
             n = item['number']
@@ -169,7 +169,7 @@ public static class PythonRegistryOracle
                     if b.get('status') != a.get('status'):
                         if i not in allowed:
                             fail('agents[%d] (%s) went from %r to %r but is no zombie' % (i, b.get('id'), b.get('status'), a.get('status')))
-                        if a.get('status') != 'terminated' or a.get('termination_reason') not in ('session_not_found', 'pane_dead') or a.get('last_update') != a.get('terminated_at'):
+                        if a.get('status') != 'terminated' or a.get('termination_reason') not in ('session_not_found', 'pane_dead') or a.get('last_update') != a.get('terminated_at') or a.get('reconciled_by') != 'registryctl':
                             fail('agents[%d] was changed but not as a termination: %r' % (i, {k: a.get(k) for k in TERMINATION}))
                         rest_b = {k: x for k, x in b.items() if k not in TERMINATION}
                         rest_a = {k: x for k, x in a.items() if k not in TERMINATION}

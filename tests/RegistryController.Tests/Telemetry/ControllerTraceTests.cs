@@ -79,7 +79,7 @@ public class ControllerTraceTests(RepairingControllerFixture run) : IClassFixtur
     {
         var records = run.Exit.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToList();
 
-        var terminated = Assert.Single(records, r => r.GetProperty("Message").GetString()!.StartsWith($"Terminated zombie agent {run.Zombie.AgentId}", StringComparison.Ordinal));
+        var terminated = Assert.Single(records, r => r.GetProperty("Message").GetString()!.StartsWith($"Zombie agent {run.Zombie.AgentId}", StringComparison.Ordinal));
         var scope = Assert.Single(terminated.GetProperty("Scopes").EnumerateArray(), s => s.TryGetProperty("TraceId", out _));
         Assert.Equal(run.Repair.TraceId, scope.GetProperty("TraceId").GetString());
         Assert.Equal(run.Repair.SpanId, scope.GetProperty("SpanId").GetString());
