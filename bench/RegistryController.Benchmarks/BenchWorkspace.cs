@@ -37,7 +37,7 @@ public sealed class BenchWorkspace : IAsyncDisposable
 
     public PrivateTmuxServer Server { get; }
 
-    public TmuxOptions Tmux => new() { SocketPath = Server.SocketPath };
+    public TmuxOptions Tmux => new() { Socket = Server.SocketPath };
 
     public static async Task<BenchWorkspace> CreateAsync(CancellationToken cancellationToken = default)
     {

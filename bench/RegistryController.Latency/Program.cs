@@ -326,7 +326,7 @@ internal static class Sizes
             var copy = Path.Combine(directory, "naive-workspace");
             await Cli.Wrap("cp").WithArguments(["-a", generated.Root, copy]).ExecuteAsync();
             var options = new ReconcileOptions { Force = true };
-            var view = new RegistryController.Tmux.TmuxCliViewSource(new RegistryController.Tmux.TmuxOptions { SocketPath = tmux.SocketPath });
+            var view = new RegistryController.Tmux.TmuxCliViewSource(new RegistryController.Tmux.TmuxOptions { Socket = tmux.SocketPath });
             var store = new RegistryController.Store.RegistryStore(new RegistryController.Store.RegistryStoreOptions(), new RegistryController.Locking.LockOptions());
             var pass = new RegistryController.Engine.ReconcilePass(view, store, TimeProvider.System, options);
 

@@ -123,7 +123,7 @@ public sealed class ReconcileRig : IAsyncDisposable
         var generated = WorkspaceGenerator.Generate(Path.Combine(_root, "workspace"), tasks, new AgentMix(Live: 10, Zombie: 1), orphans: 0, ClockReading.From(TimeProvider.System));
         await _tmux.StartAsync(WorkspaceGenerator.LiveAndOrphanSessions(generated.Truth));
         var time = TimeProvider.System;
-        var views = new TmuxViewCache(new TmuxCliViewSource(new TmuxOptions { SocketPath = _tmux.SocketPath }), time);
+        var views = new TmuxViewCache(new TmuxCliViewSource(new TmuxOptions { Socket = _tmux.SocketPath }), time);
         await views.RefreshAsync(CancellationToken.None);
         var caches = new WorkspaceCaches();
         // No fsync: a disk flush only adds I/O wait (and noise) to both sides, which would hide the telemetry's share.

@@ -8,6 +8,11 @@ namespace RegistryController.Kubernetes.Leadership;
 /// </summary>
 public sealed record LeaseOptions
 {
+    public const string Section = "Leader";
+
+    /// <summary><c>run --leader-elect</c>: only the Lease holder writes. Needs the Kubernetes API.</summary>
+    public bool Enabled { get; init; }
+
     public string LeaseName { get; init; } = "registry-controller";
 
     /// <summary>Null: the Pod's own namespace.</summary>
@@ -21,36 +26,4 @@ public sealed record LeaseOptions
 
     /// <summary>On shutdown the leader empties the holder so that a follower takes over at once.</summary>
     public bool ReleaseOnStop { get; init; } = true;
-
-    /// <summary>The rules client-go enforces, as messages naming the setting.</summary>
-    public IReadOnlyList<string> Problems()
-    {
-        var problems = new List<string>();
-        if (string.IsNullOrWhiteSpace(LeaseName))
-        {
-            problems.Add("Leader:LeaseName: the name is empty");
-        }
-
-        if (RetryPeriod <= TimeSpan.Zero)
-        {
-            problems.Add("Leader:RetryPeriod: must be above zero");
-        }
-
-        if (RenewDeadline <= RetryPeriod * 1.2)
-        {
-            problems.Add($"Leader:RenewDeadline: {RenewDeadline.TotalSeconds:0.###}s must be more than 1.2 × Leader:RetryPeriod ({RetryPeriod.TotalSeconds:0.###}s)");
-        }
-
-        if (LeaseDuration <= RenewDeadline)
-        {
-            problems.Add($"Leader:LeaseDuration: {LeaseDuration.TotalSeconds:0.###}s must be more than Leader:RenewDeadline ({RenewDeadline.TotalSeconds:0.###}s)");
-        }
-
-        if (LeaseDuration.TotalSeconds < 1)
-        {
-            problems.Add("Leader:LeaseDuration: the Lease counts whole seconds; at least 1s");
-        }
-
-        return problems;
-    }
 }

@@ -1,7 +1,10 @@
 namespace RegistryController.Queue;
 
+/// <summary>The queue's timing. Configured under <c>Controller:</c>, beside the loop it paces.</summary>
 public sealed record WorkQueueOptions
 {
+    public const string Section = "Controller";
+
     /// <summary>A key becomes ready this long after its last add: a burst of writes is one reconcile.</summary>
     public TimeSpan QuietWindow { get; init; } = TimeSpan.FromMilliseconds(50);
 

@@ -22,10 +22,13 @@ public sealed record ReconcileOptions
     /// <summary>... and they are more than this fraction of the workspace's active agents.</summary>
     public double MassGuardFraction { get; init; } = 0.5;
 
-    /// <summary>An active agent with a live session whose tracked files are older than this is reported as stuck; null: off.</summary>
-    public TimeSpan? StuckAfter { get; init; } = TimeSpan.FromMinutes(15);
+    /// <summary>
+    /// An active agent with a live session whose tracked files are older than this is reported as stuck; null: off.
+    /// Not a setting of its own: the host fills it from <c>Controller:StuckAfter</c>, which owns the default.
+    /// </summary>
+    public TimeSpan? StuckAfter { get; init; }
 
-    /// <summary>Proceed even when the mass guard trips.</summary>
+    /// <summary>Proceed even when the mass guard trips. A per-command flag (<c>repair --force</c>), never a setting.</summary>
     public bool Force { get; init; }
 
     public bool IsActive(string? status) => status is not null && ActiveStatuses.Contains(status);

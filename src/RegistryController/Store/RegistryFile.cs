@@ -86,7 +86,7 @@ internal sealed partial class RegistryFile : IDisposable
         var size = Identity().Size;
         if (size > maxBytes)
         {
-            throw new RegistryAccessException(Path, $"is {size:N0} bytes, over the {maxBytes:N0}-byte limit (Store:MaxFileBytes): not read");
+            throw new RegistryAccessException(Path, $"is {size:N0} bytes, over the {maxBytes:N0}-byte limit ({RegistryStoreOptions.Section}:{nameof(RegistryStoreOptions.MaxFileBytes)}): not read");
         }
 
         var buffer = new byte[size];

@@ -1,8 +1,9 @@
 namespace RegistryController.Store;
 
+/// <summary>How registries are read and written. Configured under <c>Lock:</c>: the bound applies to the locked read.</summary>
 public sealed record RegistryStoreOptions
 {
-    public const string Section = "Store";
+    public const string Section = "Lock";
 
     /// <summary>Files larger than this are refused rather than read into memory.</summary>
     public long MaxFileBytes { get; init; } = 64L * 1024 * 1024;

@@ -9,7 +9,7 @@ public sealed record TmuxOptions
     public string Binary { get; init; } = "tmux";
 
     /// <summary><c>-S PATH</c>: a full socket path. Wins over <see cref="SocketName"/>.</summary>
-    public string? SocketPath { get; init; }
+    public string? Socket { get; init; }
 
     /// <summary><c>-L NAME</c>: a socket name inside the socket directory.</summary>
     public string? SocketName { get; init; }

@@ -19,13 +19,13 @@ public sealed class TmuxServerSelector
 
     /// <summary>The socket directory the client will use (the value of <c>TMUX_TMPDIR</c>), or null with -S.</summary>
     /// <remarks>Like tmux, an empty <c>TMUX_TMPDIR</c> counts as unset.</remarks>
-    public string? TmpDir => _options.SocketPath is null
+    public string? TmpDir => _options.Socket is null
         ? ((_options.TmpDir ?? _environment("TMUX_TMPDIR")) is { Length: > 0 } dir ? dir : "/tmp")
         : null;
 
     public IReadOnlyList<string> GlobalArguments()
     {
-        if (_options.SocketPath is { } path)
+        if (_options.Socket is { } path)
         {
             return ["-S", path];
         }
@@ -36,7 +36,7 @@ public sealed class TmuxServerSelector
     /// <summary>The socket path tmux will connect to, as tmux computes it.</summary>
     public string ExpectedSocketPath()
     {
-        if (_options.SocketPath is { } path)
+        if (_options.Socket is { } path)
         {
             return path;
         }

@@ -22,7 +22,7 @@ public static class PassCommands
         var scope = new ScopeOptions();
         var command = new Command("health", "Compare every registry with tmux and report; writes nothing. Exit 0 healthy, 1 discrepancies, 2 could not check.");
         scope.AddTo(command);
-        command.SetAction((parse, token) => RunAsync(parse, scope, "health", PassMode.Check, [], force: false, token));
+        command.SetAction((parse, token) => RunAsync(parse, scope, "health", PassMode.Check, force: false, token));
         return command;
     }
 
@@ -31,17 +31,12 @@ public static class PassCommands
         var scope = new ScopeOptions();
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Show what would be written; write nothing" };
         var force = new Option<bool>("--force") { Description = "Proceed even when the mass-termination guard trips" };
-        var grace = new Option<string?>("--grace") { Description = "Agents younger than this (from started_at) are never zombies [default: 30s]" };
         var command = new Command("repair", "Mark zombies terminated and recompute counters, under each file's lock. Exit 0 done, 1 some registry not repaired, 2 usage or set-up error.");
         scope.AddTo(command);
         command.Options.Add(dryRun);
         command.Options.Add(force);
-        command.Options.Add(grace);
         command.SetAction((parse, token) =>
-        {
-            var extra = parse.GetValue(grace) is { } g ? new[] { new KeyValuePair<string, string?>("Reconcile:Grace", g) } : [];
-            return RunAsync(parse, scope, "repair", parse.GetValue(dryRun) ? PassMode.DryRun : PassMode.Repair, extra, parse.GetValue(force), token);
-        });
+            RunAsync(parse, scope, "repair", parse.GetValue(dryRun) ? PassMode.DryRun : PassMode.Repair, parse.GetValue(force), token));
         return command;
     }
 
@@ -50,7 +45,6 @@ public static class PassCommands
         ScopeOptions options,
         string name,
         PassMode mode,
-        IEnumerable<KeyValuePair<string, string?>> extra,
         bool force,
         CancellationToken cancellationToken)
     {
@@ -58,7 +52,6 @@ public static class PassCommands
         var stdout = parse.InvocationConfiguration.Output;
         var problems = new List<string>();
         var overrides = options.ToConfiguration(parse, problems);
-        overrides.AddRange(extra);
 
         var builder = RegistryctlHost.CreateBuilder(overrides);
         var (settings, errors) = RegistryctlHost.Load(builder.Configuration);
@@ -69,7 +62,7 @@ public static class PassCommands
         }
 
         settings = settings with { Reconcile = settings.Reconcile with { Force = force } };
-        if (settings.ConsoleTraces && parse.GetValue(options.Json))
+        if (settings.Telemetry.Console && parse.GetValue(options.Json))
         {
             // Both would write to stdout, and a script reading the report would get spans in it.
             problems.Add("Telemetry:Console prints spans on stdout, where --json prints the report: use one or the other (or export traces over OTLP)");
@@ -78,7 +71,7 @@ public static class PassCommands
         var scope = BuildScope(parse, options, settings.Workspace, problems);
         if (!Directory.Exists(settings.Workspace))
         {
-            problems.Add($"the workspace {settings.Workspace} does not exist (give --workspace, or set ${SettingsValidator.WorkspaceVariable})");
+            problems.Add($"the workspace {settings.Workspace} does not exist (give --workspace, or set ${WorkspaceOptions.WorkspaceVariable})");
         }
 
         if (problems.Count > 0)
@@ -87,7 +80,7 @@ public static class PassCommands
         }
 
         builder.Services.AddRegistryEngine(settings);
-        builder.Services.AddRegistryTelemetry(builder.Configuration, prometheus: false, console: settings.ConsoleTraces);
+        builder.Services.AddRegistryTelemetry(builder.Configuration, prometheus: false, console: settings.Telemetry.Console);
         using var host = builder.Build();
         var pass = host.Services.GetRequiredService<ReconcilePass>();
         // A one-shot command never starts the host: build the providers by hand so they listen.

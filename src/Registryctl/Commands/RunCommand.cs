@@ -4,8 +4,12 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using RegistryController.Configuration;
+using RegistryController.Controller;
 using RegistryController.Kubernetes;
+using RegistryController.Kubernetes.Leadership;
 using RegistryController.Manager;
+using Registryctl.Configuration;
 using Registryctl.Hosting;
 
 namespace Registryctl.Commands;
@@ -17,6 +21,9 @@ namespace Registryctl.Commands;
 /// </summary>
 public static class RunCommand
 {
+    /// <summary>The defaults the flags' help shows, from the records that own them.</summary>
+    private static readonly (ControllerOptions Controller, LogOptions Log, LeaseOptions Lease) Defaults = (new(), new(), new());
+
     public static Command Create()
     {
         var common = new CommonFlags();
@@ -25,11 +32,17 @@ public static class RunCommand
             Description = "A workspace to watch (repeatable) [default: $CLAUDE_ORCHESTRATOR_WORKSPACE, then ./.agent-workspace]",
             Arity = ArgumentArity.OneOrMore,
         };
-        var listen = new Option<string?>("--listen") { Description = "host:port of the health listener [default: 127.0.0.1:8080]" };
-        var killOrphans = new Option<string?>("--kill-orphans-after") { Description = "Kill an agent_ session that has been an orphan of every watched workspace this long [default: off]" };
-        var grace = new Option<string?>("--grace") { Description = "Agents younger than this are never zombies [default: 30s]" };
-        var logFormat = new Option<string?>("--log-format") { Description = "text or json [default: text]" };
-        var leaderElect = new Option<bool>("--leader-elect") { Description = "Only the holder of a Kubernetes Lease writes (several controllers on one workspace) [default: off]" };
+        var listen = new Option<string?>("--listen") { Description = $"host:port of the health listener [default: {Defaults.Controller.Listen}]" };
+        var killOrphans = new Option<string?>("--kill-orphans-after")
+        {
+            Description = $"Kill an agent_ session that has been an orphan of every watched workspace this long [default: {Duration.Format(Defaults.Controller.KillOrphansAfter, ControllerOptions.NeverKill)}]",
+        };
+        var grace = CommonFlags.Grace();
+        var logFormat = new Option<string?>("--log-format") { Description = $"text or json [default: {Defaults.Log.Format.ToString().ToLowerInvariant()}]" };
+        var leaderElect = new Option<bool>("--leader-elect")
+        {
+            Description = $"Only the holder of a Kubernetes Lease writes (several controllers on one workspace) [default: {(Defaults.Lease.Enabled ? "on" : "off")}]",
+        };
         var command = new Command("run", "Run the controller: watch the registries and tmux, and reconcile every discrepancy as it happens");
         command.Options.Add(workspaces);
         common.AddTo(command);
@@ -45,16 +58,16 @@ public static class RunCommand
             var roots = parse.GetValue(workspaces) ?? [];
             for (var i = 0; i < roots.Length; i++)
             {
-                overrides.Add(new($"Workspaces:{i}", roots[i]));
+                overrides.Add(new($"{nameof(WorkspaceOptions.Workspaces)}:{i}", roots[i]));
             }
 
-            CommonFlags.Put(overrides, "Controller:Listen", parse.GetValue(listen));
-            CommonFlags.Put(overrides, "Controller:KillOrphansAfter", parse.GetValue(killOrphans));
-            CommonFlags.Put(overrides, "Reconcile:Grace", parse.GetValue(grace));
-            CommonFlags.Put(overrides, "Log:Format", parse.GetValue(logFormat));
+            CommonFlags.Put(overrides, OptionsRules.Key(ControllerOptions.Section, nameof(ControllerOptions.Listen)), parse.GetValue(listen));
+            CommonFlags.Put(overrides, OptionsRules.Key(ControllerOptions.Section, nameof(ControllerOptions.KillOrphansAfter)), parse.GetValue(killOrphans));
+            CommonFlags.Put(overrides, CommonFlags.GraceKey, parse.GetValue(grace));
+            CommonFlags.Put(overrides, OptionsRules.Key(LogOptions.Section, nameof(LogOptions.Format)), parse.GetValue(logFormat));
             if (parse.GetValue(leaderElect))
             {
-                overrides.Add(new("Leader:Enabled", "true"));
+                overrides.Add(new(OptionsRules.Key(LeaseOptions.Section, nameof(LeaseOptions.Enabled)), "true"));
             }
 
             return await RunAsync(parse.InvocationConfiguration.Error, overrides, problems, token);
@@ -88,10 +101,10 @@ public static class RunCommand
         }
 
         builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(settings.LogLevel);
+        builder.Logging.SetMinimumLevel(settings.Log.Level);
         // Per-request and lifetime chatter from ASP.NET is noise for operators of a controller.
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-        if (settings.JsonLogs)
+        if (settings.Log.Format == LogFormat.Json)
         {
             builder.Logging.AddJsonConsole(o =>
             {
@@ -114,7 +127,7 @@ public static class RunCommand
         builder.WebHost.UseUrls($"http://{settings.Controller.Listen}");
         builder.Services.AddKubernetesIntegration(settings, cluster);
         builder.Services.AddRegistryController(settings);
-        builder.Services.AddRegistryTelemetry(builder.Configuration, prometheus: true, console: settings.ConsoleTraces);
+        builder.Services.AddRegistryTelemetry(builder.Configuration, prometheus: true, console: settings.Telemetry.Console);
         // Every record written inside a reconcile carries its trace and span ids.
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
 

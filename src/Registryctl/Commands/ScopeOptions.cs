@@ -10,7 +10,7 @@ public sealed class ScopeOptions
 
     public Option<string?> Workspace { get; } = new("--workspace", "-w")
     {
-        Description = $"The orchestrator workspace [default: ${SettingsValidator.WorkspaceVariable}, then ./{SettingsValidator.DefaultWorkspace}]",
+        Description = $"The orchestrator workspace [default: ${WorkspaceOptions.WorkspaceVariable}, then ./{WorkspaceOptions.DefaultWorkspace}]",
     };
 
     public Option<string[]> Task { get; } = new("--task", "-t")
@@ -24,6 +24,9 @@ public sealed class ScopeOptions
 
     public Option<bool> All { get; } = new("--all") { Description = "Every task registry and the global one (the default when no scope is given)" };
 
+    /// <summary>Health judges with the same grace repair would act on.</summary>
+    public Option<string?> Grace { get; } = CommonFlags.Grace();
+
     public Option<bool> Json { get; } = new("--json") { Description = "Print the report as JSON (see docs/report.md)" };
 
     public Option<bool> NoColor { get; } = new("--no-color") { Description = "Plain output even on a terminal (NO_COLOR is honoured too)" };
@@ -31,7 +34,7 @@ public sealed class ScopeOptions
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        foreach (var option in new Option[] { Workspace, Task, Global, All, Json, NoColor })
+        foreach (var option in new Option[] { Workspace, Task, Global, All, Grace, Json, NoColor })
         {
             command.Options.Add(option);
         }
@@ -42,7 +45,8 @@ public sealed class ScopeOptions
     public List<KeyValuePair<string, string?>> ToConfiguration(ParseResult parse, List<string> errors)
     {
         var values = Common.ToConfiguration(parse, errors);
-        CommonFlags.Put(values, "Workspace", parse.GetValue(Workspace));
+        CommonFlags.Put(values, nameof(WorkspaceOptions.Workspace), parse.GetValue(Workspace));
+        CommonFlags.Put(values, CommonFlags.GraceKey, parse.GetValue(Grace));
         return values;
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using RegistryController.Controller;
 using RegistryController.Kubernetes.Leadership;
 using RegistryController.Locking;
@@ -9,7 +8,7 @@ using RegistryController.Tmux;
 
 namespace Registryctl.Configuration;
 
-/// <summary>Validated settings, as the engine's option records.</summary>
+/// <summary>Every section's options record, bound and validated (<see cref="SettingsLoader"/>).</summary>
 public sealed record ResolvedSettings(
     string Workspace,
     TmuxOptions Tmux,
@@ -23,14 +22,10 @@ public sealed record ResolvedSettings(
 
     public WorkQueueOptions Queue { get; init; } = new();
 
-    public bool JsonLogs { get; init; }
+    public LogOptions Log { get; init; } = new();
 
-    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+    public TelemetryOptions Telemetry { get; init; } = new();
 
-    public bool ConsoleTraces { get; init; }
-
-    /// <summary><c>Leader:Enabled</c>: only the Lease holder writes.</summary>
-    public bool LeaderElect { get; init; }
-
+    /// <summary><c>Leader:*</c>; <see cref="LeaseOptions.Enabled"/>: only the Lease holder writes.</summary>
     public LeaseOptions Lease { get; init; } = new();
 }

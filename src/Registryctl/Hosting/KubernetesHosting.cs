@@ -23,7 +23,7 @@ public static class KubernetesHosting
     public static string? Problem(ResolvedSettings settings, KubernetesEnvironment? cluster)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return settings.LeaderElect && cluster is null
+        return settings.Lease.Enabled && cluster is null
             ? "Leader:Enabled (--leader-elect): leader election needs the Kubernetes API; run in a Pod with a service account token (KUBERNETES_SERVICE_HOST is not set or the token is not mounted)"
             : null;
     }
@@ -46,7 +46,7 @@ public static class KubernetesHosting
             sp.GetService<ILogger<KubernetesEventSink>>()));
         services.AddSingleton<IEventSink>(sp => sp.GetRequiredService<KubernetesEventSink>());
         services.AddHostedService(sp => sp.GetRequiredService<KubernetesEventSink>());
-        if (settings.LeaderElect)
+        if (settings.Lease.Enabled)
         {
             services.AddSingleton(sp => new LeaseLeadership(
                 sp.GetRequiredService<IKubernetes>(),

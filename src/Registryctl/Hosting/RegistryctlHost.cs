@@ -42,16 +42,9 @@ public static class RegistryctlHost
             .AddInMemoryCollection(flagOverrides);
     }
 
-    /// <summary>Binds and validates; errors name the setting.</summary>
+    /// <summary>Binds and validates every section's options record; errors name the setting.</summary>
     public static (ResolvedSettings? Settings, IReadOnlyList<string> Errors) Load(IConfiguration configuration) =>
-        SettingsValidator.Validate(BindSettings(configuration));
-
-    public static ControllerSettings BindSettings(IConfiguration configuration)
-    {
-        var settings = new ControllerSettings();
-        configuration.Bind(settings);
-        return settings;
-    }
+        SettingsLoader.Load(configuration);
 
     public static IServiceCollection AddRegistryEngine(this IServiceCollection services, ResolvedSettings settings)
     {

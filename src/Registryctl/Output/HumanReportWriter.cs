@@ -9,6 +9,9 @@ namespace Registryctl.Output;
 /// <summary>The report a person scans: a line per registry, its details indented, then orphans, advice and a summary.</summary>
 public sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
 {
+    /// <summary>A person scans the first few; a thousand lines would bury the registries above them.</summary>
+    public const int OrphansShown = 10;
+
     public void Write(string command, PassReport pass, JsonReport report)
     {
         ArgumentNullException.ThrowIfNull(pass);
@@ -33,10 +36,15 @@ public sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
         {
             output.WriteLine();
             output.WriteLine(style.Yellow($"orphans ({verdict.Orphans.Length}): sessions no registry names{(verdict.OrphansComplete ? string.Empty : " (some registries were unreadable: this list may be too long)")}"));
-            foreach (var orphan in verdict.Orphans)
+            foreach (var orphan in verdict.Orphans.Take(OrphansShown))
             {
                 var created = orphan.Created is { } c ? $"  created {c.ToLocalTime():yyyy-MM-dd HH:mm:ss}" : string.Empty;
                 output.WriteLine($"  {orphan.Session}{style.Dim(created)}");
+            }
+
+            if (verdict.Orphans.Length > OrphansShown)
+            {
+                output.WriteLine(style.Dim($"  … and {verdict.Orphans.Length - OrphansShown} more (--json lists all)"));
             }
         }
 

@@ -16,7 +16,7 @@ public sealed class FreshAgentGraceTests
         await using var workspace = await TmuxWorkspace.GenerateAsync(tasks: 1, new AgentMix(Live: 2, Zombie: 0, Fresh: 1));
         var task = workspace.TaskIds[0];
         var fresh = workspace.Truth.FreshAgents.Single();
-        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, s => s.Reconcile.Grace = "4s");
+        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, s => s["Reconcile:Grace"] = "4s");
         Assert.Contains((string?)workspace.TaskAgent(task, fresh)["status"], new[] { "running", "working" });
 
         var waited = Stopwatch.StartNew();

@@ -15,7 +15,7 @@ public class GuardHoldTests
     {
         var hold = TimeSpan.FromSeconds(2);
         await using var workspace = await TestWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 3);
-        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, s => s.Controller.GuardHold = "2s");
+        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, s => s["Controller:GuardHold"] = "2s");
         await workspace.Tmux.WaitForControlClientAsync();
         var agents = Enumerable.Range(0, 2).SelectMany(t => workspace.AgentIds(t).Select(id => (Registry: workspace.TaskRegistry(t), Id: id))).ToList();
         var crashedAt = DateTimeOffset.UtcNow;
@@ -39,7 +39,7 @@ public class GuardHoldTests
     {
         var hold = TimeSpan.FromSeconds(3);
         await using var workspace = await TestWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 3);
-        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, s => s.Controller.GuardHold = "3s");
+        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, s => s["Controller:GuardHold"] = "3s");
         await workspace.Tmux.WaitForControlClientAsync();
         var firstCrash = DateTimeOffset.UtcNow;
         var held = controller.Status.Count(ReconcileOutcome.Held);
@@ -67,7 +67,7 @@ public class GuardHoldTests
     public async Task With_guard_hold_never_a_server_crash_terminates_nothing()
     {
         await using var workspace = await TestWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 3);
-        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, s => s.Controller.GuardHold = "never");
+        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, s => s["Controller:GuardHold"] = "never");
         Assert.Null(controller.Settings.Controller.GuardHold);
         await workspace.Tmux.WaitForControlClientAsync();
         var held = controller.Status.Count(ReconcileOutcome.Held);

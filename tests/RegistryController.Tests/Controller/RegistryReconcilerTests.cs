@@ -14,7 +14,7 @@ public class RegistryReconcilerTests
     {
         await using var workspace = await TestWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 2);
         // One worker takes keys strictly in the order they became ready; that order is what the barrier below relies on.
-        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, s => s.Controller.Workers = 1);
+        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, s => s["Controller:Workers"] = "1");
         var writes = controller.Status.Writes;
         var noops = controller.Status.Count(ReconcileOutcome.Noop);
 
@@ -90,7 +90,7 @@ public class RegistryReconcilerTests
         await StuckAgents.PointAtAsync(registry, stuck, log);
         var before = RegistryJson.ReadBytes(registry);
 
-        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, s => s.Controller.StuckAfter = "15m");
+        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, s => s["Controller:StuckAfter"] = "15m");
 
         Assert.True(controller.Logs.Any(LogLevel.Warning, "Stuck agent"), "a warning names the stuck agent");
         Assert.Contains(controller.Logs.Entries, e => e.Message.Contains(stuck, StringComparison.Ordinal) && e.Message.Contains("reported only", StringComparison.Ordinal));

@@ -17,7 +17,7 @@ public class KubernetesHostingTests
 
     private static ResolvedSettings Settings(string workspace, bool leaderElect = false)
     {
-        var (settings, errors) = SettingsValidator.Validate(new ControllerSettings { Workspace = workspace, Leader = { Enabled = leaderElect } });
+        var (settings, errors) = SettingsLoader.Load([new("Workspace", workspace), new("Leader:Enabled", leaderElect ? "true" : "false")]);
         Assert.Empty(errors);
         return settings!;
     }
@@ -86,10 +86,13 @@ public class KubernetesHostingTests
     [InlineData("15s", "10s", "soon", "Leader:RetryPeriod")]
     public void Leader_timings_that_could_let_two_leaders_write_are_refused_naming_the_setting(string leaseDuration, string renewDeadline, string retryPeriod, string named)
     {
-        var (settings, errors) = SettingsValidator.Validate(new ControllerSettings
-        {
-            Leader = { Enabled = true, LeaseDuration = leaseDuration, RenewDeadline = renewDeadline, RetryPeriod = retryPeriod },
-        });
+        var (settings, errors) = SettingsLoader.Load(
+        [
+            new("Leader:Enabled", "true"),
+            new("Leader:LeaseDuration", leaseDuration),
+            new("Leader:RenewDeadline", renewDeadline),
+            new("Leader:RetryPeriod", retryPeriod),
+        ]);
 
         Assert.Null(settings);
         Assert.Contains(errors, e => e.StartsWith(named, StringComparison.Ordinal));

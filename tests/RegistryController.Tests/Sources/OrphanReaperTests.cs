@@ -70,9 +70,9 @@ public class OrphanReaperTests
         Assert.True(await workspace.Tmux.HasSessionAsync("agent_orphan-1"));
     }
 
-    private static Action<global::Registryctl.Configuration.ControllerSettings> Configure(string killOrphansAfter) => s =>
+    private static Action<IDictionary<string, string?>> Configure(string killOrphansAfter) => s =>
     {
-        s.Controller.ScanInterval = "200ms";
-        s.Controller.KillOrphansAfter = killOrphansAfter;
+        s["Controller:ScanInterval"] = "200ms";
+        s["Controller:KillOrphansAfter"] = killOrphansAfter;
     };
 }

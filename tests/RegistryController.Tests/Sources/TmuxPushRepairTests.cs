@@ -35,7 +35,7 @@ public class TmuxPushRepairTests
     {
         // Six active agents: a dead server would make all six zombies at once, which trips the mass guard.
         await using var workspace = await TestWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 3);
-        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, s => s.Controller.GuardHold = "60s");
+        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, s => s["Controller:GuardHold"] = "60s");
         await workspace.Tmux.WaitForControlClientAsync();
         var held = controller.Status.Count(ReconcileOutcome.Held);
 

@@ -124,7 +124,7 @@ public class RegistryStoreAccessTests
         var limitText = limit.ToString("N0", CultureInfo.InvariantCulture);
         Assert.StartsWith(path + ": ", error.Message, StringComparison.Ordinal);
         Assert.Contains($"{limitText}-byte limit", error.Message, StringComparison.Ordinal);
-        Assert.Contains("MaxFileBytes", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Lock:MaxFileBytes", error.Message, StringComparison.Ordinal);
         Assert.Contains($"{limitText}-byte limit", snapshot.Error, StringComparison.Ordinal);
         Assert.Equal(0, planned);
         Assert.Equal(before, await File.ReadAllBytesAsync(path));

@@ -53,17 +53,20 @@ public sealed class InProcessController : IAsyncDisposable
     /// <summary>The controller's loop has not ended (it ends only on shutdown or an unhandled exception).</summary>
     public bool Running => Manager.ExecuteTask is { IsCompleted: false };
 
-    /// <summary>Starts the controller with settings as a user would give them (strings, validated like the CLI's).</summary>
-    /// <param name="configure">Changes to the defaults. Before it, the periodic tmux scan is once a minute,
-    /// so that only the push and file paths (and the controller's own timers) can act within a test.</param>
-    public static Task<InProcessController> StartAsync(string workspace, TmuxTestServer tmux, Action<ControllerSettings>? configure = null)
+    /// <summary>Starts the controller with settings as a user would give them (configuration keys and strings, validated like the CLI's).</summary>
+    /// <param name="configure">Changes to the defaults, e.g. <c>s => s["Controller:GuardHold"] = "2s"</c>. Before it, the periodic
+    /// tmux scan is once a minute, so that only the push and file paths (and the controller's own timers) can act within a test.</param>
+    public static Task<InProcessController> StartAsync(string workspace, TmuxTestServer tmux, Action<IDictionary<string, string?>>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(tmux);
-        var settings = new ControllerSettings { Workspace = workspace };
-        settings.Tmux.Socket = tmux.SocketPath;
-        settings.Controller.ScanInterval = "60s";
+        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Workspace"] = workspace,
+            ["Tmux:Socket"] = tmux.SocketPath,
+            ["Controller:ScanInterval"] = "60s",
+        };
         configure?.Invoke(settings);
-        var (resolved, errors) = SettingsValidator.Validate(settings, _ => null);
+        var (resolved, errors) = SettingsLoader.Load(settings, _ => null);
         Assert.True(resolved is not null, "settings: " + string.Join("; ", errors));
         return StartAsync(resolved);
     }

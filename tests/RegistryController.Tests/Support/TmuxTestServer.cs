@@ -20,7 +20,7 @@ public sealed class TmuxTestServer : IAsyncDisposable
 
     public string SocketPath => Server.SocketPath;
 
-    public TmuxOptions Options => new() { SocketPath = SocketPath, Timeout = TimeSpan.FromSeconds(5) };
+    public TmuxOptions Options => new() { Socket = SocketPath, Timeout = TimeSpan.FromSeconds(5) };
 
     public TmuxCliViewSource ViewSource() => new(Options);
 

@@ -20,7 +20,7 @@ public class TmuxServerSelectorTests
     [Fact]
     public void A_socket_path_is_passed_with_dash_capital_s()
     {
-        Assert.Equal(["-S", "/run/agents/tmux.sock"], Selector(new TmuxOptions { SocketPath = "/run/agents/tmux.sock" }).GlobalArguments());
+        Assert.Equal(["-S", "/run/agents/tmux.sock"], Selector(new TmuxOptions { Socket = "/run/agents/tmux.sock" }).GlobalArguments());
     }
 
     [Fact]
@@ -32,7 +32,7 @@ public class TmuxServerSelectorTests
     [Fact]
     public void A_socket_path_wins_over_a_socket_name()
     {
-        var options = new TmuxOptions { SocketPath = "/run/agents/tmux.sock", SocketName = "agents" };
+        var options = new TmuxOptions { Socket = "/run/agents/tmux.sock", SocketName = "agents" };
 
         Assert.Equal(["-S", "/run/agents/tmux.sock"], Selector(options).GlobalArguments());
         Assert.Equal("/run/agents/tmux.sock", Selector(options).ExpectedSocketPath());
@@ -47,7 +47,7 @@ public class TmuxServerSelectorTests
     [Fact]
     public void A_socket_path_is_expected_verbatim_whatever_the_environment()
     {
-        var selector = Selector(new TmuxOptions { SocketPath = "/run/agents/tmux.sock" }, ("TMUX_TMPDIR", "/elsewhere"), ("TMUX", "/tmp/tmux-1000/work,42,0"));
+        var selector = Selector(new TmuxOptions { Socket = "/run/agents/tmux.sock" }, ("TMUX_TMPDIR", "/elsewhere"), ("TMUX", "/tmp/tmux-1000/work,42,0"));
 
         Assert.Equal("/run/agents/tmux.sock", selector.ExpectedSocketPath());
         Assert.Null(selector.TmpDir);
@@ -125,7 +125,7 @@ public class TmuxServerSelectorTests
     [Fact]
     public void The_description_names_the_expected_socket()
     {
-        Assert.Equal("socket /run/agents/tmux.sock", Selector(new TmuxOptions { SocketPath = "/run/agents/tmux.sock" }).Describe());
+        Assert.Equal("socket /run/agents/tmux.sock", Selector(new TmuxOptions { Socket = "/run/agents/tmux.sock" }).Describe());
     }
 
     public static TheoryData<string> RealTmuxCases => ["socket path", "socket name under TMUX_TMPDIR", "default under TMUX_TMPDIR", "default named by TMUX", "socket name with TMUX set"];
@@ -143,7 +143,7 @@ public class TmuxServerSelectorTests
         var (options, environment) = scenario switch
         {
             // TMUX is unset explicitly where the case has none: a test run inside tmux must not reach that server.
-            "socket path" => (new TmuxOptions { SocketPath = temp.Combine("agents.sock") }, new Dictionary<string, string?> { ["TMUX"] = null }),
+            "socket path" => (new TmuxOptions { Socket = temp.Combine("agents.sock") }, new Dictionary<string, string?> { ["TMUX"] = null }),
             "socket name under TMUX_TMPDIR" => (new TmuxOptions { SocketName = name }, new() { ["TMUX"] = null, ["TMUX_TMPDIR"] = temp.Path }),
             "default under TMUX_TMPDIR" => (new TmuxOptions(), new() { ["TMUX"] = null, ["TMUX_TMPDIR"] = temp.Path }),
             "default named by TMUX" => (new TmuxOptions(), new() { ["TMUX"] = temp.Combine("outer.sock") + ",4242,0", ["TMUX_TMPDIR"] = temp.Path }),

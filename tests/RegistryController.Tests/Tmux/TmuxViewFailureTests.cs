@@ -42,7 +42,7 @@ public class TmuxViewFailureTests
         using var temp = new TempDirectory();
         var socket = temp.Combine("never-used.sock");
 
-        var view = await ViewAsync(new TmuxOptions { SocketPath = socket });
+        var view = await ViewAsync(new TmuxOptions { Socket = socket });
 
         Assert.True(view.Status == TmuxViewStatus.NoServer, $"{view.Status}: {view.Detail}");
         Assert.Contains(socket, view.Detail, StringComparison.Ordinal);
@@ -67,7 +67,7 @@ public class TmuxViewFailureTests
         using var temp = new TempDirectory();
         var binary = temp.Combine("no-such-dir", "tmux");
 
-        var view = await ViewAsync(new TmuxOptions { Binary = binary, SocketPath = temp.Combine("tmux.sock") });
+        var view = await ViewAsync(new TmuxOptions { Binary = binary, Socket = temp.Combine("tmux.sock") });
 
         Assert.True(view.Status == TmuxViewStatus.Broken, $"{view.Status}: {view.Detail}");
         Assert.Contains(binary, view.Detail, StringComparison.Ordinal);
@@ -80,7 +80,7 @@ public class TmuxViewFailureTests
         // The fake forks a child as a real hang might: the whole tree must go, or its pipes keep the call waiting.
         using var hang = new FakeTmux(file => $"echo $$ > '{file("pid")}'\nsleep 60 &\necho $! > '{file("child")}'\nwait");
         using var temp = new TempDirectory();
-        var options = new TmuxOptions { Binary = hang.Binary, SocketPath = temp.Combine("tmux.sock"), Timeout = TimeSpan.FromSeconds(1) };
+        var options = new TmuxOptions { Binary = hang.Binary, Socket = temp.Combine("tmux.sock"), Timeout = TimeSpan.FromSeconds(1) };
 
         var stopwatch = Stopwatch.StartNew();
         var view = await ViewAsync(options);
@@ -99,7 +99,7 @@ public class TmuxViewFailureTests
         using var garbage = new FakeTmux("echo 'Welcome to tmux!'\necho 'this is not a pane listing'\nexit 0");
         using var temp = new TempDirectory();
 
-        var view = await ViewAsync(new TmuxOptions { Binary = garbage.Binary, SocketPath = temp.Combine("tmux.sock") });
+        var view = await ViewAsync(new TmuxOptions { Binary = garbage.Binary, Socket = temp.Combine("tmux.sock") });
 
         Assert.True(view.Status == TmuxViewStatus.Broken, $"{view.Status}: {view.Detail}");
         Assert.Contains("line 1", view.Detail, StringComparison.Ordinal);
@@ -116,7 +116,7 @@ public class TmuxViewFailureTests
         using var silent = new FakeTmux(body);
         using var temp = new TempDirectory();
 
-        var view = await ViewAsync(new TmuxOptions { Binary = silent.Binary, SocketPath = temp.Combine("tmux.sock") });
+        var view = await ViewAsync(new TmuxOptions { Binary = silent.Binary, Socket = temp.Combine("tmux.sock") });
 
         Assert.True(view.Status == TmuxViewStatus.Broken, $"{view.Status}: {view.Detail}");
         Assert.Contains("listed no pane at all", view.Detail, StringComparison.Ordinal);
@@ -133,7 +133,7 @@ public class TmuxViewFailureTests
         using var garbage = new FakeTmux($"echo '0 4242 1760000000 agent_ok'\necho '{line}'");
         using var temp = new TempDirectory();
 
-        var view = await ViewAsync(new TmuxOptions { Binary = garbage.Binary, SocketPath = temp.Combine("tmux.sock") });
+        var view = await ViewAsync(new TmuxOptions { Binary = garbage.Binary, Socket = temp.Combine("tmux.sock") });
 
         Assert.True(view.Status == TmuxViewStatus.Broken, $"{view.Status}: {view.Detail}");
         Assert.Contains("line 2", view.Detail, StringComparison.Ordinal);
@@ -146,7 +146,7 @@ public class TmuxViewFailureTests
         using var failing = new FakeTmux("echo 'open terminal failed: not a terminal' >&2\nexit 1");
         using var temp = new TempDirectory();
 
-        var view = await ViewAsync(new TmuxOptions { Binary = failing.Binary, SocketPath = temp.Combine("tmux.sock") });
+        var view = await ViewAsync(new TmuxOptions { Binary = failing.Binary, Socket = temp.Combine("tmux.sock") });
 
         Assert.True(view.Status == TmuxViewStatus.Broken, $"{view.Status}: {view.Detail}");
         Assert.Contains("exited with code 1: open terminal failed: not a terminal", view.Detail, StringComparison.Ordinal);
@@ -185,7 +185,7 @@ public class TmuxViewFailureTests
         using var temp = new TempDirectory();
         var directory = temp.Combine("no-such-dir");
 
-        var view = await ViewAsync(new TmuxOptions { SocketPath = Path.Combine(directory, "tmux.sock") });
+        var view = await ViewAsync(new TmuxOptions { Socket = Path.Combine(directory, "tmux.sock") });
 
         Assert.True(view.Status == TmuxViewStatus.Broken, $"{view.Status}: {view.Detail}");
         Assert.Contains($"the socket directory {directory} does not exist", view.Detail, StringComparison.Ordinal);
