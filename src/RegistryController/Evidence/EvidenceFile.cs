@@ -43,10 +43,17 @@ internal sealed class EvidenceFile : IDisposable
         }
 
         var real = Posix.RealPath(path, out var realErrno);
+        var isLink = (own.st_mode & FilePermissions.S_IFMT) == FilePermissions.S_IFLNK;
+        if (real is null && !isLink && NativeConvert.ToErrno(realErrno) is Errno.ENOENT)
+        {
+            // Moved to archive/ between the two looks.
+            return null;
+        }
+
         if (real is null)
         {
             problem = realErrno == Posix.ELoop ? "is a symbolic link that loops back on itself: not read"
-                : (own.st_mode & FilePermissions.S_IFMT) == FilePermissions.S_IFLNK ? $"is a symbolic link to {new FileInfo(path).LinkTarget}, which does not exist: not read"
+                : isLink ? $"is a symbolic link to {new FileInfo(path).LinkTarget}, which does not exist: not read"
                 : $"cannot be resolved: {Describe(NativeConvert.ToErrno(realErrno))}";
             return null;
         }
