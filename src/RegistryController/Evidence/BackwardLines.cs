@@ -114,7 +114,7 @@ internal sealed class BackwardLines
             {
                 n = RandomAccess.Read(_file.Handle, target, position);
             }
-            catch (IOException error)
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
             {
                 throw new EvidenceReadException($"cannot be read: {error.Message}");
             }
