@@ -130,15 +130,16 @@ public static class OrchestratorSqlite
 
     /// <summary>
     /// The orchestrator's writer under load: <paramref name="transactions"/> × (<c>BEGIN IMMEDIATE</c>, a status
-    /// change of <paramref name="agentId"/> between working and blocked, <c>COMMIT</c>), each BEGIN's wait timed.
+    /// change of <paramref name="agentId"/> between working and blocked, <c>COMMIT</c>), each BEGIN's wait timed,
+    /// <paramref name="pause"/> apart (the orchestrator's writers come one tool call at a time, not back to back).
     /// Returns the waits in milliseconds.
     /// </summary>
-    public static async Task<double[]> TimedWriterAsync(string database, string agentId, int transactions, CancellationToken ct = default)
+    public static async Task<double[]> TimedWriterAsync(string database, string agentId, int transactions, TimeSpan pause)
     {
         var json = await Python.RunAsync(
             Prelude + """
 
-                path, task, agent, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+                path, task, agent, n, pause = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
                 conn = connect(path)
                 waits = []
                 for i in range(n):
@@ -149,9 +150,10 @@ public static class OrchestratorSqlite
                     conn.execute("UPDATE agents SET status=?, last_update=? WHERE task_id=? AND agent_id=?",
                                  ("blocked" if i % 2 == 0 else "working", now, task, agent))
                     conn.execute("COMMIT")
+                    time.sleep(pause)
                 print(json.dumps(waits))
                 """,
-            database, TaskId, agentId, transactions.ToString(CultureInfo.InvariantCulture));
+            database, TaskId, agentId, transactions.ToString(CultureInfo.InvariantCulture), Seconds(pause));
         return JsonSerializer.Deserialize<double[]>(json)!;
     }
 

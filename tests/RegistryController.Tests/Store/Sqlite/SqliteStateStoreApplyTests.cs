@@ -130,7 +130,8 @@ public sealed class SqliteStateStoreApplyTests : IDisposable
 
         var result = await _store.ApplyAsync(db, [Terminate(Builder), Terminate(Documenter)], CancellationToken.None);
 
-        Assert.True(result.LockHeld < TimeSpan.FromMilliseconds(200), $"held {result.LockHeld.TotalMilliseconds} ms");
+        // Generous: on a loaded machine the holder can be descheduled mid-transaction (docs/reliability.md).
+        Assert.True(result.LockHeld < TimeSpan.FromMilliseconds(500), $"held {result.LockHeld.TotalMilliseconds} ms");
         Assert.True(result.LockHeld > TimeSpan.Zero);
     }
 

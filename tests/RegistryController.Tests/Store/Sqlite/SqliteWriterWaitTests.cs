@@ -24,7 +24,7 @@ public sealed class SqliteWriterWaitTests(ITestOutputHelper output) : IDisposabl
         var db = OrchestratorSqlite.CopyFixture(_dir.Path);
         var store = new SqliteStateStore(new SqliteStoreOptions());
 
-        var writer = OrchestratorSqlite.TimedWriterAsync(db, "investigator-092433-a80fa8", transactions);
+        var writer = OrchestratorSqlite.TimedWriterAsync(db, "investigator-092433-a80fa8", transactions, TimeSpan.FromMilliseconds(2));
         var held = new List<double>();
         var applied = 0;
         var forward = true;
