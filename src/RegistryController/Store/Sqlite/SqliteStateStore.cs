@@ -1,0 +1,481 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.Data.Sqlite;
+using SQLitePCL;
+
+namespace RegistryController.Store.Sqlite;
+
+/// <summary>
+/// Reads and repairs the 2026 orchestrator's <c>registry/state.sqlite3</c>. It never creates, migrates or alters the
+/// file: reads open it read-only, repairs open it read-write (never create) and only UPDATE agents rows the
+/// orchestrator already has, each a compare-and-set on the status we judged, so any concurrent orchestrator writer wins.
+/// </summary>
+internal sealed partial class SqliteStateStore(SqliteStoreOptions options)
+{
+    // Primary result codes (https://sqlite.org/rescode.html); the extended code's low byte is the primary one.
+    private const int Busy = 5;
+    private const int Locked = 6;
+    private const int ReadOnly = 8;
+    private const int IoErr = 10;
+    private const int Corrupt = 11;
+    private const int CantOpen = 14;
+    private const int Constraint = 19;
+    private const int NotADb = 26;
+
+    // Short enough that a cancelled repair stops waiting within it; SQLite's own handler polls inside each slice
+    // (1, 2, 5, 10 ms…), so slicing costs no latency in taking the lock.
+    private static readonly TimeSpan BusySlice = TimeSpan.FromMilliseconds(50);
+
+    private readonly SqliteStoreOptions _options = options ?? throw new ArgumentNullException(nameof(options));
+
+    /// <summary>Every task and agent, read in one short read transaction on a read-only connection.</summary>
+    public async Task<SqliteSnapshot> ReadAsync(string databasePath, CancellationToken ct)
+    {
+        var path = CheckFile(databasePath);
+        ct.ThrowIfCancellationRequested();
+        try
+        {
+            await using var connection = await OpenAsync(path, SqliteOpenMode.ReadOnly, ct);
+            // BEGIN (deferred) takes no lock; the first SELECT pins one WAL snapshot that every later SELECT of this
+            // transaction shares, so tasks and agents are of the same instant, and COMMIT lets it go at once.
+            await using var transaction = connection.BeginTransaction(deferred: true);
+            CheckSchema(connection, path);
+            var tasks = await ReadTasksAsync(connection, ct);
+            var agents = await ReadAgentsAsync(connection, ct);
+            await transaction.CommitAsync(ct);
+            return new SqliteSnapshot(path, tasks, agents);
+        }
+        catch (SqliteException e)
+        {
+            throw new SqliteStateException(path, Problem(e, writing: false), e);
+        }
+    }
+
+    /// <summary>
+    /// Applies every transition whose agent is still in its <c>FromStatus</c>, in one <c>BEGIN IMMEDIATE</c>
+    /// transaction; the others are returned as superseded. Waits at most <see cref="SqliteStoreOptions.BusyTimeout"/>
+    /// for the write lock, then throws with nothing written.
+    /// </summary>
+    public async Task<SqliteApplyResult> ApplyAsync(string databasePath, IReadOnlyList<SqliteTransition> transitions, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(transitions);
+        foreach (var transition in transitions)
+        {
+            Validate(transition);
+        }
+
+        var path = CheckFile(databasePath);
+        ct.ThrowIfCancellationRequested();
+        if (transitions.Count == 0)
+        {
+            return new SqliteApplyResult([], [], TimeSpan.Zero);
+        }
+
+        try
+        {
+            await using var connection = await OpenAsync(path, SqliteOpenMode.ReadWrite, ct);
+            // As the orchestrator's own connections: WAL commits without fsync, so the lock is held for the
+            // statements only, and a repair is exactly as durable as the orchestrator's writes around it.
+            Execute(connection, "PRAGMA synchronous=NORMAL");
+            CheckSchema(connection, path);
+
+            // Prepared before the lock is taken, so that holding it costs only the steps.
+            await using var update = Command(connection, """
+                UPDATE agents
+                   SET status = @to,
+                       last_update = @ts,
+                       completed_at = CASE WHEN @terminal THEN COALESCE(completed_at, @ts) ELSE completed_at END,
+                       progress = CASE WHEN @terminal AND @to = 'completed' THEN 100 ELSE progress END
+                 WHERE task_id = @task AND agent_id = @agent AND status = @from
+                RETURNING progress
+                """, "@to", "@ts", "@terminal", "@task", "@agent", "@from");
+            await using var latest = Command(connection, """
+                INSERT INTO agent_progress_latest(task_id, agent_id, timestamp, status, progress, message)
+                VALUES (@task, @agent, @ts, @to, @progress, @message)
+                ON CONFLICT(task_id, agent_id) DO UPDATE SET
+                  timestamp = excluded.timestamp,
+                  status = excluded.status,
+                  progress = excluded.progress,
+                  message = excluded.message
+                """, "@task", "@agent", "@ts", "@to", "@progress", "@message");
+            await using var touch = Command(connection, """
+                UPDATE tasks
+                   SET status = CASE WHEN @active AND status = 'INITIALIZED' THEN 'ACTIVE' ELSE status END,
+                       updated_at = @ts
+                 WHERE task_id = @task
+                """, "@active", "@ts", "@task");
+
+            await BeginImmediateAsync(connection, path, ct);
+            var held = Stopwatch.StartNew();
+            var applied = ImmutableArray.CreateBuilder<SqliteTransition>();
+            var superseded = ImmutableArray.CreateBuilder<SqliteTransition>();
+            try
+            {
+                foreach (var t in transitions)
+                {
+                    var progress = Update(update, t);
+                    if (progress is null)
+                    {
+                        superseded.Add(t);
+                        continue;
+                    }
+
+                    Run(latest, ("@task", t.TaskId), ("@agent", t.AgentId), ("@ts", t.Timestamp), ("@to", t.ToStatus),
+                        ("@progress", progress.Value), ("@message", t.Message));
+                    Run(touch, ("@active", _options.ActiveStatuses.Contains(t.ToStatus)), ("@ts", t.Timestamp), ("@task", t.TaskId));
+                    applied.Add(t);
+                }
+
+                Execute(connection, "COMMIT");
+            }
+            catch
+            {
+                TryRollback(connection);
+                throw;
+            }
+
+            held.Stop();
+            return new SqliteApplyResult(applied.ToImmutable(), superseded.ToImmutable(), held.Elapsed);
+        }
+        catch (SqliteException e)
+        {
+            throw new SqliteStateException(path, Problem(e, writing: true), e);
+        }
+    }
+
+    // The new progress of the row when the compare-and-set matched it, null when the agent has left FromStatus.
+    private int? Update(SqliteCommand update, SqliteTransition t)
+    {
+        Bind(update, ("@to", t.ToStatus), ("@ts", t.Timestamp), ("@terminal", _options.TerminalStatuses.Contains(t.ToStatus)),
+            ("@task", t.TaskId), ("@agent", t.AgentId), ("@from", t.FromStatus));
+        using var reader = update.ExecuteReader();
+        // The orchestrator writes "row progress or 0" to agent_progress_latest when the status is not completed.
+        return reader.Read() ? Int(reader, 0) ?? 0 : null;
+    }
+
+    private async Task<SqliteConnection> OpenAsync(string path, SqliteOpenMode mode, CancellationToken ct)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            // Never ReadWriteCreate: a missing file stays missing.
+            Mode = mode,
+            // No pooling: a pooled connection would keep the orchestrator's file, its -wal and -shm open between
+            // passes (pinning an inode the orchestrator may replace, and keeping the WAL from being removed when the
+            // orchestrator's last connection closes). Opening costs well under a millisecond per pass.
+            Pooling = false,
+            // Microsoft.Data.Sqlite's own retry on SQLITE_BUSY (150 ms sleeps, whole seconds) only backs up
+            // SQLite's busy handler below, which does the real waiting.
+            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(_options.BusyTimeout.TotalSeconds)),
+            ForeignKeys = mode == SqliteOpenMode.ReadWrite ? true : null,
+        }.ToString());
+        try
+        {
+            await connection.OpenAsync(ct);
+            Check(connection, raw.sqlite3_busy_timeout(connection.Handle, Milliseconds(_options.BusyTimeout)));
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    // The write lock, waited for in slices so that cancellation is seen; raw because Microsoft.Data.Sqlite's
+    // BeginTransaction would retry SQLITE_BUSY on its own, in whole seconds.
+    private async Task BeginImmediateAsync(SqliteConnection connection, string path, CancellationToken ct)
+    {
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            var remaining = _options.BusyTimeout - waited.Elapsed;
+            Check(connection, raw.sqlite3_busy_timeout(connection.Handle, Milliseconds(remaining < BusySlice ? remaining : BusySlice)));
+            var rc = raw.sqlite3_exec(connection.Handle, "BEGIN IMMEDIATE");
+            if (rc == raw.SQLITE_OK)
+            {
+                return;
+            }
+
+            if ((rc & 0xFF) is not (Busy or Locked))
+            {
+                Check(connection, rc);
+            }
+
+            if (waited.Elapsed >= _options.BusyTimeout)
+            {
+                throw new SqliteStateException(path, LockedProblem(writing: true));
+            }
+
+            // Lets another task run on this thread between slices; the slices themselves block in SQLite.
+            await Task.Yield();
+        }
+    }
+
+    private static void Execute(SqliteConnection connection, string sql) =>
+        Check(connection, raw.sqlite3_exec(connection.Handle, sql));
+
+    private static void TryRollback(SqliteConnection connection)
+    {
+        // Fails harmlessly when SQLite has already rolled back (some errors end the transaction themselves).
+        _ = raw.sqlite3_exec(connection.Handle, "ROLLBACK");
+    }
+
+    private static void Check(SqliteConnection connection, int rc)
+    {
+        if (rc != raw.SQLITE_OK)
+        {
+            throw new SqliteException(raw.sqlite3_errmsg(connection.Handle).utf8_to_string(), rc & 0xFF, rc);
+        }
+    }
+
+    private static int Milliseconds(TimeSpan span) => (int)Math.Clamp(span.TotalMilliseconds, 0, int.MaxValue);
+
+    private string CheckFile(string databasePath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
+        // Absolute, so that Microsoft.Data.Sqlite never reads a relative name as a URI or resolves it elsewhere.
+        var path = Path.GetFullPath(databasePath);
+        FileInfo file;
+        try
+        {
+            file = new FileInfo(path);
+            if (Directory.Exists(path))
+            {
+                throw new SqliteStateException(path, "is a directory, not a database file");
+            }
+
+            if (!file.Exists)
+            {
+                throw new SqliteStateException(path, "no such file (registryctl never creates the state database)");
+            }
+
+            if (file.Length == 0)
+            {
+                throw new SqliteStateException(path, "empty file (0 bytes): not an orchestrator state database");
+            }
+        }
+        catch (Exception e) when (e is IOException and not SqliteStateException or UnauthorizedAccessException)
+        {
+            throw new SqliteStateException(path, $"cannot inspect the file: {e.Message}", e);
+        }
+
+        if (_options.MaxFileBytes is { } max && file.Length > max)
+        {
+            throw new SqliteStateException(path, $"{file.Length} bytes, more than the limit of {max} bytes; not opened");
+        }
+
+        return path;
+    }
+
+    private static readonly ImmutableDictionary<string, ImmutableArray<string>> RequiredColumns =
+        new Dictionary<string, ImmutableArray<string>>
+        {
+            ["agents"] = ["agent_id", "task_id", "type", "tmux_session", "status", "started_at", "completed_at", "last_update", "progress", "claude_pid", "cursor_pid"],
+            ["tasks"] = ["task_id", "status", "updated_at"],
+            ["task_config"] = ["task_id", "max_concurrent"],
+            ["agent_progress_latest"] = ["task_id", "agent_id", "timestamp", "status", "progress", "message"],
+        }.ToImmutableDictionary(StringComparer.Ordinal);
+
+    // The orchestrator has no schema version: it re-runs CREATE TABLE IF NOT EXISTS and adds missing columns on every
+    // connection. So: user_version must be one we know (it leaves it 0), and every column we read or write must exist.
+    private void CheckSchema(SqliteConnection connection, string path)
+    {
+        using (var version = connection.CreateCommand())
+        {
+            version.CommandText = "PRAGMA user_version";
+            var userVersion = Convert.ToInt64(version.ExecuteScalar(), CultureInfo.InvariantCulture);
+            if (!_options.KnownUserVersions.Contains(userVersion))
+            {
+                throw new SqliteStateException(path,
+                    $"unknown schema version (PRAGMA user_version = {userVersion}; the orchestrator's 2026 schema has {string.Join(" or ", _options.KnownUserVersions)}); not read, nothing written");
+            }
+        }
+
+        var present = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        using (var columns = connection.CreateCommand())
+        {
+            columns.CommandText = """
+                SELECT m.name, c.name FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS c
+                 WHERE m.type = 'table' AND m.name IN ('agents', 'tasks', 'task_config', 'agent_progress_latest')
+                """;
+            using var reader = columns.ExecuteReader();
+            while (reader.Read())
+            {
+                var table = reader.GetString(0);
+                if (!present.TryGetValue(table, out var set))
+                {
+                    present[table] = set = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                }
+
+                set.Add(reader.GetString(1));
+            }
+        }
+
+        var problems = new List<string>();
+        foreach (var (table, required) in RequiredColumns.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            if (!present.TryGetValue(table, out var have))
+            {
+                problems.Add($"missing table {table}");
+                continue;
+            }
+
+            var missing = required.Where(c => !have.Contains(c)).ToList();
+            if (missing.Count > 0)
+            {
+                problems.Add($"table {table} lacks column{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing)}");
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new SqliteStateException(path, $"not the orchestrator's 2026 schema: {string.Join("; ", problems)}");
+        }
+    }
+
+    private static async Task<ImmutableArray<SqliteTaskRow>> ReadTasksAsync(SqliteConnection connection, CancellationToken ct)
+    {
+        await using var command = connection.CreateCommand();
+        // max_concurrent defaults to 20 when the task has no task_config row, as get_task_config does.
+        command.CommandText = """
+            SELECT t.task_id, t.status, c.max_concurrent
+              FROM tasks AS t LEFT JOIN task_config AS c ON c.task_id = t.task_id
+             ORDER BY t.task_id
+            """;
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var tasks = ImmutableArray.CreateBuilder<SqliteTaskRow>();
+        while (await reader.ReadAsync(ct))
+        {
+            if (Text(reader, 0) is { } taskId)
+            {
+                tasks.Add(new SqliteTaskRow(taskId, Text(reader, 1), Int(reader, 2) ?? 20));
+            }
+        }
+
+        return tasks.ToImmutable();
+    }
+
+    private static async Task<ImmutableArray<SqliteAgentRow>> ReadAgentsAsync(SqliteConnection connection, CancellationToken ct)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT agent_id, task_id, type, tmux_session, status, started_at, completed_at, last_update,
+                   progress, claude_pid, cursor_pid
+              FROM agents
+             ORDER BY task_id, agent_id
+            """;
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var agents = ImmutableArray.CreateBuilder<SqliteAgentRow>();
+        while (await reader.ReadAsync(ct))
+        {
+            // A row without a key cannot be repaired by key; the orchestrator sets both at every insert.
+            if (Text(reader, 0) is { } agentId && Text(reader, 1) is { } taskId)
+            {
+                agents.Add(new SqliteAgentRow(agentId, taskId, Text(reader, 2), Text(reader, 3), Text(reader, 4),
+                    Text(reader, 5), Text(reader, 6), Text(reader, 7), Int(reader, 8), Int(reader, 9), Int(reader, 10)));
+            }
+        }
+
+        return agents.ToImmutable();
+    }
+
+    // SQLite columns hold any type whatever they were declared as; read what is there without throwing on a row.
+    private static string? Text(SqliteDataReader reader, int ordinal) => reader.GetValue(ordinal) switch
+    {
+        DBNull => null,
+        string s => s,
+        byte[] b => System.Text.Encoding.UTF8.GetString(b),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        var other => other.ToString(),
+    };
+
+    private static int? Int(SqliteDataReader reader, int ordinal) => reader.GetValue(ordinal) switch
+    {
+        long l and >= int.MinValue and <= int.MaxValue => (int)l,
+        double d when d == Math.Floor(d) && d is >= int.MinValue and <= int.MaxValue => (int)d,
+        string s when int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) => i,
+        _ => null,
+    };
+
+    private static SqliteCommand Command(SqliteConnection connection, string sql, params string[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name, Value = DBNull.Value });
+        }
+
+        command.Prepare();
+        return command;
+    }
+
+    private static void Bind(SqliteCommand command, params (string Name, object Value)[] values)
+    {
+        foreach (var (name, value) in values)
+        {
+            command.Parameters[name].Value = value;
+        }
+    }
+
+    private static void Run(SqliteCommand command, params (string Name, object Value)[] values)
+    {
+        Bind(command, values);
+        command.ExecuteNonQuery();
+    }
+
+    private static void Validate(SqliteTransition transition)
+    {
+        ArgumentNullException.ThrowIfNull(transition);
+        ArgumentException.ThrowIfNullOrEmpty(transition.TaskId, nameof(transition));
+        ArgumentException.ThrowIfNullOrEmpty(transition.AgentId, nameof(transition));
+        ArgumentException.ThrowIfNullOrEmpty(transition.FromStatus, nameof(transition));
+        ArgumentException.ThrowIfNullOrEmpty(transition.ToStatus, nameof(transition));
+        ArgumentNullException.ThrowIfNull(transition.Message, nameof(transition));
+        if (transition.FromStatus == transition.ToStatus)
+        {
+            throw new ArgumentException($"{transition.AgentId}: from and to are both {transition.ToStatus}", nameof(transition));
+        }
+
+        // The orchestrator compares timestamps with datetime.fromisoformat against naive datetime.now(): an offset
+        // makes that comparison raise, so only the naive form isoformat() writes is accepted.
+        if (!NaiveIsoTimestamp().IsMatch(transition.Timestamp ?? string.Empty))
+        {
+            throw new ArgumentException(
+                $"{transition.AgentId}: timestamp '{transition.Timestamp}' is not naive local ISO (YYYY-MM-DDTHH:MM:SS[.ffffff], no offset)",
+                nameof(transition));
+        }
+    }
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?$", RegexOptions.CultureInvariant)]
+    private static partial Regex NaiveIsoTimestamp();
+
+    private string LockedProblem(bool writing) =>
+        $"locked by another writer for more than {_options.BusyTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s"
+        + (writing ? "; nothing written" : "; not read");
+
+    private string Problem(SqliteException e, bool writing)
+    {
+        var nothing = writing ? "; nothing written" : string.Empty;
+        // Microsoft.Data.Sqlite words its messages "SQLite Error 26: 'file is not a database'."; SQLite's own words suffice.
+        var sqlite = MicrosoftDataSqliteMessage().Match(e.Message) is { Success: true } m ? m.Groups["text"].Value : e.Message;
+        return (e.SqliteErrorCode & 0xFF) switch
+        {
+            NotADb => $"not a SQLite database ({sqlite})",
+            Corrupt => $"damaged or truncated database ({sqlite}){nothing}",
+            Busy or Locked => LockedProblem(writing),
+            ReadOnly => $"read-only: the state database cannot be written ({sqlite}){nothing}",
+            CantOpen => $"cannot open ({sqlite})",
+            IoErr => $"I/O error ({sqlite}){nothing}",
+            Constraint => $"a constraint refused the repair ({sqlite}){nothing}",
+            _ => $"SQLite error {e.SqliteExtendedErrorCode} ({sqlite}){nothing}",
+        };
+    }
+
+    [GeneratedRegex(@"^SQLite Error \d+: '(?<text>.*)'\.$", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
+    private static partial Regex MicrosoftDataSqliteMessage();
+}
