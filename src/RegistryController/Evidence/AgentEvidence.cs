@@ -8,20 +8,20 @@ namespace RegistryController.Evidence;
 /// with <c>is_error: true</c>).
 /// </summary>
 /// <param name="File">The file the line was read from, as the task directory names it (logs/ or archive/).</param>
-internal sealed record StreamResult(string File, bool IsError, string? Subtype);
+public sealed record StreamResult(string File, bool IsError, string? Subtype);
 
 /// <summary>
 /// The last complete line of an agent's progress file whose status is terminal: the agent's own word on how it
 /// ended. <see cref="Timestamp"/> is raw, as the orchestrator wrote it (naive local ISO), for the judgement to
 /// compare with the agent's start.
 /// </summary>
-internal sealed record ProgressReport(string File, string Status, string? Message, int? Progress, string? Timestamp);
+public sealed record ProgressReport(string File, string Status, string? Message, int? Progress, string? Timestamp);
 
 /// <summary>A file that should be evidence but cannot be read as such, named, with the reason in words.</summary>
-internal sealed record EvidenceProblem(string File, string Problem);
+public sealed record EvidenceProblem(string File, string Problem);
 
 /// <summary>What an agent's files say about how it ended. Facts only: which outcome they mean is decided elsewhere.</summary>
-internal sealed record AgentEvidence(StreamResult? Result, ProgressReport? TerminalReport, ImmutableArray<EvidenceProblem> Problems)
+public sealed record AgentEvidence(StreamResult? Result, ProgressReport? TerminalReport, ImmutableArray<EvidenceProblem> Problems)
 {
     public static AgentEvidence None { get; } = new(null, null, []);
 }

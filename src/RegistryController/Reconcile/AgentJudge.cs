@@ -1,3 +1,4 @@
+using RegistryController.Evidence;
 using RegistryController.Tmux;
 
 namespace RegistryController.Reconcile;
@@ -49,9 +50,55 @@ public static class AgentJudge
                 : new(AgentCondition.Alive, null, null);
         }
 
-        var zombie = new Zombie(agent.Id, session, agent.Status!, reason);
+        var zombie = new Zombie(agent.Id, session, agent.Status!, reason) { Ending = EndingOf(agent, reason, clock, options) };
         return new(AgentCondition.Zombie, zombie, new Finding(Severity.High, FindingCodes.Zombie, $"agent {agent.Id} is {agent.Status} but its session {session} {(reason == ZombieReasons.PaneDead ? "has only dead panes" : "does not exist")}"));
     }
+
+    /// <summary>
+    /// Whether the agent's liveness is in question: active, out of its grace period, and its session gone
+    /// or dead in a view that can tell. Only then is its evidence worth reading.
+    /// </summary>
+    public static bool InQuestion(AgentState agent, TmuxView view, ClockReading clock, ReconcileOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        ArgumentNullException.ThrowIfNull(view);
+        ArgumentNullException.ThrowIfNull(clock);
+        ArgumentNullException.ThrowIfNull(options);
+        return options.IsActive(agent.Status)
+            && !IsFresh(agent, clock, options)
+            && view.CanJudgeLiveness
+            && agent.Session is { Length: > 0 } session
+            && (!view.Sessions.TryGetValue(session, out var live) || live.AllPanesDead);
+    }
+
+    /// <summary>
+    /// How a zombie ended, from the best evidence: the agent's own terminal report in its progress file
+    /// (the orchestrator's word, appended before anything else of a completion), else the last line of
+    /// Claude's stream log (<c>is_error</c> decides, not <c>subtype</c>), else nothing but tmux's:
+    /// terminated. A report older than the agent's start belongs to an earlier run of that id.
+    /// </summary>
+    private static Ending EndingOf(AgentState agent, string reason, ClockReading clock, ReconcileOptions options)
+    {
+        if (agent.Evidence?.TerminalReport is { } report && options.IsTerminal(report.Status) && IsOfThisRun(report, agent, clock))
+        {
+            var evidence = new EndingEvidence(EndingEvidence.ProgressReport, report.File, report.Status);
+            // Only a killed agent has a termination reason; one that reported completion or failure was not killed.
+            return report.Status is Ending.TerminatedStatus or "killed"
+                ? new Ending(report.Status, reason, evidence)
+                : new Ending(report.Status, null, evidence);
+        }
+
+        if (agent.Evidence?.Result is { } result)
+        {
+            return new Ending(result.IsError ? "failed" : "completed", null, new EndingEvidence(EndingEvidence.StreamResult, result.File, result.Subtype));
+        }
+
+        return Ending.Terminated(reason);
+    }
+
+    private static bool IsOfThisRun(ProgressReport report, AgentState agent, ClockReading clock) =>
+        clock.Parse(agent.StartedAt) is not { } started
+        || (clock.Parse(report.Timestamp) is { } reported && reported >= started);
 
     /// <summary>
     /// When a fresh agent's grace period ends (a little past it), if it has no live session now: the

@@ -1,3 +1,6 @@
+using RegistryController.Evidence;
+using RegistryController.Registry;
+
 namespace RegistryController.Reconcile;
 
 /// <summary>
@@ -10,4 +13,17 @@ public sealed record AgentState(string Id, string TaskId, string? Status, string
 {
     /// <summary>When the agent's log or progress files last changed (for stuck agents); null when unknown.</summary>
     public DateTimeOffset? LastActive { get; init; }
+
+    /// <summary>
+    /// What its files say of how it ended; read only for an agent whose liveness is in question (its
+    /// session gone or dead), null when not read.
+    /// </summary>
+    public AgentEvidence? Evidence { get; init; }
+
+    /// <summary>An entry of a JSON task registry, as the judgement sees it.</summary>
+    public static AgentState Of(AgentRecord agent, string taskId)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        return new(agent.Id, taskId, agent.Status, agent.TmuxSession, agent.StartedAt);
+    }
 }

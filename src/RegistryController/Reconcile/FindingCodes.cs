@@ -13,4 +13,5 @@ public static class FindingCodes
     public const string CountsUnverifiable = "counts_unverifiable";
     public const string Stuck = "stuck";
     public const string UnknownStatus = "unknown_status";
+    public const string EvidenceUnreadable = "evidence_unreadable";
 }

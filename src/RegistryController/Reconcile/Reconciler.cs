@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using RegistryController.Evidence;
 using RegistryController.Registry;
 using RegistryController.Tmux;
 
@@ -23,7 +24,7 @@ public static class Reconciler
         {
             if (registry is { Kind: RegistryKind.Task, Model: { } model } && scope.Includes(registry))
             {
-                taskPlans[registry] = PlanTask(model, view, clock, options, activity: registry.Activity);
+                taskPlans[registry] = PlanTask(model, view, clock, options, activity: registry.Activity, evidence: registry.Evidence);
             }
         }
 
@@ -33,7 +34,7 @@ public static class Reconciler
         {
             foreach (var registry in taskPlans.Keys.ToList())
             {
-                taskPlans[registry] = PlanTask(registry.Model!, view, clock, options, ImmutableHashSet<string>.Empty, registry.Activity);
+                taskPlans[registry] = PlanTask(registry.Model!, view, clock, options, ImmutableHashSet<string>.Empty, registry.Activity, registry.Evidence);
             }
         }
 
@@ -123,7 +124,8 @@ public static class Reconciler
         ClockReading clock,
         ReconcileOptions options,
         IReadOnlySet<string>? allowedTerminations = null,
-        IReadOnlyDictionary<string, DateTimeOffset>? activity = null)
+        IReadOnlyDictionary<string, DateTimeOffset>? activity = null,
+        IReadOnlyDictionary<string, AgentEvidence>? evidence = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(view);
@@ -140,10 +142,17 @@ public static class Reconciler
 
         foreach (var agent in model.Agents)
         {
-            var state = new AgentState(agent.Id, model.TaskId ?? string.Empty, agent.Status, agent.TmuxSession, agent.StartedAt)
+            var state = AgentState.Of(agent, model.TaskId ?? string.Empty) with
             {
                 LastActive = activity is not null && activity.TryGetValue(agent.Id, out var lastActive) ? lastActive : null,
+                Evidence = evidence?.GetValueOrDefault(agent.Id),
             };
+            foreach (var problem in state.Evidence?.Problems ?? [])
+            {
+                // A bad log is no reason to stop: the agent ends on what else is known, and a person is told.
+                findings.Add(new Finding(Severity.Low, FindingCodes.EvidenceUnreadable, $"agent {agent.Id}: {problem.File}: {problem.Problem}"));
+            }
+
             var verdict = AgentJudge.Judge(state, view, clock, options);
             if (verdict.Condition == AgentCondition.Inactive)
             {

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using RegistryController.Evidence;
 using RegistryController.Registry;
 
 namespace RegistryController.Reconcile;
@@ -9,6 +10,9 @@ public sealed record RegistrySnapshot(string Path, RegistryKind Kind, string? Ta
 {
     /// <summary>When each active agent's tracked files (log, progress) last changed, where known.</summary>
     public ImmutableDictionary<string, DateTimeOffset> Activity { get; init; } = ImmutableDictionary<string, DateTimeOffset>.Empty;
+
+    /// <summary>How agents whose liveness is in question ended, as their files tell (read only for them).</summary>
+    public ImmutableDictionary<string, AgentEvidence> Evidence { get; init; } = ImmutableDictionary<string, AgentEvidence>.Empty;
 
     public static RegistrySnapshot Read(string path, RegistryKind kind, string? taskId, RegistryModel model) => new(path, kind, taskId, model, null);
 
