@@ -101,14 +101,15 @@ public sealed partial class TmuxControlModeSource(TmuxOptions options, TmuxViewC
             return new AttachAttempt(false, true, $"no tmux session to attach to ({view.Status}: {view.Detail})");
         }
 
-        // stdin must stay open or the control client exits; this pipe is never completed.
+        // stdin must stay open or the control client exits; this pipe is never completed. -E: the
+        // session's environment is not updated from ours (update-environment), so attaching changes nothing.
         var stdin = new Pipe();
         var said = new ControlOutput();
         int exitCode;
         try
         {
             var result = await Cli.Wrap(options.Binary)
-                .WithArguments([.. _selector.GlobalArguments(), "-C", "attach-session", "-t", "=" + target, "-f", "ignore-size,no-output,read-only"])
+                .WithArguments([.. _selector.GlobalArguments(), "-C", "attach-session", "-E", "-t", "=" + target, "-f", "ignore-size,no-output,read-only"])
                 .WithEnvironmentVariables(env =>
                 {
                     if (options.TmpDir is { } dir)

@@ -77,12 +77,11 @@ public class TmuxControlModeSourceTests
     [Fact]
     public async Task The_back_off_does_not_grow_across_successful_attaches()
     {
-        string[] sessions = ["agent_1", "agent_2", "agent_3", "agent_4", "agent_5", "agent_6", "agent_7", "agent_8"];
-        await using var tmux = await TmuxTestServer.StartAsync(sessions);
+        await using var tmux = await TmuxTestServer.StartAsync(Enumerable.Range(1, 9).Select(i => $"agent_{i}"));
         await using var watch = await Watch.StartAsync(tmux);
 
-        // Six detaches in a row: a back-off that kept growing would wait 1.6 s by the fifth.
-        for (var i = 0; i < 6; i++)
+        // Seven detaches in a row: counted as failures, the seventh would wait at least 1.6 s (half of 3.2 s).
+        for (var i = 0; i < 7; i++)
         {
             var attached = watch.Source.AttachedSession!;
             await tmux.Server.KillSessionAsync(attached);
