@@ -10,6 +10,7 @@ using RegistryController.Registry;
 // Event-to-repair latency and idle cost of `registryctl run`, measured from outside the controller
 // process. Usage (documented in docs/benchmarks.md):
 //   dotnet run -c Release --project bench/RegistryController.Latency -- [--events 200] [--idle-registries 1000] [--idle-seconds 60]
+//   dotnet run -c Release --project bench/RegistryController.Latency -- churn [--events 200]
 if (args.Contains("sizes"))
 {
     await Sizes.RunAsync();
@@ -17,6 +18,19 @@ if (args.Contains("sizes"))
 }
 
 var events = Argument("--events", 200);
+if (args.Contains("churn"))
+{
+    Console.WriteLine($"machine: {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Trim()}");
+    var churn = await Churn.RunAsync(events);
+    Report("churn: session death → registry repaired, all", churn.All);
+    Report("churn: the control client's own session killed", churn.Attached);
+    Report("churn: another session killed at the same instant", churn.Companions);
+    Report("churn: deaths after the tmux server restart", churn.AfterRestart);
+    Console.WriteLine(churn.Summary);
+    Console.WriteLine($"load average at the end: {File.ReadAllText("/proc/loadavg").Trim()}");
+    return churn.Failures == 0 ? 0 : 1;
+}
+
 var idleRegistries = Argument("--idle-registries", 1000);
 var idleSeconds = Argument("--idle-seconds", 60);
 
@@ -37,6 +51,12 @@ int Argument(string name, int fallback)
 
 static void Report(string what, List<double> samples)
 {
+    if (samples.Count == 0)
+    {
+        Console.WriteLine($"{what}: n=0");
+        return;
+    }
+
     samples.Sort();
     double P(double q) => samples[Math.Min(samples.Count - 1, (int)Math.Ceiling(q * samples.Count) - 1)];
     Console.WriteLine($"{what}: n={samples.Count} p50={P(0.50):0.0} ms p90={P(0.90):0.0} ms p99={P(0.99):0.0} ms max={samples[^1]:0.0} ms");
@@ -134,7 +154,7 @@ internal static class Scenario
         throw new TimeoutException($"{agentId} in {path} was not repaired within {Deadline.TotalSeconds} s");
     }
 
-    private static RegistryModel? TryRead(string path)
+    internal static RegistryModel? TryRead(string path)
     {
         try
         {
