@@ -139,7 +139,8 @@ public sealed partial class RegistryReconciler(
     private async Task<ReconcileResult> ReconcileTaskAsync(RegistryLocation location, RegistrySnapshot snapshot, TimedView timed, WorkspaceCache cache, CancellationToken cancellationToken)
     {
         var clock = ClockReading.From(time);
-        var plan = Reconciler.PlanTask(snapshot.Model!, timed.View, clock, reconcileOptions, activity: snapshot.Activity);
+        snapshot = AgentEvidenceProbe.Probe(snapshot, timed.View, clock, reconcileOptions);
+        var plan = Reconciler.PlanTask(snapshot.Model!, timed.View, clock, reconcileOptions, activity: snapshot.Activity, evidence: snapshot.Evidence);
         foreach (var stuck in plan.Findings.Where(f => f.Code == FindingCodes.Stuck))
         {
             LogStuck(location.Path, stuck.Message);
@@ -156,7 +157,8 @@ public sealed partial class RegistryReconciler(
             }
 
             clock = ClockReading.From(time);
-            plan = Reconciler.PlanTask(snapshot.Model!, timed.View, clock, reconcileOptions, activity: snapshot.Activity);
+            snapshot = AgentEvidenceProbe.Probe(snapshot, timed.View, clock, reconcileOptions);
+            plan = Reconciler.PlanTask(snapshot.Model!, timed.View, clock, reconcileOptions, activity: snapshot.Activity, evidence: snapshot.Evidence);
         }
 
         var (approved, held, requeueAfter) = DecideGuard(plan, timed.View, clock, cache);
@@ -171,8 +173,13 @@ public sealed partial class RegistryReconciler(
             return new ReconcileResult(ReconcileOutcome.Noop, plan.Zombies, [], plan.Before, plan.Before, held, requeueAfter, null);
         }
 
-        var outcome = await store.UpdateAsync(location, model => Reconciler.PlanTask(model, timed.View, clock, reconcileOptions, approved, snapshot.Activity).Edits, cancellationToken);
+        var outcome = await store.UpdateAsync(location, model => Reconciler.PlanTask(model, timed.View, clock, reconcileOptions, approved, snapshot.Activity, snapshot.Evidence).Edits, cancellationToken);
         cache.Update(location, outcome.After);
+        foreach (var problem in outcome.AuditProblems)
+        {
+            LogAuditFailed(location.Path, problem);
+        }
+
         var ended = outcome.Applied.OfType<EndAgent>().ToImmutableArray();
         foreach (var end in ended)
         {
@@ -274,6 +281,9 @@ public sealed partial class RegistryReconciler(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Zombie agent {AgentId} in {Path}: was {OldStatus}, now {NewStatus} (evidence: {Evidence})")]
     private partial void LogEnded(string agentId, string path, string oldStatus, string newStatus, string evidence);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Wrote {Path}, but an agent's progress-file audit line could not be appended: {Problem}")]
+    private partial void LogAuditFailed(string path, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Forgot {Path}: the registry was deleted")]
     private partial void LogForgotten(string path);

@@ -39,6 +39,7 @@ public sealed class ReconcilePass(ITmuxViewSource tmux, IRegistryStore store, Ti
         });
         var view = await viewTask;
         var clock = ClockReading.From(_time);
+        workspace = AgentEvidenceProbe.Probe(workspace, view, clock, _options);
         var verdict = Reconciler.Judge(workspace, view, clock, _options, scope);
 
         // A broken view licenses no write at all: even a counter fix would be judged on half the facts.
@@ -108,7 +109,7 @@ public sealed class ReconcilePass(ITmuxViewSource tmux, IRegistryStore store, Ti
             // Under the lock only the zombies this verdict approved (and its guard allowed) may go.
             var approved = task.Plan?.Edits.OfType<EndAgent>().Select(t => t.AgentId).ToImmutableHashSet(StringComparer.Ordinal);
             Activity.Current = spans.GetValueOrDefault(task.Registry.Path);
-            var (outcome, after) = await ApplyAsync(workspace.Root, task, model => Reconciler.PlanTask(model, verdict.Tmux, clock, _options, approved, task.Registry.Activity).Edits, cancellationToken);
+            var (outcome, after) = await ApplyAsync(workspace.Root, task, model => Reconciler.PlanTask(model, verdict.Tmux, clock, _options, approved, task.Registry.Activity, task.Registry.Evidence).Edits, cancellationToken);
             outcomes[task] = outcome;
             if (after is not null)
             {
@@ -139,7 +140,7 @@ public sealed class ReconcilePass(ITmuxViewSource tmux, IRegistryStore store, Ti
         {
             var location = new RegistryLocation(root, registry.Path, registry.Kind, registry.TaskId);
             var result = await _store.UpdateAsync(location, plan, cancellationToken);
-            return (new RegistryOutcome(verdict, CountSnapshot.Of(result.After), result.Applied, result.Written, null), result.After);
+            return (new RegistryOutcome(verdict, CountSnapshot.Of(result.After), result.Applied, result.Written, null) { AuditProblems = result.AuditProblems }, result.After);
         }
 #pragma warning disable CA1031 // One registry's failure, whatever it is, must not stop the others.
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -16,6 +16,9 @@ public sealed record RegistryOutcome(
 {
     public RegistrySnapshot Registry => Verdict.Registry;
 
+    /// <summary>Audit lines that could not be appended to progress files after the write.</summary>
+    public ImmutableArray<string> AuditProblems { get; init; } = [];
+
     /// <summary>Zombies whose ending was applied (or planned, on a dry run).</summary>
     public IEnumerable<EndAgent> Endings => Applied.OfType<EndAgent>();
 }

@@ -66,7 +66,7 @@ public sealed class RegistryStore : IRegistryStore
         lockSpan?.SetTag(RegistryTelemetry.Attributes.Path, location.Path);
         try
         {
-            return await _pipeline.ExecuteAsync(
+            var outcome = await _pipeline.ExecuteAsync(
                 _ =>
                 {
                     attempts++;
@@ -117,6 +117,7 @@ public sealed class RegistryStore : IRegistryStore
                     return ValueTask.FromResult(new UpdateOutcome(model, after, edits, true, content.Length, new LockStatistics(attempts, wait, held.Elapsed)));
                 },
                 cancellationToken);
+            return outcome.Written && location.Kind == RegistryKind.Task ? Audit(location, outcome) : outcome;
         }
         catch (TimeoutRejectedException ex)
         {
@@ -130,6 +131,21 @@ public sealed class RegistryStore : IRegistryStore
             // Stopped already once the lock was taken; this ends it on every failure path.
             lockSpan?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Once the registry is written (and its lock released), each ending goes into the agent's progress
+    /// file too. Before the write it could claim what never happened; a crash between the two loses only
+    /// the line, and the registry's outcome_evidence still tells what happened.
+    /// </summary>
+    private static UpdateOutcome Audit(RegistryLocation location, UpdateOutcome outcome)
+    {
+        var taskDirectory = Path.GetDirectoryName(location.Path)!;
+        var problems = outcome.Applied.OfType<EndAgent>()
+            .Select(end => ProgressAudit.Append(taskDirectory, end))
+            .OfType<string>()
+            .ToImmutableArray();
+        return problems.IsEmpty ? outcome : outcome with { AuditProblems = problems };
     }
 
     private string LockTimeoutProblem(ulong inode) =>

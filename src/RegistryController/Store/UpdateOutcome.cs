@@ -12,7 +12,11 @@ public sealed record UpdateOutcome(
     ImmutableArray<RegistryEdit> Applied,
     bool Written,
     int BytesWritten,
-    LockStatistics Lock);
+    LockStatistics Lock)
+{
+    /// <summary>Audit lines that could not be appended (the file and the reason); the write itself stands.</summary>
+    public ImmutableArray<string> AuditProblems { get; init; } = [];
+}
 
 /// <summary>How long the lock took to get and how long it was held, for the benchmarks and traces.</summary>
 public sealed record LockStatistics(int Attempts, TimeSpan Wait, TimeSpan Held);

@@ -32,10 +32,21 @@ public static class AgentEvidenceProbe
         {
             if (!evidence.ContainsKey(agent.Id) && AgentJudge.InQuestion(AgentState.Of(agent, model.TaskId ?? string.Empty), view, clock, options))
             {
-                evidence[agent.Id] = AgentEvidenceReader.Read(taskDirectory, agent.Id, options.TerminalStatuses);
+                evidence[agent.Id] = Relative(AgentEvidenceReader.Read(taskDirectory, agent.Id, options.TerminalStatuses), taskDirectory);
             }
         }
 
         return evidence.Count == 0 ? registry : registry with { Evidence = evidence.ToImmutable() };
+    }
+
+    /// <summary>Files named as the orchestrator's layout names them (logs/…, archive/…): the same on every host and in every mount.</summary>
+    private static AgentEvidence Relative(AgentEvidence evidence, string taskDirectory)
+    {
+        string Of(string file) => Path.IsPathRooted(file) ? Path.GetRelativePath(taskDirectory, file) : file;
+        return evidence with
+        {
+            Result = evidence.Result is { } result ? result with { File = Of(result.File) } : null,
+            TerminalReport = evidence.TerminalReport is { } report ? report with { File = Of(report.File) } : null,
+        };
     }
 }

@@ -88,7 +88,7 @@ public sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
             parts.Add(style.Red($"{s.Errors} with errors"));
         }
 
-        parts.Add($"{s.Zombies} zombie{(s.Zombies == 1 ? "" : "s")}{(pass.Mode == PassMode.Repair ? $" ({s.Terminated} terminated)" : string.Empty)}");
+        parts.Add($"{s.Zombies} zombie{(s.Zombies == 1 ? "" : "s")}{(pass.Mode == PassMode.Repair ? $" ({s.Terminated} ended)" : string.Empty)}");
         parts.Add($"{s.Orphans} orphan{(s.Orphans == 1 ? "" : "s")}");
         output.WriteLine($"summary: {string.Join(" · ", parts)}  {style.Dim($"({pass.Duration.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s)")}");
     }
@@ -136,6 +136,11 @@ public sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
                 ? (outcome.Written ? style.Cyan($" → {ending}") : style.Dim($" → would be {ending}"))
                 : string.Empty;
             output.WriteLine($"      zombie {zombie.AgentId} ({zombie.OldStatus}): {zombie.Reason} [{zombie.Session}]{action}");
+        }
+
+        foreach (var problem in outcome.AuditProblems)
+        {
+            output.WriteLine($"      {style.Yellow("audit line not written:")} {problem}");
         }
 
         foreach (var finding in plan.Findings.Where(f => f.Code != FindingCodes.Zombie))

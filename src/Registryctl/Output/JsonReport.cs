@@ -34,7 +34,11 @@ public sealed record JsonRegistry(
     IReadOnlyList<JsonZombie> Zombies,
     IReadOnlyList<string> FreshAgents,
     IReadOnlyList<JsonFinding> Findings,
-    JsonCountChange? Counts);
+    JsonCountChange? Counts)
+{
+    /// <summary>Audit lines (progress-file entries) that could not be appended after a write.</summary>
+    public IReadOnlyList<string> AuditProblems { get; init; } = [];
+}
 
 /// <param name="Reason">What tmux showed: session_not_found or pane_dead.</param>
 /// <param name="Outcome">The status it is given: completed, failed or terminated.</param>

@@ -80,7 +80,10 @@ public static class ReportBuilder
             plan is null ? [] : [.. plan.Zombies.Select(z => new JsonZombie(z.AgentId, z.Session, z.OldStatus, z.Reason, z.Ending.Status, new JsonEvidence(z.Ending.Evidence.Kind, z.Ending.Evidence.File, z.Ending.Evidence.Detail), outcome.Written && terminated.Contains(z.AgentId)))],
             plan is null ? [] : [.. plan.FreshAgents],
             plan is null ? [] : [.. plan.Findings.Select(f => new JsonFinding(Snake(f.Severity.ToString()), f.Code, f.Message))],
-            plan is null ? null : new JsonCountChange(Counts(plan.Before), Counts(outcome.After ?? plan.Before)));
+            plan is null ? null : new JsonCountChange(Counts(plan.Before), Counts(outcome.After ?? plan.Before)))
+        {
+            AuditProblems = outcome.AuditProblems,
+        };
     }
 
     private static JsonCounts Counts(CountSnapshot counts) => new(counts.Active, counts.TotalSpawned, counts.Completed);
