@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using RegistryController.Evidence;
 using RegistryController.Reconcile;
 using RegistryController.Registry;
 using RegistryController.Tmux;
@@ -69,6 +70,18 @@ internal static class Verdicts
     }
 
     public static WorkspaceSnapshot WorkspaceOf(params RegistrySnapshot[] registries) => new(Root, [.. registries]);
+
+    /// <summary>The registry with what its agents' files say of how they ended.</summary>
+    public static RegistrySnapshot WithEvidence(this RegistrySnapshot registry, string agentId, StreamResult? result = null, ProgressReport? report = null) =>
+        registry with { Evidence = registry.Evidence.SetItem(agentId, new AgentEvidence(result, report, [])) };
+
+    /// <summary>The last line of <c>logs/&lt;id&gt;_stream.jsonl</c>: Claude's result.</summary>
+    public static StreamResult Result(string agentId, bool isError = false, string subtype = "success") =>
+        new($"logs/{agentId}_stream.jsonl", isError, subtype);
+
+    /// <summary>The agent's own terminal line in <c>progress/&lt;id&gt;_progress.jsonl</c>.</summary>
+    public static ProgressReport Reported(string agentId, string status, string timestamp) =>
+        new($"progress/{agentId}_progress.jsonl", status, "done", 100, timestamp);
 
     public static readonly DateTimeOffset SessionCreated = new(2025, 10, 17, 20, 0, 0, TimeSpan.Zero);
 
