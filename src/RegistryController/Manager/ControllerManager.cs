@@ -106,10 +106,12 @@ public sealed partial class ControllerManager : BackgroundService
     {
         await StartAsyncCore(stoppingToken);
         var workers = Enumerable.Range(0, Math.Max(1, _options.Workers)).Select(i => WorkAsync(i, stoppingToken)).ToList();
-        var control = new TmuxControlModeSource(_tmuxOptions, _views, () => _ = ScanAsync(stoppingToken), _loggers.CreateLogger<TmuxControlModeSource>());
+        var control = _tmuxOptions.ControlMode
+            ? new TmuxControlModeSource(_tmuxOptions, _views, () => _ = ScanAsync(stoppingToken), _loggers.CreateLogger<TmuxControlModeSource>())
+            : null;
         var loops = new List<Task>
         {
-            control.RunAsync(stoppingToken),
+            control?.RunAsync(stoppingToken) ?? Task.CompletedTask,
             EveryAsync(_options.ScanInterval, ScanAsync, stoppingToken),
             EveryAsync(_options.ResyncInterval, ct => { ResyncAll(); return Task.CompletedTask; }, stoppingToken),
         };

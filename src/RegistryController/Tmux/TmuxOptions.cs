@@ -19,4 +19,12 @@ public sealed record TmuxOptions
 
     /// <summary>How long one tmux call may take before the view counts as broken.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// <c>run</c> attaches a read-only control-mode client to hear of session deaths at once. tmux
+    /// before the fix of tmux/tmux#4980 (3.3a, Debian 12's) can crash when a control client attaching
+    /// is sent a notification while sessions churn; where that risk is not acceptable, turn this off and
+    /// rely on the scan (<c>Controller:ScanInterval</c>).
+    /// </summary>
+    public bool ControlMode { get; init; } = true;
 }

@@ -55,6 +55,23 @@ public class TmuxPushRepairTests
         Assert.Equal([agentId], workspace.Statuses().Where(s => s.Status == "terminated").Select(s => s.AgentId));
     }
 
+    [Fact]
+    public async Task With_control_mode_off_no_client_attaches_and_the_scan_still_repairs_a_death()
+    {
+        await using var workspace = await TestWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 3);
+        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, s =>
+        {
+            s["Tmux:ControlMode"] = "false";
+            s["Controller:ScanInterval"] = "1s";
+        });
+        var (task, agentId) = workspace.AgentOf(workspace.LiveSessions[0]);
+
+        await workspace.Tmux.Server.KillSessionAsync(workspace.LiveSessions[0]);
+
+        await Eventually.Until(() => RegistryJson.IsTerminatedAsZombie(workspace.TaskRegistry(task), agentId), PushBound, $"{agentId} terminated by the scan");
+        Assert.Equal(0, await workspace.Tmux.ControlClientsAsync());
+    }
+
     /// <summary>The generator writes running or working at random; both are the same active state here.</summary>
     private static string? NormalisedActive(string? status) => status is "running" ? "working" : status;
 }
