@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using RegistryController.Generation;
-using RegistryController.Reconcile;
+using RegistryController.Judgement;
 
 // Usage: dotnet run -c Release --project bench/Footprint -- <path/to/published/registryctl> [runs] [tasks]
 // A workspace of <tasks> task registries (+ the global one) written by WorkspaceGenerator, a private

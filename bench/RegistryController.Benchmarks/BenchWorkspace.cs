@@ -1,6 +1,6 @@
 using System.Globalization;
 using RegistryController.Generation;
-using RegistryController.Reconcile;
+using RegistryController.Judgement;
 using RegistryController.Tmux;
 
 namespace RegistryController.Benchmarks;

@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
-using RegistryController.Engine;
-using RegistryController.Reconcile;
+using RegistryController.Judgement;
+using RegistryController.Pass;
 using RegistryController.Tmux;
 
 namespace RegistryController.Benchmarks;

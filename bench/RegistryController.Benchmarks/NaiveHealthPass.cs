@@ -1,9 +1,8 @@
 using System.Collections.Immutable;
-using RegistryController.Reconcile;
+using RegistryController.Judgement;
 using RegistryController.Registry;
 using RegistryController.Store;
 using RegistryController.Tmux;
-using RegistryController.Workspace;
 
 namespace RegistryController.Benchmarks;
 

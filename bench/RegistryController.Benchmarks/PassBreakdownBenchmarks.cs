@@ -1,11 +1,10 @@
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
-using RegistryController.Reconcile;
+using RegistryController.Judgement;
 using RegistryController.Registry;
 using RegistryController.Store;
 using RegistryController.Tmux;
-using RegistryController.Workspace;
 
 namespace RegistryController.Benchmarks;
 

@@ -1,6 +1,6 @@
-using RegistryController.Engine;
+using RegistryController.Judgement;
 using RegistryController.Locking;
-using RegistryController.Reconcile;
+using RegistryController.Pass;
 using RegistryController.Store;
 using RegistryController.Tmux;
 

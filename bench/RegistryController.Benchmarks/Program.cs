@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using BenchmarkDotNet.Running;
 using RegistryController.Benchmarks;
-using RegistryController.Engine;
-using RegistryController.Reconcile;
+using RegistryController.Judgement;
+using RegistryController.Pass;
 using RegistryController.Tmux;
 
 // dotnet run -c Release --project bench/RegistryController.Benchmarks -- --filter '*HealthPass*'

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using CliWrap;
 using Mono.Unix.Native;
 using RegistryController.Generation;
-using RegistryController.Reconcile;
+using RegistryController.Judgement;
 using RegistryController.Registry;
 
 // Event-to-repair latency and idle cost of `registryctl run`, measured from outside the controller
@@ -348,14 +348,14 @@ internal static class Sizes
             var options = new ReconcileOptions { Force = true };
             var view = new RegistryController.Tmux.TmuxCliViewSource(new RegistryController.Tmux.TmuxOptions { Socket = tmux.SocketPath });
             var store = new RegistryController.Store.RegistryStore(new RegistryController.Store.RegistryStoreOptions(), new RegistryController.Locking.LockOptions());
-            var pass = new RegistryController.Engine.ReconcilePass(view, store, TimeProvider.System, options);
+            var pass = new RegistryController.Pass.ReconcilePass(view, store, TimeProvider.System, options);
 
-            var health = await TimeAsync(7, () => pass.RunAsync(generated.Root, ReconcileScope.Everything, RegistryController.Engine.PassMode.Check, null, CancellationToken.None));
+            var health = await TimeAsync(7, () => pass.RunAsync(generated.Root, ReconcileScope.Everything, RegistryController.Pass.PassMode.Check, null, CancellationToken.None));
             var naive = new RegistryController.Benchmarks.NaiveHealthPass(view, store, TimeProvider.System, options);
             var naiveHealth = await TimeAsync(registries <= 1000 ? 3 : 1, () => naive.RunAsync(generated.Root, CancellationToken.None));
 
-            RegistryController.Engine.PassReport? report = null;
-            var repair = await TimeAsync(1, async () => report = await pass.RunAsync(generated.Root, ReconcileScope.Everything, RegistryController.Engine.PassMode.Repair, null, CancellationToken.None));
+            RegistryController.Pass.PassReport? report = null;
+            var repair = await TimeAsync(1, async () => report = await pass.RunAsync(generated.Root, ReconcileScope.Everything, RegistryController.Pass.PassMode.Repair, null, CancellationToken.None));
             var naiveWritten = 0;
             var naiveRepair = await TimeAsync(1, async () => naiveWritten = await NaiveRepairAsync(copy, view, store, options));
 
@@ -391,7 +391,7 @@ internal static class Sizes
     /// </summary>
     private static async Task<int> NaiveRepairAsync(string root, RegistryController.Tmux.TmuxCliViewSource tmux, RegistryController.Store.RegistryStore store, ReconcileOptions options)
     {
-        var workspace = await new RegistryController.Workspace.WorkspaceReader(store, options).ReadAsync(root, null, CancellationToken.None);
+        var workspace = await new RegistryController.Store.WorkspaceReader(store, options).ReadAsync(root, null, CancellationToken.None);
         var written = 0;
         foreach (var registry in workspace.Registries.Where(r => r.Kind == RegistryKind.Task))
         {

@@ -7,14 +7,13 @@ using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using RegistryController.Controller;
 using RegistryController.Generation;
+using RegistryController.Judgement;
 using RegistryController.Locking;
-using RegistryController.Queue;
-using RegistryController.Reconcile;
 using RegistryController.Registry;
+using RegistryController.Runtime;
 using RegistryController.Store;
 using RegistryController.Telemetry;
 using RegistryController.Tmux;
-using RegistryController.Workspace;
 
 namespace RegistryController.TelemetryBenchmarks;
 

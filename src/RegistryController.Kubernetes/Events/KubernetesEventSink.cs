@@ -7,7 +7,7 @@ using k8s.Models;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using RegistryController.Events;
+using RegistryController.Cluster;
 
 namespace RegistryController.Kubernetes.Events;
 

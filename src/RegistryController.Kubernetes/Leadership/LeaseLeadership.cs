@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
 using Polly.Timeout;
-using RegistryController.Leadership;
+using RegistryController.Cluster;
 
 namespace RegistryController.Kubernetes.Leadership;
 

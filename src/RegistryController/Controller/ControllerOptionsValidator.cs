@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using RegistryController.Configuration;
-using RegistryController.Reconcile;
+using RegistryController.Judgement;
 
 namespace RegistryController.Controller;
 

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
-using RegistryController.Reconcile;
+using RegistryController.Judgement;
 using RegistryController.Registry;
+using RegistryController.Runtime;
 using RegistryController.Store;
 
 namespace RegistryController.Controller;

@@ -1,15 +1,13 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
-using RegistryController.Events;
-using RegistryController.Leadership;
-using RegistryController.Queue;
-using RegistryController.Reconcile;
+using RegistryController.Cluster;
+using RegistryController.Judgement;
 using RegistryController.Registry;
+using RegistryController.Runtime;
 using RegistryController.Store;
 using RegistryController.Telemetry;
 using RegistryController.Tmux;
-using RegistryController.Workspace;
 
 namespace RegistryController.Controller;
 

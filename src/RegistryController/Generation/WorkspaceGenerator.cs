@@ -2,9 +2,9 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
-using RegistryController.Reconcile;
+using RegistryController.Judgement;
 using RegistryController.Registry;
-using RegistryController.Workspace;
+using RegistryController.Store;
 
 namespace RegistryController.Generation;
 

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 
 namespace RegistryController.Registry;
@@ -40,6 +41,35 @@ public static class RegistryEditor
                     throw new InvalidOperationException($"Unknown edit {edit.GetType().Name}.");
             }
         }
+    }
+
+    /// <summary>The model as it will read once <paramref name="edits"/> are applied to its file.</summary>
+    public static RegistryModel ApplyToModel(RegistryModel model, ImmutableArray<RegistryEdit> edits)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (edits.IsEmpty)
+        {
+            return model;
+        }
+
+        var agents = model.Agents.ToBuilder();
+        var result = model;
+        foreach (var edit in edits)
+        {
+            switch (edit)
+            {
+                case EndAgent end when model.Kind == RegistryKind.Task:
+                    agents[end.Index] = AgentEndFields.Apply(agents[end.Index], end);
+                    break;
+                case SetCounter c when c.Field == RegistryModel.ActiveCountField(model.Kind):
+                    result = result with { ActiveCount = c.NewValue };
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        return result with { Agents = agents.ToImmutable() };
     }
 
     private static JsonObject FindAgent(JsonObject root, RegistryKind kind, string agentId, int index)

@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using RegistryController.Reconcile;
+using RegistryController.Judgement;
 using RegistryController.Registry;
 
 namespace RegistryController.Store;

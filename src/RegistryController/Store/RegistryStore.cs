@@ -3,8 +3,8 @@ using System.Diagnostics;
 using System.Globalization;
 using Polly;
 using Polly.Timeout;
+using RegistryController.Judgement;
 using RegistryController.Locking;
-using RegistryController.Reconcile;
 using RegistryController.Registry;
 using RegistryController.Telemetry;
 
@@ -113,7 +113,7 @@ public sealed class RegistryStore : IRegistryStore
                         file.WriteInPlace(content, bytes.LongLength, readIdentity, _options.Fsync);
                     }
 
-                    var after = Reconciler.ApplyToModel(model, edits);
+                    var after = RegistryEditor.ApplyToModel(model, edits);
                     return ValueTask.FromResult(new UpdateOutcome(model, after, edits, true, content.Length, new LockStatistics(attempts, wait, held.Elapsed)));
                 },
                 cancellationToken);

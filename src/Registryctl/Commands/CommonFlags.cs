@@ -1,6 +1,6 @@
 using System.CommandLine;
 using RegistryController.Configuration;
-using RegistryController.Reconcile;
+using RegistryController.Judgement;
 using RegistryController.Tmux;
 
 namespace Registryctl.Commands;

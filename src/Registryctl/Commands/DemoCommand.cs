@@ -1,6 +1,6 @@
 using System.CommandLine;
 using RegistryController.Generation;
-using RegistryController.Reconcile;
+using RegistryController.Judgement;
 
 namespace Registryctl.Commands;
 

@@ -8,7 +8,6 @@ using RegistryController.Configuration;
 using RegistryController.Controller;
 using RegistryController.Kubernetes;
 using RegistryController.Kubernetes.Leadership;
-using RegistryController.Manager;
 using Registryctl.Configuration;
 using Registryctl.Hosting;
 

@@ -4,10 +4,10 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using RegistryController.Configuration;
 using RegistryController.Controller;
+using RegistryController.Judgement;
 using RegistryController.Kubernetes.Leadership;
 using RegistryController.Locking;
-using RegistryController.Queue;
-using RegistryController.Reconcile;
+using RegistryController.Runtime;
 using RegistryController.Store;
 using RegistryController.Tmux;
 

@@ -1,11 +1,10 @@
 using k8s;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using RegistryController.Events;
+using RegistryController.Cluster;
 using RegistryController.Kubernetes;
 using RegistryController.Kubernetes.Events;
 using RegistryController.Kubernetes.Leadership;
-using RegistryController.Leadership;
 using Registryctl.Configuration;
 
 namespace Registryctl.Hosting;

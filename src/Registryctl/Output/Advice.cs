@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using RegistryController.Reconcile;
+using RegistryController.Judgement;
 using RegistryController.Tmux;
 
 namespace Registryctl.Output;

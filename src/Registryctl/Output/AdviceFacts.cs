@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
-using RegistryController.Engine;
-using RegistryController.Reconcile;
+using RegistryController.Judgement;
+using RegistryController.Pass;
 using RegistryController.Tmux;
 
 namespace Registryctl.Output;

@@ -1,6 +1,6 @@
 using System.Globalization;
-using RegistryController.Engine;
-using RegistryController.Reconcile;
+using RegistryController.Judgement;
+using RegistryController.Pass;
 using RegistryController.Registry;
 using RegistryController.Tmux;
 

@@ -1,4 +1,4 @@
-using RegistryController.Reconcile;
+using RegistryController.Judgement;
 
 namespace Registryctl.Output;
 

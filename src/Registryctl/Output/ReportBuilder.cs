@@ -1,5 +1,5 @@
-using RegistryController.Engine;
-using RegistryController.Reconcile;
+using RegistryController.Judgement;
+using RegistryController.Pass;
 using RegistryController.Registry;
 using RegistryController.Tmux;
 

@@ -1,6 +1,6 @@
 using RegistryController.Configuration;
 using RegistryController.Controller;
-using RegistryController.Reconcile;
+using RegistryController.Judgement;
 using RegistryController.Tests.Support;
 using RegistryController.Tmux;
 

@@ -5,10 +5,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Mono.Unix.Native;
 using RegistryController.Generation;
-using RegistryController.Reconcile;
+using RegistryController.Judgement;
 using RegistryController.Registry;
+using RegistryController.Store;
 using RegistryController.Tests.Support;
-using RegistryController.Workspace;
 
 namespace RegistryController.Tests.Commands;
 

@@ -1,4 +1,4 @@
-using RegistryController.Controller;
+using RegistryController.Runtime;
 using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Controller;

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using RegistryController.Controller;
+using RegistryController.Runtime;
 using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Controller;

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using RegistryController.Controller;
-using RegistryController.Reconcile;
+using RegistryController.Judgement;
 using RegistryController.Registry;
 using RegistryController.Tests.Support;
 

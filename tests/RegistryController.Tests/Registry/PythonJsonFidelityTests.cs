@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using System.Text;
 using RegistryController.Registry;
-using RegistryController.Tests.Reconcile;
+using RegistryController.Tests.Judgement;
 using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Registry;

@@ -1,9 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
-using RegistryController.Events;
+using RegistryController.Cluster;
 using RegistryController.Kubernetes;
 using RegistryController.Kubernetes.Events;
 using RegistryController.Kubernetes.Leadership;
-using RegistryController.Leadership;
 using RegistryController.Tests.Support;
 using Registryctl.Commands;
 using Registryctl.Configuration;

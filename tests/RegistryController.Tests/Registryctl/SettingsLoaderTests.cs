@@ -1,8 +1,8 @@
 using RegistryController.Controller;
+using RegistryController.Judgement;
 using RegistryController.Kubernetes.Leadership;
 using RegistryController.Locking;
-using RegistryController.Queue;
-using RegistryController.Reconcile;
+using RegistryController.Runtime;
 using RegistryController.Store;
 using RegistryController.Tmux;
 using Registryctl.Configuration;

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using RegistryController.Reconcile;
+using RegistryController.Judgement;
 
 namespace RegistryController.Tests.Support;
 

@@ -1,6 +1,6 @@
 using RegistryController.Generation;
-using RegistryController.Reconcile;
-using RegistryController.Workspace;
+using RegistryController.Judgement;
+using RegistryController.Store;
 
 namespace RegistryController.Tests.Support;
 

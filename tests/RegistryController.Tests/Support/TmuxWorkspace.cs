@@ -2,8 +2,8 @@ using System.Text.Json.Nodes;
 using CliWrap;
 using CliWrap.Buffered;
 using RegistryController.Generation;
-using RegistryController.Reconcile;
-using RegistryController.Workspace;
+using RegistryController.Judgement;
+using RegistryController.Store;
 
 namespace RegistryController.Tests.Support;
 

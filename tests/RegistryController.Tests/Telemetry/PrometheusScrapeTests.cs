@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using RegistryController.Generation;
-using RegistryController.Reconcile;
+using RegistryController.Judgement;
 using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Telemetry;

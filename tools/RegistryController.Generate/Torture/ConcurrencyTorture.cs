@@ -4,8 +4,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using RegistryController.Generation;
-using RegistryController.Reconcile;
-using RegistryController.Workspace;
+using RegistryController.Judgement;
+using RegistryController.Store;
 
 namespace RegistryController.Tools.Torture;
 

@@ -5,8 +5,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Mono.Unix.Native;
 using RegistryController.Generation;
-using RegistryController.Reconcile;
-using RegistryController.Workspace;
+using RegistryController.Judgement;
+using RegistryController.Store;
 
 namespace RegistryController.Tools.Torture;
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using RegistryController.Manager;
+using RegistryController.Controller;
 using Registryctl.Hosting;
 
 namespace RegistryController.Tools.Torture;

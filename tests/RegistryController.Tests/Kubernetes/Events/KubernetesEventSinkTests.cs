@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using RegistryController.Events;
+using RegistryController.Cluster;
 using RegistryController.Kubernetes;
 using RegistryController.Kubernetes.Events;
 using RegistryController.Tests.Support;

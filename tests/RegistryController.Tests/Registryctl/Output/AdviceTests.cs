@@ -1,9 +1,9 @@
 using System.Collections.Immutable;
-using RegistryController.Engine;
-using RegistryController.Reconcile;
+using RegistryController.Judgement;
+using RegistryController.Pass;
 using RegistryController.Tmux;
 using Registryctl.Output;
-using static RegistryController.Tests.Reconcile.Verdicts;
+using static RegistryController.Tests.Judgement.Verdicts;
 
 namespace RegistryController.Tests.Registryctl.Output;
 

@@ -1,0 +1,8 @@
+namespace RegistryController.Cluster;
+
+/// <summary>The two Kubernetes event types.</summary>
+public enum ControllerEventType
+{
+    Normal,
+    Warning,
+}

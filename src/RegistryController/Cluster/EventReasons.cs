@@ -1,0 +1,10 @@
+namespace RegistryController.Cluster;
+
+/// <summary>The reasons the controller records (Kubernetes event reasons are UpperCamelCase).</summary>
+public static class EventReasons
+{
+    public const string ZombieTerminated = "ZombieTerminated";
+    public const string OrphanSession = "OrphanSession";
+    public const string RegistryUnreadable = "RegistryUnreadable";
+    public const string MassTerminationHeld = "MassTerminationHeld";
+}

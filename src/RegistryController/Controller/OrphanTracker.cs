@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using CliWrap;
+using CliWrap.Buffered;
+using Microsoft.Extensions.Logging;
+using RegistryController.Cluster;
+using RegistryController.Judgement;
+using RegistryController.Tmux;
+
+namespace RegistryController.Controller;
+
+/// <summary>
+/// Follows orphans (<c>agent_</c> sessions no watched workspace names) from scan to scan: reports
+/// each new one, and, only when opted in, kills one after it has been an orphan of every watched
+/// workspace continuously for the configured time, and only while every registry could be read (an
+/// unreadable registry might name it). Each kill is logged with what was known.
+/// </summary>
+public sealed partial class OrphanTracker(TmuxOptions options, WorkspaceCaches caches, TimeSpan? killAfter, TimeProvider time, IEventSink events, ILogger logger)
+{
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _orphanSince = new(StringComparer.Ordinal);
+    private readonly TmuxServerSelector _selector = new(options);
+
+    /// <summary>Sessions killed so far (for tests and metrics).</summary>
+    public int Killed { get; private set; }
+
+    /// <summary>Orphans at the last scan (for metrics).</summary>
+    public int Current => _orphanSince.Count;
+
+    public async Task ObserveAsync(TmuxView view, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        if (view.Status != TmuxViewStatus.Listed)
+        {
+            _orphanSince.Clear();
+            return;
+        }
+
+        var named = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var cache in caches.All)
+        {
+            var (sessions, complete) = cache.NamedSessions();
+            if (!complete)
+            {
+                // Continuity is broken: an unreadable registry might name any of them.
+                _orphanSince.Clear();
+                return;
+            }
+
+            named.UnionWith(sessions);
+        }
+
+        var now = time.GetUtcNow();
+        var orphans = view.Sessions.Values.Where(s => Orphans.IsAgentSession(s.Name) && !named.Contains(s.Name)).ToList();
+        foreach (var gone in _orphanSince.Keys.Except(orphans.Select(o => o.Name)))
+        {
+            _orphanSince.TryRemove(gone, out _);
+        }
+
+        foreach (var orphan in orphans)
+        {
+            var since = _orphanSince.GetOrAdd(orphan.Name, now);
+            if (since == now)
+            {
+                events.Publish(new ControllerEvent(ControllerEventType.Warning, EventReasons.OrphanSession, $"tmux session {orphan.Name} is named by no registry of the {caches.All.Count} watched workspace(s)"));
+            }
+
+            if (killAfter is not { } after || now - since < after)
+            {
+                continue;
+            }
+
+            var result = await Cli.Wrap(options.Binary)
+                .WithArguments([.. _selector.GlobalArguments(), "kill-session", "-t", "=" + orphan.Name])
+                .WithValidation(CommandResultValidation.None)
+                .ExecuteBufferedAsync(cancellationToken);
+            _orphanSince.TryRemove(orphan.Name, out _);
+            if (result.ExitCode == 0)
+            {
+                Killed++;
+                LogKilled(orphan.Name, orphan.Created, since, caches.All.Count, orphan.Panes, orphan.DeadPanes);
+            }
+            else
+            {
+                LogKillFailed(orphan.Name, result.StandardError.Trim());
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Killed orphan session {Session} (created {Created}, orphan since {Since}, named by none of {Workspaces} watched workspaces, {Panes} panes of which {DeadPanes} dead)")]
+    private partial void LogKilled(string session, DateTimeOffset? created, DateTimeOffset since, int workspaces, int panes, int deadPanes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not kill orphan session {Session}: {Error}")]
+    private partial void LogKillFailed(string session, string error);
+}

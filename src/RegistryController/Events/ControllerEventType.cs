@@ -1,8 +1,0 @@
-namespace RegistryController.Events;
-
-/// <summary>The two Kubernetes event types.</summary>
-public enum ControllerEventType
-{
-    Normal,
-    Warning,
-}

@@ -1,0 +1,131 @@
+using RegistryController.Evidence;
+using RegistryController.Tmux;
+
+namespace RegistryController.Judgement;
+
+/// <summary>
+/// The rule for one agent, in one place: whichever store the agent comes from, the same facts (its
+/// status and start, its session in the tmux view, its files' activity) give the same verdict.
+/// </summary>
+public static class AgentJudge
+{
+    public static AgentVerdict Judge(AgentState agent, TmuxView view, ClockReading clock, ReconcileOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        ArgumentNullException.ThrowIfNull(view);
+        ArgumentNullException.ThrowIfNull(clock);
+        ArgumentNullException.ThrowIfNull(options);
+
+        if (!options.IsActive(agent.Status))
+        {
+            // A status in neither set (an agent's own word such as "in_progress") drops the agent out of
+            // the orchestrator's counts: a person should know, but only the orchestrator may change it.
+            return agent.Status is { } unknown && !options.IsTerminal(unknown)
+                ? new(AgentCondition.Inactive, null, new Finding(Severity.Medium, FindingCodes.UnknownStatus, $"agent {agent.Id} has status \"{unknown}\", which is neither active nor finished: the orchestrator counts it nowhere and nothing checks its session (reported only, never changed)"))
+                : new(AgentCondition.Inactive, null, null);
+        }
+
+        if (IsFresh(agent, clock, options))
+        {
+            return new(AgentCondition.Fresh, null, null);
+        }
+
+        if (!view.CanJudgeLiveness)
+        {
+            return new(AgentCondition.Unjudged, null, null);
+        }
+
+        if (agent.Session is not { Length: > 0 } session)
+        {
+            return new(AgentCondition.NoSession, null, new Finding(Severity.Medium, FindingCodes.NoSessionRecorded, $"agent {agent.Id} is {agent.Status} but records no tmux_session: its liveness cannot be checked"));
+        }
+
+        string? reason = view.Sessions.TryGetValue(session, out var live)
+            ? (live.AllPanesDead ? ZombieReasons.PaneDead : null)
+            : ZombieReasons.SessionNotFound;
+        if (reason is null)
+        {
+            return options.StuckAfter is { } stuckAfter && agent.LastActive is { } lastActive && clock.Now - lastActive > stuckAfter
+                ? new(AgentCondition.Stuck, null, new Finding(Severity.Medium, FindingCodes.Stuck, $"agent {agent.Id} is {agent.Status} and its session lives, but its log and progress files have not changed for {(int)(clock.Now - lastActive).TotalMinutes} min (reported only)"))
+                : new(AgentCondition.Alive, null, null);
+        }
+
+        var zombie = new Zombie(agent.Id, session, agent.Status!, reason) { Ending = EndingOf(agent, reason, clock, options) };
+        return new(AgentCondition.Zombie, zombie, new Finding(Severity.High, FindingCodes.Zombie, $"agent {agent.Id} is {agent.Status} but its session {session} {(reason == ZombieReasons.PaneDead ? "has only dead panes" : "does not exist")}"));
+    }
+
+    /// <summary>
+    /// Whether the agent's liveness is in question: active, out of its grace period, and its session gone
+    /// or dead in a view that can tell. Only then is its evidence worth reading.
+    /// </summary>
+    public static bool InQuestion(AgentState agent, TmuxView view, ClockReading clock, ReconcileOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        ArgumentNullException.ThrowIfNull(view);
+        ArgumentNullException.ThrowIfNull(clock);
+        ArgumentNullException.ThrowIfNull(options);
+        return options.IsActive(agent.Status)
+            && !IsFresh(agent, clock, options)
+            && view.CanJudgeLiveness
+            && agent.Session is { Length: > 0 } session
+            && (!view.Sessions.TryGetValue(session, out var live) || live.AllPanesDead);
+    }
+
+    /// <summary>
+    /// How a zombie ended, from the best evidence: the agent's own terminal report in its progress file
+    /// (the orchestrator's word, appended before anything else of a completion), else the last line of
+    /// Claude's stream log (<c>is_error</c> decides, not <c>subtype</c>), else nothing but tmux's:
+    /// terminated. A report older than the agent's start belongs to an earlier run of that id.
+    /// </summary>
+    private static Ending EndingOf(AgentState agent, string reason, ClockReading clock, ReconcileOptions options)
+    {
+        if (agent.Evidence?.TerminalReport is { } report && options.IsTerminal(report.Status) && IsOfThisRun(report, agent, clock))
+        {
+            var evidence = new EndingEvidence(EndingEvidence.ProgressReport, report.File, report.Status);
+            // Only a killed agent has a termination reason; one that reported completion or failure was not killed.
+            return report.Status is Ending.TerminatedStatus or "killed"
+                ? new Ending(report.Status, reason, evidence)
+                : new Ending(report.Status, null, evidence);
+        }
+
+        if (agent.Evidence?.Result is { } result)
+        {
+            return new Ending(result.IsError ? "failed" : "completed", null, new EndingEvidence(EndingEvidence.StreamResult, result.File, result.Subtype));
+        }
+
+        return Ending.Terminated(reason);
+    }
+
+    private static bool IsOfThisRun(ProgressReport report, AgentState agent, ClockReading clock) =>
+        clock.Parse(agent.StartedAt) is not { } started
+        || (clock.Parse(report.Timestamp) is { } reported && reported >= started);
+
+    /// <summary>
+    /// When a fresh agent's grace period ends (a little past it), if it has no live session now: the
+    /// moment it must be judged again, since nothing else would wake it.
+    /// </summary>
+    public static TimeSpan? GraceEndsIn(AgentState agent, TmuxView view, ClockReading clock, ReconcileOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        ArgumentNullException.ThrowIfNull(view);
+        ArgumentNullException.ThrowIfNull(clock);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.IsActive(agent.Status)
+            || !IsFresh(agent, clock, options)
+            || (agent.Session is { Length: > 0 } session && view.Sessions.TryGetValue(session, out var live) && !live.AllPanesDead)
+            || clock.Parse(agent.StartedAt) is not { } started)
+        {
+            return null;
+        }
+
+        var left = started + options.Grace - clock.Now + GraceMargin;
+        return left < GraceMargin ? GraceMargin : left;
+    }
+
+    // A little past the end, so that the next look finds the agent out of its grace period.
+    private static readonly TimeSpan GraceMargin = TimeSpan.FromMilliseconds(50);
+
+    private static bool IsFresh(AgentState agent, ClockReading clock, ReconcileOptions options) =>
+        // A started_at in the future (clock skew, a time-zone mix-up) counts as fresh: when unsure, spare the agent.
+        clock.Parse(agent.StartedAt) is { } started && clock.Now - started < options.Grace;
+}

@@ -1,0 +1,80 @@
+namespace RegistryController.Judgement;
+
+/// <summary>Where a workspace's mass guard stands after a look.</summary>
+public enum GuardPhase
+{
+    /// <summary>The guard does not trip: terminations go ahead.</summary>
+    Clear,
+
+    /// <summary>It trips, and the same verdict has not yet stood for the hold period: terminations wait.</summary>
+    Holding,
+
+    /// <summary>The same verdict has stood for the hold period: terminations go ahead.</summary>
+    Proceeding,
+}
+
+/// <param name="Changed">The phase differs from the last observation's: the moment to tell a person, once.</param>
+/// <param name="Remaining">How long a hold still lasts (null: until a person acts).</param>
+public sealed record GuardStep(GuardPhase Phase, bool Changed, TimeSpan? Remaining);
+
+/// <summary>
+/// The mass guard's hold over time, beside the rule it holds (<see cref="MassGuard"/>): a tripped
+/// verdict waits; if the very same verdict (the same zombies) still stands after the hold period it
+/// proceeds. A real tmux crash heals itself; a wrong socket does no damage in the first minute. A
+/// different verdict restarts the hold; a verdict that no longer trips ends it, so a later crash of the
+/// same agents starts a new hold rather than finding an old one long expired.
+/// </summary>
+public sealed class GuardHold
+{
+    private readonly Lock _gate = new();
+    private string? _signature;
+    private DateTimeOffset _since;
+    private GuardPhase _phase = GuardPhase.Clear;
+
+    /// <param name="zombies">The agents the tripped verdict would terminate (its identity).</param>
+    /// <param name="holdFor">The hold period; null holds until a person acts.</param>
+    public GuardStep Observe(GuardDecision decision, IEnumerable<string> zombies, DateTimeOffset now, TimeSpan? holdFor)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        ArgumentNullException.ThrowIfNull(zombies);
+        lock (_gate)
+        {
+            if (!decision.Holds)
+            {
+                _signature = null;
+                return Step(GuardPhase.Clear, null);
+            }
+
+            var signature = string.Join('\n', zombies.Order(StringComparer.Ordinal));
+            if (_signature != signature)
+            {
+                _signature = signature;
+                _since = now;
+                _phase = GuardPhase.Clear;
+            }
+
+            return holdFor is { } hold && now - _since >= hold
+                ? Step(GuardPhase.Proceeding, null)
+                : Step(GuardPhase.Holding, holdFor - (now - _since));
+        }
+    }
+
+    /// <summary>Whether a verdict is being held (or has been, and has not cleared since).</summary>
+    public bool Active
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _signature is not null;
+            }
+        }
+    }
+
+    private GuardStep Step(GuardPhase phase, TimeSpan? remaining)
+    {
+        var changed = phase != _phase;
+        _phase = phase;
+        return new GuardStep(phase, changed, remaining);
+    }
+}

@@ -1,0 +1,37 @@
+using System.Collections.Immutable;
+
+namespace RegistryController.Judgement;
+
+/// <summary>The rules of judgement. Status sets are configurable because newer orchestrators add statuses.</summary>
+public sealed record ReconcileOptions
+{
+    public const string Section = "Reconcile";
+
+    /// <summary>An agent this young (from <c>started_at</c>) may not have its session yet: never a zombie.</summary>
+    public TimeSpan Grace { get; init; } = TimeSpan.FromSeconds(30);
+
+    public ImmutableHashSet<string> ActiveStatuses { get; init; } =
+        ImmutableHashSet.Create(StringComparer.Ordinal, "running", "working", "blocked", "reviewing");
+
+    public ImmutableHashSet<string> TerminalStatuses { get; init; } =
+        ImmutableHashSet.Create(StringComparer.Ordinal, "completed", "failed", "error", "terminated", "killed");
+
+    /// <summary>The mass guard trips only when at least this many agents would be terminated at once.</summary>
+    public int MassGuardMinimum { get; init; } = 5;
+
+    /// <summary>... and they are more than this fraction of the workspace's active agents.</summary>
+    public double MassGuardFraction { get; init; } = 0.5;
+
+    /// <summary>
+    /// An active agent with a live session whose tracked files are older than this is reported as stuck; null: off.
+    /// Not a setting of its own: the host fills it from <c>Controller:StuckAfter</c>, which owns the default.
+    /// </summary>
+    public TimeSpan? StuckAfter { get; init; }
+
+    /// <summary>Proceed even when the mass guard trips. A per-command flag (<c>repair --force</c>), never a setting.</summary>
+    public bool Force { get; init; }
+
+    public bool IsActive(string? status) => status is not null && ActiveStatuses.Contains(status);
+
+    public bool IsTerminal(string? status) => status is not null && TerminalStatuses.Contains(status);
+}

@@ -1,0 +1,356 @@
+using System.Collections.Immutable;
+using RegistryController.Evidence;
+using RegistryController.Registry;
+using RegistryController.Tmux;
+
+namespace RegistryController.Judgement;
+
+/// <summary>
+/// The pure heart of the controller: (registries, tmux view, clock, options) → verdict and edits.
+/// No I/O happens here, so the same function judges a whole workspace from a snapshot and
+/// re-judges one file under its lock from what is there now.
+/// </summary>
+public static class Reconciler
+{
+    public static WorkspaceVerdict Judge(WorkspaceSnapshot workspace, TmuxView view, ClockReading clock, ReconcileOptions options, ReconcileScope scope)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        ArgumentNullException.ThrowIfNull(view);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(scope);
+
+        var taskPlans = new Dictionary<RegistrySnapshot, RegistryPlan>();
+        foreach (var registry in workspace.Registries)
+        {
+            if (registry is { Kind: RegistryKind.Task, Model: { } model } && scope.Includes(registry))
+            {
+                taskPlans[registry] = PlanTask(model, view, clock, options, activity: registry.Activity, evidence: registry.Evidence);
+            }
+        }
+
+        var activeAgents = ActiveAgents.Count(workspace.Registries.Where(r => r.Kind == RegistryKind.Task).Select(r => r.Model), options);
+        var guard = MassGuard.Decide(taskPlans.Values.Sum(p => p.Zombies.Length), activeAgents, options);
+        if (guard.Holds)
+        {
+            foreach (var registry in taskPlans.Keys.ToList())
+            {
+                taskPlans[registry] = PlanTask(registry.Model!, view, clock, options, ImmutableHashSet<string>.Empty, registry.Activity, registry.Evidence);
+            }
+        }
+
+        // The global registry mirrors the task registries as they will be once this pass is done.
+        var (tasksNow, unreadableTasks) = IndexTasks(workspace);
+        var tasksAfter = new Dictionary<string, RegistryModel>(tasksNow, StringComparer.Ordinal);
+        foreach (var (registry, plan) in taskPlans)
+        {
+            tasksAfter[TaskKey(registry)] = RegistryEditor.ApplyToModel(registry.Model!, plan.Edits);
+        }
+
+        var verdicts = ImmutableArray.CreateBuilder<RegistryVerdict>();
+        foreach (var registry in workspace.Registries.Where(scope.Includes))
+        {
+            var plan = registry switch
+            {
+                { Model: null } => null,
+                { Kind: RegistryKind.Task } => taskPlans[registry],
+                _ => PlanGlobal(registry.Model, tasksNow, tasksAfter, unreadableTasks, options),
+            };
+            verdicts.Add(new RegistryVerdict(registry, plan));
+        }
+
+        var named = NamedSessions(workspace);
+        var orphans = Orphans.Find(view, named);
+        // An unreadable registry might name any of them; with no server there is nothing to miss.
+        var complete = view.Status == TmuxViewStatus.NoServer || (view.Status == TmuxViewStatus.Listed && workspace.Registries.All(r => r.Model is not null));
+        return new WorkspaceVerdict(workspace.Root, view, verdicts.ToImmutable(), orphans, complete, guard);
+    }
+
+    /// <summary>Every session named by an agent of the workspace, in any registry.</summary>
+    public static ImmutableHashSet<string> NamedSessions(WorkspaceSnapshot workspace)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        return workspace.Registries
+            .SelectMany(r => r.Model?.Agents ?? [])
+            .Select(a => a.TmuxSession)
+            .OfType<string>()
+            .ToImmutableHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>A finding that `repair` resolves by rewriting a counter or a global entry.</summary>
+    public static bool IsCountDiscrepancy(Finding finding)
+    {
+        ArgumentNullException.ThrowIfNull(finding);
+        return finding.Severity == Severity.High && finding.Code is FindingCodes.ActiveCountMismatch or FindingCodes.GlobalOutOfStep;
+    }
+
+    /// <summary>
+    /// The task registries by task id (the file's <c>task_id</c>, else its directory's name), and the
+    /// ids of those that could not be read.
+    /// </summary>
+    public static (Dictionary<string, RegistryModel> Tasks, HashSet<string> Unreadable) IndexTasks(WorkspaceSnapshot workspace)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        var tasks = new Dictionary<string, RegistryModel>(StringComparer.Ordinal);
+        var unreadable = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var registry in workspace.Registries.Where(r => r.Kind == RegistryKind.Task))
+        {
+            if (registry.Model is null)
+            {
+                unreadable.Add(TaskKey(registry));
+            }
+            else
+            {
+                tasks[TaskKey(registry)] = registry.Model;
+            }
+        }
+
+        return (tasks, unreadable);
+    }
+
+    public static string TaskKey(RegistrySnapshot registry)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        return registry.Model?.TaskId ?? registry.TaskId ?? registry.Path;
+    }
+
+    /// <summary>
+    /// Judges one task registry. <paramref name="allowedTerminations"/> limits which zombies may be
+    /// terminated: under the lock only those the workspace verdict (and its guard) approved.
+    /// <paramref name="activity"/> holds when each agent's tracked files last changed (for stuck agents).
+    /// </summary>
+    public static RegistryPlan PlanTask(
+        RegistryModel model,
+        TmuxView view,
+        ClockReading clock,
+        ReconcileOptions options,
+        IReadOnlySet<string>? allowedTerminations = null,
+        IReadOnlyDictionary<string, DateTimeOffset>? activity = null,
+        IReadOnlyDictionary<string, AgentEvidence>? evidence = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(view);
+        ArgumentNullException.ThrowIfNull(clock);
+        ArgumentNullException.ThrowIfNull(options);
+
+        var zombies = ImmutableArray.CreateBuilder<Zombie>();
+        var fresh = ImmutableArray.CreateBuilder<string>();
+        var findings = ImmutableArray.CreateBuilder<Finding>();
+        var edits = ImmutableArray.CreateBuilder<RegistryEdit>();
+        var now = clock.NowAsPythonIsoformat();
+        var active = 0;
+        var terminated = 0;
+
+        foreach (var agent in model.Agents)
+        {
+            var state = AgentState.Of(agent, model.TaskId ?? string.Empty) with
+            {
+                LastActive = activity is not null && activity.TryGetValue(agent.Id, out var lastActive) ? lastActive : null,
+                Evidence = evidence?.GetValueOrDefault(agent.Id),
+            };
+            foreach (var problem in state.Evidence?.Problems ?? [])
+            {
+                // A bad log is no reason to stop: the agent ends on what else is known, and a person is told.
+                findings.Add(new Finding(Severity.Low, FindingCodes.EvidenceUnreadable, $"agent {agent.Id}: {problem.File}: {problem.Problem}"));
+            }
+
+            var verdict = AgentJudge.Judge(state, view, clock, options);
+            if (verdict.Condition == AgentCondition.Inactive)
+            {
+                if (verdict.Finding is { } inactive)
+                {
+                    findings.Add(inactive);
+                }
+
+                continue;
+            }
+
+            active++;
+            if (verdict.Condition == AgentCondition.Fresh)
+            {
+                fresh.Add(agent.Id);
+            }
+
+            if (verdict.Finding is { } finding)
+            {
+                findings.Add(finding);
+            }
+
+            if (verdict.Zombie is not { } zombie)
+            {
+                continue;
+            }
+
+            zombies.Add(zombie);
+            if (allowedTerminations is null || allowedTerminations.Contains(agent.Id))
+            {
+                var ending = zombie.Ending;
+                edits.Add(new EndAgent(agent.Id, agent.Index, zombie.OldStatus, ending.Status, ending.TerminationReason, ending.Evidence.Describe(), now));
+                terminated++;
+            }
+        }
+
+        var activeAfter = active - terminated;
+        if (model.ActiveCount is { } written)
+        {
+            if (written != active)
+            {
+                findings.Add(new Finding(Severity.High, FindingCodes.ActiveCountMismatch, $"active_count is {written} but {active} agents have an active status"));
+            }
+
+            if (written != activeAfter)
+            {
+                edits.Add(new SetCounter(RegistryModel.ActiveCountField(RegistryKind.Task), written, activeAfter));
+            }
+        }
+
+        AddHistoryFindings(model, findings);
+        var before = CountSnapshot.Of(model);
+        return new RegistryPlan(
+            zombies.ToImmutable(),
+            fresh.ToImmutable(),
+            findings.ToImmutable(),
+            edits.ToImmutable(),
+            before,
+            before with { Active = model.ActiveCount is null ? null : activeAfter });
+    }
+
+    /// <summary>
+    /// Judges the global registry against the task registries: findings against them as they are
+    /// now (<paramref name="tasksNow"/>), edits against them as they will be once this pass is done
+    /// (<paramref name="tasksAfter"/>). A task whose registry could not be read makes the
+    /// workspace-wide counter unknowable: it is then reported, not rewritten.
+    /// </summary>
+    public static RegistryPlan PlanGlobal(
+        RegistryModel global,
+        IReadOnlyDictionary<string, RegistryModel> tasksNow,
+        IReadOnlyDictionary<string, RegistryModel> tasksAfter,
+        IReadOnlySet<string> unreadableTasks,
+        ReconcileOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(global);
+        ArgumentNullException.ThrowIfNull(tasksNow);
+        ArgumentNullException.ThrowIfNull(tasksAfter);
+        ArgumentNullException.ThrowIfNull(unreadableTasks);
+        ArgumentNullException.ThrowIfNull(options);
+
+        var findings = ImmutableArray.CreateBuilder<Finding>();
+        var edits = ImmutableArray.CreateBuilder<RegistryEdit>();
+        var missingTasks = new SortedSet<string>(StringComparer.Ordinal);
+        var missingAgents = 0;
+
+        foreach (var entry in global.Agents)
+        {
+            if (entry.TaskId is not { } taskId || !tasksAfter.TryGetValue(taskId, out var task))
+            {
+                // Task directories are cleaned up while the global registry keeps its history.
+                if (entry.TaskId is null || !unreadableTasks.Contains(entry.TaskId))
+                {
+                    missingTasks.Add(entry.TaskId ?? "(none)");
+                    missingAgents++;
+                }
+
+                continue;
+            }
+
+            var source = task.Agents.LastOrDefault(a => a.Id == entry.Id);
+            if (source is null)
+            {
+                findings.Add(new Finding(Severity.Low, FindingCodes.GlobalAgentUnknown, $"global agent {entry.Id} is not in the registry of task {taskId}"));
+                continue;
+            }
+
+            var sourceNow = tasksNow.TryGetValue(taskId, out var now) ? now.Agents.LastOrDefault(a => a.Id == entry.Id) ?? source : source;
+
+            // Statuses outside both sets belong to a newer orchestrator: neither side is touched.
+            var globalKnown = entry.Status is null || options.IsActive(entry.Status) || options.IsTerminal(entry.Status);
+            if (options.IsTerminal(source.Status) && entry.Status != source.Status && globalKnown)
+            {
+                edits.Add(new MirrorAgentStatus(entry.Id, entry.Status, source.Status!, CopiedFields(source, entry)));
+                // A mirror that only follows this pass's own termination is not a finding of its own.
+                if (options.IsTerminal(sourceNow.Status) && sourceNow.Status != entry.Status)
+                {
+                    findings.Add(new Finding(Severity.High, FindingCodes.GlobalOutOfStep, $"global agent {entry.Id} is {entry.Status ?? "(no status)"} but task {taskId} says {sourceNow.Status}"));
+                }
+            }
+            else if (options.IsActive(source.Status) && options.IsTerminal(entry.Status))
+            {
+                // The controller never revives an agent; a person must decide which side is wrong.
+                findings.Add(new Finding(Severity.Medium, FindingCodes.GlobalOutOfStep, $"global agent {entry.Id} is {entry.Status} but task {taskId} says {source.Status}: not changed"));
+            }
+        }
+
+        if (missingAgents > 0)
+        {
+            findings.Add(new Finding(Severity.Info, FindingCodes.GlobalAgentUnknown, $"{missingAgents} global agent{(missingAgents == 1 ? " names" : "s name")} {missingTasks.Count} task{(missingTasks.Count == 1 ? "" : "s")} with no registry here ({string.Join(", ", missingTasks.Take(3))}{(missingTasks.Count > 3 ? ", …" : string.Empty)}): history, left as is"));
+        }
+
+        long? activeAfter = global.ActiveCount;
+        if (global.ActiveCount is { } written)
+        {
+            if (unreadableTasks.Count > 0)
+            {
+                findings.Add(new Finding(Severity.Medium, FindingCodes.CountsUnverifiable, $"active_agents cannot be checked while {unreadableTasks.Count} task registr{(unreadableTasks.Count == 1 ? "y is" : "ies are")} unreadable"));
+            }
+            else
+            {
+                var statusesNow = ActiveAgents.Count(tasksNow.Values, options);
+                var truth = ActiveAgents.Count(tasksAfter.Values, options);
+                if (written != statusesNow)
+                {
+                    findings.Add(new Finding(Severity.High, FindingCodes.ActiveCountMismatch, $"active_agents is {written} but {statusesNow} agents have an active status across the workspace"));
+                }
+
+                if (written != truth)
+                {
+                    edits.Add(new SetCounter(RegistryModel.ActiveCountField(RegistryKind.Global), written, truth));
+                    activeAfter = truth;
+                }
+            }
+        }
+
+        if (global.TotalSpawned is { } spawned && spawned < global.Agents.Length)
+        {
+            findings.Add(new Finding(Severity.Low, FindingCodes.HistoryMismatch, $"total_agents_spawned is {spawned} but {global.Agents.Length} agents are listed (history: reported, never rewritten)"));
+        }
+
+        var before = CountSnapshot.Of(global);
+        return new RegistryPlan([], [], findings.ToImmutable(), edits.ToImmutable(), before, before with { Active = activeAfter });
+    }
+
+    private static ImmutableArray<KeyValuePair<string, string>> CopiedFields(AgentRecord source, AgentRecord entry)
+    {
+        var fields = ImmutableArray.CreateBuilder<KeyValuePair<string, string>>(6);
+        void Copy(string key, string? value, string? current)
+        {
+            if (value is not null && value != current)
+            {
+                fields.Add(new(key, value));
+            }
+        }
+
+        Copy("termination_reason", source.TerminationReason, entry.TerminationReason);
+        Copy("terminated_at", source.TerminatedAt, entry.TerminatedAt);
+        Copy("completed_at", source.CompletedAt, entry.CompletedAt);
+        Copy("last_update", source.LastUpdate, entry.LastUpdate);
+        Copy(AgentEndFields.ReconciledByField, source.ReconciledBy, entry.ReconciledBy);
+        Copy(AgentEndFields.OutcomeEvidenceField, source.OutcomeEvidence, entry.OutcomeEvidence);
+        return fields.ToImmutable();
+    }
+
+    private static void AddHistoryFindings(RegistryModel model, ImmutableArray<Finding>.Builder findings)
+    {
+        if (model.TotalSpawned is { } spawned && spawned != model.Agents.Length)
+        {
+            findings.Add(new Finding(Severity.Low, FindingCodes.HistoryMismatch, $"total_spawned is {spawned} but {model.Agents.Length} agents are listed (history: reported, never rewritten)"));
+        }
+
+        if (model.CompletedCount is { } completed)
+        {
+            var actual = model.Agents.Count(a => a.Status == "completed");
+            if (completed != actual)
+            {
+                findings.Add(new Finding(Severity.Low, FindingCodes.HistoryMismatch, $"completed_count is {completed} but {actual} agents are completed (history: reported, never rewritten)"));
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+using System.Collections.Immutable;
+using RegistryController.Evidence;
+using RegistryController.Registry;
+
+namespace RegistryController.Judgement;
+
+/// <summary>One registry as read: its model, or the reason it could not be read.</summary>
+/// <param name="TaskId">For task registries, the task directory's name.</param>
+public sealed record RegistrySnapshot(string Path, RegistryKind Kind, string? TaskId, RegistryModel? Model, string? Error)
+{
+    /// <summary>When each active agent's tracked files (log, progress) last changed, where known.</summary>
+    public ImmutableDictionary<string, DateTimeOffset> Activity { get; init; } = ImmutableDictionary<string, DateTimeOffset>.Empty;
+
+    /// <summary>How agents whose liveness is in question ended, as their files tell (read only for them).</summary>
+    public ImmutableDictionary<string, AgentEvidence> Evidence { get; init; } = ImmutableDictionary<string, AgentEvidence>.Empty;
+
+    public static RegistrySnapshot Read(string path, RegistryKind kind, string? taskId, RegistryModel model) => new(path, kind, taskId, model, null);
+
+    public static RegistrySnapshot Failed(string path, RegistryKind kind, string? taskId, string error) => new(path, kind, taskId, null, error);
+}

@@ -1,0 +1,9 @@
+namespace RegistryController.Judgement;
+
+public enum Severity
+{
+    Info,
+    Low,
+    Medium,
+    High,
+}

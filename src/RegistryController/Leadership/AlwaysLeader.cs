@@ -1,9 +1,0 @@
-namespace RegistryController.Leadership;
-
-/// <summary>Without leader election, the only controller is the leader.</summary>
-public sealed class AlwaysLeader : ILeadership
-{
-    public static AlwaysLeader Instance { get; } = new();
-
-    public bool IsLeader => true;
-}

@@ -1,4 +1,0 @@
-namespace RegistryController.Manager;
-
-/// <summary>The workspace roots one controller watches (absolute paths).</summary>
-public sealed record WatchedWorkspaces(IReadOnlyList<string> Roots);

@@ -1,0 +1,15 @@
+using System.Collections.Immutable;
+using RegistryController.Judgement;
+
+namespace RegistryController.Pass;
+
+/// <summary>Everything one pass over a workspace found and did.</summary>
+public sealed record PassReport(PassMode Mode, WorkspaceVerdict Verdict, ImmutableArray<RegistryOutcome> Outcomes, TimeSpan Duration)
+{
+    public bool AnyError => Outcomes.Any(o => o.Error is not null);
+
+    public bool AnyDiscrepancy =>
+        Verdict.Guard.Holds
+        || !Verdict.Orphans.IsEmpty
+        || Outcomes.Any(o => o.Verdict.Plan is { } plan && (!plan.Zombies.IsEmpty || plan.HasEdits || plan.Findings.Any(f => f.Severity >= Severity.Medium)));
+}

@@ -1,4 +1,0 @@
-namespace RegistryController.Reconcile;
-
-/// <summary>Something found in a registry. <see cref="Code"/> is stable for machines; the message is for people.</summary>
-public sealed record Finding(Severity Severity, string Code, string Message);

@@ -1,9 +1,0 @@
-namespace RegistryController.Reconcile;
-
-public enum Severity
-{
-    Info,
-    Low,
-    Medium,
-    High,
-}

@@ -1,6 +1,0 @@
-using System.Collections.Immutable;
-
-namespace RegistryController.Reconcile;
-
-/// <summary>Every registry of one workspace, read in one pass.</summary>
-public sealed record WorkspaceSnapshot(string Root, ImmutableArray<RegistrySnapshot> Registries);

@@ -1,0 +1,52 @@
+using System.Collections.Immutable;
+using RegistryController.Evidence;
+using RegistryController.Judgement;
+using RegistryController.Registry;
+using RegistryController.Tmux;
+
+namespace RegistryController.Store;
+
+/// <summary>
+/// Reads how agents ended, but only for those whose liveness is in question (session gone or dead):
+/// a healthy workspace costs no evidence read at all, and a zombie costs the last line of two files.
+/// </summary>
+public static class AgentEvidenceProbe
+{
+    public static WorkspaceSnapshot Probe(WorkspaceSnapshot workspace, TmuxView view, ClockReading clock, ReconcileOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        return workspace with { Registries = [.. workspace.Registries.Select(r => Probe(r, view, clock, options))] };
+    }
+
+    public static RegistrySnapshot Probe(RegistrySnapshot registry, TmuxView view, ClockReading clock, ReconcileOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(options);
+        if (registry is not { Kind: RegistryKind.Task, Model: { } model } || Path.GetDirectoryName(registry.Path) is not { } taskDirectory)
+        {
+            return registry;
+        }
+
+        var evidence = ImmutableDictionary.CreateBuilder<string, AgentEvidence>(StringComparer.Ordinal);
+        foreach (var agent in model.Agents)
+        {
+            if (!evidence.ContainsKey(agent.Id) && AgentJudge.InQuestion(AgentState.Of(agent, model.TaskId ?? string.Empty), view, clock, options))
+            {
+                evidence[agent.Id] = Relative(AgentEvidenceReader.Read(taskDirectory, agent.Id, options.TerminalStatuses), taskDirectory);
+            }
+        }
+
+        return evidence.Count == 0 ? registry : registry with { Evidence = evidence.ToImmutable() };
+    }
+
+    /// <summary>Files named as the orchestrator's layout names them (logs/…, archive/…): the same on every host and in every mount.</summary>
+    private static AgentEvidence Relative(AgentEvidence evidence, string taskDirectory)
+    {
+        string Of(string file) => Path.IsPathRooted(file) ? Path.GetRelativePath(taskDirectory, file) : file;
+        return evidence with
+        {
+            Result = evidence.Result is { } result ? result with { File = Of(result.File) } : null,
+            TerminalReport = evidence.TerminalReport is { } report ? report with { File = Of(report.File) } : null,
+        };
+    }
+}

@@ -1,0 +1,34 @@
+using RegistryController.Judgement;
+
+namespace RegistryController.Store;
+
+/// <summary>Reads every registry of a workspace into one snapshot. A bad file is an entry with an error, never an exception.</summary>
+public sealed class WorkspaceReader(IRegistryStore store, ReconcileOptions options)
+{
+    private readonly IRegistryStore _store = store ?? throw new ArgumentNullException(nameof(store));
+    private readonly ReconcileOptions _options = options ?? throw new ArgumentNullException(nameof(options));
+
+    /// <param name="beginRegistry">Called before each registry is read, on that read's own flow: a span it starts is the read's parent.</param>
+    public async Task<WorkspaceSnapshot> ReadAsync(string root, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken, Action<RegistryLocation>? beginRegistry = null)
+    {
+        if (!Directory.Exists(root))
+        {
+            throw new DirectoryNotFoundException($"the workspace {root} does not exist");
+        }
+
+        var locations = RegistryDiscovery.Discover(root);
+        var snapshots = new RegistrySnapshot[locations.Count];
+        var done = 0;
+        // Reads are independent (one lock at a time each); a little parallelism hides file-system latency.
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, locations.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, Environment.ProcessorCount), CancellationToken = cancellationToken },
+            async (i, token) =>
+            {
+                beginRegistry?.Invoke(locations[i]);
+                snapshots[i] = AgentActivityProbe.Probe(await _store.ReadAsync(locations[i], token), root, _options);
+                progress?.Report((Interlocked.Increment(ref done), locations.Count));
+            });
+        return new WorkspaceSnapshot(root, [.. snapshots]);
+    }
+}
