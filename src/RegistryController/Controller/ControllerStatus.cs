@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using RegistryController.Locking;
 using RegistryController.Runtime;
+using RegistryController.Tmux;
 
 namespace RegistryController.Controller;
 
@@ -54,6 +56,20 @@ public sealed class ControllerStatus(TimeProvider time)
     }
 
     public void Resynced() => Interlocked.Increment(ref _resyncs);
+
+    /// <summary>
+    /// How long the loop may go without a scan or a finished reconcile before it counts as wedged: three
+    /// scan intervals, or the longest a reconcile may legitimately take (a lock wait and two tmux calls),
+    /// with room for a loaded machine. The liveness check and its tests use this one bound.
+    /// </summary>
+    public static TimeSpan WedgedBound(ControllerOptions controller, LockOptions lockOptions, TmuxOptions tmux)
+    {
+        ArgumentNullException.ThrowIfNull(controller);
+        ArgumentNullException.ThrowIfNull(lockOptions);
+        ArgumentNullException.ThrowIfNull(tmux);
+        var longestReconcile = lockOptions.Timeout + tmux.Timeout + tmux.Timeout;
+        return TimeSpan.FromTicks(Math.Max(controller.ScanInterval.Ticks * 3, longestReconcile.Ticks)) + TimeSpan.FromSeconds(5);
+    }
 
     /// <summary>Why the loop counts as wedged, or null: a reconcile running past <paramref name="bound"/>, or no tick for that long.</summary>
     public string? Wedged(TimeSpan bound)

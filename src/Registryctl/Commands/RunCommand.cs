@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RegistryController.Configuration;
@@ -126,12 +125,13 @@ public static class RunCommand
         builder.WebHost.UseUrls($"http://{settings.Controller.Listen}");
         builder.Services.AddKubernetesIntegration(settings, cluster);
         builder.Services.AddRegistryController(settings);
+        builder.Services.AddControllerHealthChecks();
         builder.Services.AddRegistryTelemetry(builder.Configuration, prometheus: true, console: settings.Telemetry.Console);
         // Every record written inside a reconcile carries its trace and span ids.
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
 
         await using var app = builder.Build();
-        MapHealth(app, settings.Controller.ScanInterval, settings.Lock.Timeout + settings.Tmux.Timeout + settings.Tmux.Timeout);
+        app.MapControllerHealthChecks();
         app.MapPrometheusScrapingEndpoint();
         try
         {
@@ -143,18 +143,5 @@ public static class RunCommand
         }
 
         return ExitCodes.Ok;
-    }
-
-    private static void MapHealth(WebApplication app, TimeSpan scanInterval, TimeSpan longestReconcile)
-    {
-        var status = app.Services.GetRequiredService<ControllerStatus>();
-        // Wedged: a reconcile running far past its own bounds, or no scan for several intervals.
-        var bound = TimeSpan.FromTicks(Math.Max(scanInterval.Ticks * 3, longestReconcile.Ticks)) + TimeSpan.FromSeconds(5);
-        app.MapGet("/healthz", () => status.Wedged(bound) is { } why
-            ? Results.Text($"wedged: {why}\n", statusCode: StatusCodes.Status503ServiceUnavailable)
-            : Results.Text("ok\n"));
-        app.MapGet("/readyz", () => status.NotReadyReason is { } why
-            ? Results.Text($"not ready: {why}\n", statusCode: StatusCodes.Status503ServiceUnavailable)
-            : Results.Text("ready\n"));
     }
 }

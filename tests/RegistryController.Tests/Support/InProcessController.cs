@@ -43,8 +43,8 @@ public sealed class InProcessController : IAsyncDisposable
     /// <summary>The cache of the (first) watched workspace.</summary>
     public WorkspaceCache Cache => Manager.Caches.For(Settings.Workspace);
 
-    /// <summary>The bound /healthz uses (RunCommand.MapHealth): three scans, or a whole lock wait plus two tmux calls, plus 5 s.</summary>
-    public TimeSpan WedgedBound => TimeSpan.FromTicks(Math.Max(Settings.Controller.ScanInterval.Ticks * 3, (Settings.Lock.Timeout + Settings.Tmux.Timeout + Settings.Tmux.Timeout).Ticks)) + TimeSpan.FromSeconds(5);
+    /// <summary>The bound /healthz uses (ControllerStatus.WedgedBound).</summary>
+    public TimeSpan WedgedBound => ControllerStatus.WedgedBound(Settings.Controller, Settings.Lock, Settings.Tmux);
 
     /// <summary>What /healthz would answer: null for "ok".</summary>
     public string? Wedged => Status.Wedged(WedgedBound);
