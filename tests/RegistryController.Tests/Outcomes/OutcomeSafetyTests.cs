@@ -73,15 +73,12 @@ public sealed class OutcomeSafetyTests
         const string agent = "fixer-091909-57e6c9";
         await using var workspace = await OutcomeWorkspace.CreateAsync([Agents.Active(agent, "agent_" + agent, age: TimeSpan.FromSeconds(1))], []);
         workspace.WriteStreamLog(agent, EvidenceTask.Result("success", isError: false));
-        var taskBytes = await File.ReadAllBytesAsync(workspace.TaskPath);
         await using var sampler = AgentStatusSampler.Start(agent, workspace.TaskPath);
+        // Not "untouched at Ready": on a loaded machine setting up can outlast the grace itself. What
+        // proves the agent was spared is when it was ended, measured against its start.
         await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, s => s["Reconcile:Grace"] = "10s");
 
-        // Ready means the startup reconcile is done: within its grace the agent is left as it was.
-        Assert.Equal(taskBytes, RegistryJson.ReadBytes(workspace.TaskPath));
-        Assert.False(File.Exists(workspace.ProgressFile(agent)));
-
-        await Eventually.Until(() => (string?)workspace.TaskAgent(agent)["status"] == "completed", TimeSpan.FromSeconds(30), "the agent is completed once its grace period is over");
+        await Eventually.Until(() => sampler.Changes.Any(c => c.Status == "completed"), TimeSpan.FromSeconds(30), "the agent is completed once its grace period is over");
         var seen = await sampler.StopAsync();
         Assert.Equal(["working", "completed"], seen.Select(s => s.Status).Distinct());
         Assert.False(workspace.TaskAgent(agent).ContainsKey("termination_reason"));
