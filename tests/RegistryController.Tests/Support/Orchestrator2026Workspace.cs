@@ -78,7 +78,11 @@ public sealed class Orchestrator2026Workspace : IAsyncDisposable
 
         foreach (var file in Directory.EnumerateFiles(from))
         {
-            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+            var copy = Path.Combine(to, Path.GetFileName(file));
+            File.Copy(file, copy);
+            // As at capture, when the live agent had just written its files: File.Copy keeps the build's mtime,
+            // which would make that agent look stuck (Controller:StuckAfter) to a test run long after the build.
+            File.SetLastWriteTimeUtc(copy, DateTime.UtcNow);
         }
     }
 }
