@@ -14,4 +14,5 @@ public static class FindingCodes
     public const string Stuck = "stuck";
     public const string UnknownStatus = "unknown_status";
     public const string EvidenceUnreadable = "evidence_unreadable";
+    public const string SlotsHeld = "slots_held";
 }

@@ -14,6 +14,24 @@ public sealed record RegistrySnapshot(string Path, RegistryKind Kind, string? Ta
     /// <summary>How agents whose liveness is in question ended, as their files tell (read only for them).</summary>
     public ImmutableDictionary<string, AgentEvidence> Evidence { get; init; } = ImmutableDictionary<string, AgentEvidence>.Empty;
 
+    /// <summary>
+    /// Where the task's <c>logs/</c>, <c>progress/</c> and <c>archive/</c> are: the registry file's directory, unless the
+    /// store says otherwise (a SQLite task lives in a database, its files in <c>&lt;workspace&gt;/&lt;task_id&gt;</c>);
+    /// null when there is no safe such directory.
+    /// </summary>
+    public string? TaskDirectory
+    {
+        get => _taskDirectory ?? (_taskDirectorySet ? null : System.IO.Path.GetDirectoryName(Path));
+        init
+        {
+            _taskDirectory = value;
+            _taskDirectorySet = true;
+        }
+    }
+
+    private readonly string? _taskDirectory;
+    private readonly bool _taskDirectorySet;
+
     public static RegistrySnapshot Read(string path, RegistryKind kind, string? taskId, RegistryModel model) => new(path, kind, taskId, model, null);
 
     public static RegistrySnapshot Failed(string path, RegistryKind kind, string? taskId, string error) => new(path, kind, taskId, null, error);

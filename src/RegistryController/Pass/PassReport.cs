@@ -1,11 +1,15 @@
 using System.Collections.Immutable;
 using RegistryController.Judgement;
+using RegistryController.Store;
 
 namespace RegistryController.Pass;
 
 /// <summary>Everything one pass over a workspace found and did.</summary>
 public sealed record PassReport(PassMode Mode, WorkspaceVerdict Verdict, ImmutableArray<RegistryOutcome> Outcomes, TimeSpan Duration)
 {
+    /// <summary>Where the workspace keeps its state: JSON registries (2025) or <c>registry/state.sqlite3</c> (2026).</summary>
+    public StateLayout Layout { get; init; } = StateLayout.Json2025;
+
     public bool AnyError => Outcomes.Any(o => o.Error is not null);
 
     public bool AnyDiscrepancy =>

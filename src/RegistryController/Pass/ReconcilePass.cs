@@ -14,7 +14,7 @@ namespace RegistryController.Pass;
 /// apply each registry's edits under its own lock, task registries first so that the global
 /// registry mirrors what was really written.
 /// </summary>
-public sealed class ReconcilePass(ITmuxViewSource tmux, IRegistryStore store, TimeProvider time, ReconcileOptions options)
+public sealed partial class ReconcilePass(ITmuxViewSource tmux, IRegistryStore store, TimeProvider time, ReconcileOptions options)
 {
     private readonly ITmuxViewSource _tmux = tmux ?? throw new ArgumentNullException(nameof(tmux));
     private readonly IRegistryStore _store = store ?? throw new ArgumentNullException(nameof(store));
@@ -24,6 +24,11 @@ public sealed class ReconcilePass(ITmuxViewSource tmux, IRegistryStore store, Ti
     public async Task<PassReport> RunAsync(string root, ReconcileScope scope, PassMode mode, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(scope);
+        if (StateLayouts.Detect(root) == StateLayout.Sqlite2026)
+        {
+            return await RunSqliteAsync(root, scope, mode, cancellationToken);
+        }
+
         var stopwatch = Stopwatch.StartNew();
         var viewTask = _tmux.GetViewAsync(cancellationToken);
         // One root span per registry in scope, begun on its read's own flow so the read is its child.

@@ -19,6 +19,12 @@ public sealed record RegistryOutcome(
     /// <summary>Audit lines that could not be appended to progress files after the write.</summary>
     public ImmutableArray<string> AuditProblems { get; init; } = [];
 
+    /// <summary>
+    /// Agents whose ending was not written because the orchestrator changed their status between our read and our
+    /// write (a compare-and-set that found another status): its write stands, and nothing is retried.
+    /// </summary>
+    public ImmutableArray<string> Superseded { get; init; } = [];
+
     /// <summary>Zombies whose ending was applied (or planned, on a dry run).</summary>
     public IEnumerable<EndAgent> Endings => Applied.OfType<EndAgent>();
 }

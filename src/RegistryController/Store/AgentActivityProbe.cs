@@ -15,12 +15,11 @@ public static class AgentActivityProbe
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(options);
-        if (snapshot is not { Kind: RegistryKind.Task, Model: { } model } || options.StuckAfter is null)
+        if (snapshot is not { Kind: RegistryKind.Task, Model: { } model, TaskDirectory: { } taskDirectory } || options.StuckAfter is null)
         {
             return snapshot;
         }
 
-        var taskDirectory = Path.GetDirectoryName(snapshot.Path)!;
         var root = Path.GetFullPath(workspaceRoot).TrimEnd('/') + "/";
         var activity = ImmutableDictionary.CreateBuilder<string, DateTimeOffset>(StringComparer.Ordinal);
         foreach (var agent in model.Agents)

@@ -22,7 +22,7 @@ public static class AgentEvidenceProbe
     {
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(options);
-        if (registry is not { Kind: RegistryKind.Task, Model: { } model } || Path.GetDirectoryName(registry.Path) is not { } taskDirectory)
+        if (registry is not { Kind: RegistryKind.Task, Model: { } model } || registry.TaskDirectory is not { } taskDirectory)
         {
             return registry;
         }

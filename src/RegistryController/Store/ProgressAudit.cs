@@ -14,11 +14,18 @@ namespace RegistryController.Store;
 /// </summary>
 public static class ProgressAudit
 {
+    /// <summary>Why the agent was ended, in words: the audit line's <c>message</c>, and the SQLite store's <c>agent_progress_latest.message</c>.</summary>
+    public static string MessageFor(EndAgent end)
+    {
+        ArgumentNullException.ThrowIfNull(end);
+        return $"registryctl: its session is gone; recorded {end.NewStatus}{(end.TerminationReason is { } reason ? $" ({reason})" : string.Empty)} on evidence: {end.Evidence}";
+    }
+
     /// <summary>The line appended for <paramref name="end"/>: one <c>json.dumps</c>-style object and a newline.</summary>
     public static string LineFor(EndAgent end)
     {
         ArgumentNullException.ThrowIfNull(end);
-        var message = $"registryctl: its session is gone; recorded {end.NewStatus}{(end.TerminationReason is { } reason ? $" ({reason})" : string.Empty)} on evidence: {end.Evidence}";
+        var message = MessageFor(end);
         var sb = new StringBuilder("{\"timestamp\": ");
         PythonJsonWriter.AppendPythonString(sb, end.Timestamp);
         sb.Append(", \"agent_id\": ");
@@ -39,8 +46,12 @@ public static class ProgressAudit
     /// exists. One <c>O_APPEND</c> write, as the orchestrator's own appends, so concurrent lines never
     /// interleave; never through a symbolic link, never outside the task directory.
     /// </summary>
+    /// <param name="followArchive">
+    /// False: always <c>progress/</c>, never the archived file. The 2026 orchestrator's re-import of an adopted task
+    /// reads only <c>progress/</c>, so there a line in <c>archive/</c> would not keep the repair.
+    /// </param>
     /// <returns>Null, or the problem that kept the line from being written (the ending itself stands).</returns>
-    public static string? Append(string taskDirectory, EndAgent end)
+    public static string? Append(string taskDirectory, EndAgent end, bool followArchive = true)
     {
         ArgumentNullException.ThrowIfNull(taskDirectory);
         ArgumentNullException.ThrowIfNull(end);
@@ -52,7 +63,7 @@ public static class ProgressAudit
 
         var live = Path.Combine(taskDirectory, "progress", name);
         var archived = Path.Combine(taskDirectory, "archive", name);
-        var path = File.Exists(live) || !File.Exists(archived) ? live : archived;
+        var path = !followArchive || File.Exists(live) || !File.Exists(archived) ? live : archived;
         var relative = Path.GetRelativePath(taskDirectory, path);
         try
         {

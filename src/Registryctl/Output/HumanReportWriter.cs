@@ -2,6 +2,7 @@ using System.Globalization;
 using RegistryController.Judgement;
 using RegistryController.Pass;
 using RegistryController.Registry;
+using RegistryController.Store;
 using RegistryController.Tmux;
 
 namespace Registryctl.Output;
@@ -19,6 +20,7 @@ public sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
         var verdict = pass.Verdict;
         output.WriteLine($"{style.Bold($"registryctl {command}")}  {verdict.Root}{(pass.Mode == PassMode.DryRun ? style.Yellow("  (dry run: nothing is written)") : string.Empty)}");
         output.WriteLine($"tmux: {DescribeTmux(verdict)}");
+        output.WriteLine($"state: {DescribeLayout(pass.Layout, verdict.Root)}");
         output.WriteLine();
 
         var width = Math.Min(48, pass.Outcomes.Select(o => Name(o).Length).DefaultIfEmpty(10).Max());
@@ -100,6 +102,10 @@ public sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
         _ => $"BROKEN VIEW, nothing judged: {verdict.Tmux.Detail} ({verdict.Tmux.Server})",
     };
 
+    private static string DescribeLayout(StateLayout layout, string root) => layout == StateLayout.Sqlite2026
+        ? $"{StateLayouts.Name(layout)}, SQLite {StateLayouts.DatabasePath(root)} (JSON registries are not the state: never written)"
+        : $"{StateLayouts.Name(layout)}, JSON registries";
+
     private static string Name(RegistryOutcome outcome) =>
         outcome.Registry.Kind == RegistryKind.Global ? "registry/GLOBAL_REGISTRY.json" : outcome.Registry.TaskId ?? outcome.Registry.Path;
 
@@ -136,6 +142,11 @@ public sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
                 ? (outcome.Written ? style.Cyan($" → {ending}") : style.Dim($" → would be {ending}"))
                 : string.Empty;
             output.WriteLine($"      zombie {zombie.AgentId} ({zombie.OldStatus}): {zombie.Reason} [{zombie.Session}]{action}");
+        }
+
+        foreach (var agent in outcome.Superseded)
+        {
+            output.WriteLine($"      {style.Dim("superseded:")} {agent} changed status before our write: the orchestrator's write stands, nothing retried");
         }
 
         foreach (var problem in outcome.AuditProblems)

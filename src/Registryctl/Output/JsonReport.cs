@@ -10,6 +10,7 @@ public sealed record JsonReport(
     string Command,
     string Mode,
     string Workspace,
+    string Layout,
     double DurationMs,
     int ExitCode,
     JsonTmux Tmux,
@@ -38,6 +39,9 @@ public sealed record JsonRegistry(
 {
     /// <summary>Audit lines (progress-file entries) that could not be appended after a write.</summary>
     public IReadOnlyList<string> AuditProblems { get; init; } = [];
+
+    /// <summary>Agents whose ending the orchestrator overtook (their status changed before our write): left as it wrote them.</summary>
+    public IReadOnlyList<string> Superseded { get; init; } = [];
 }
 
 /// <param name="Reason">What tmux showed: session_not_found or pane_dead.</param>

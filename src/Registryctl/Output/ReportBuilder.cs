@@ -1,6 +1,7 @@
 using RegistryController.Judgement;
 using RegistryController.Pass;
 using RegistryController.Registry;
+using RegistryController.Store;
 using RegistryController.Tmux;
 
 namespace Registryctl.Output;
@@ -21,6 +22,7 @@ public static class ReportBuilder
             command,
             pass.Mode switch { PassMode.Check => "check", PassMode.DryRun => "dry_run", _ => "repair" },
             verdict.Root,
+            StateLayouts.Name(pass.Layout),
             pass.Duration.TotalMilliseconds,
             exitCode,
             new JsonTmux(Snake(verdict.Tmux.Status.ToString()), verdict.Tmux.Server, verdict.Tmux.Detail, verdict.Tmux.Sessions.Count, verdict.Tmux.Duration.TotalMilliseconds),
@@ -83,6 +85,7 @@ public static class ReportBuilder
             plan is null ? null : new JsonCountChange(Counts(plan.Before), Counts(outcome.After ?? plan.Before)))
         {
             AuditProblems = outcome.AuditProblems,
+            Superseded = outcome.Superseded,
         };
     }
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
+using RegistryController.Store;
 using RegistryController.Tests.Evidence;
-using RegistryController.Workspace;
 
 namespace RegistryController.Tests.Support;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using RegistryController.Workspace;
+using RegistryController.Store;
 
 namespace RegistryController.Tests.Support;
 

@@ -1,0 +1,170 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Diagnostics;
+using RegistryController.Judgement;
+using RegistryController.Registry;
+using RegistryController.Runtime;
+using RegistryController.Store;
+using RegistryController.Store.Sqlite;
+using RegistryController.Tmux;
+
+namespace RegistryController.Pass;
+
+/// <summary>
+/// The one-shot pass over a 2026 workspace: the same judgement, fed from one read transaction of
+/// <c>registry/state.sqlite3</c>; the repair is one compare-and-set transaction for every task, then a progress line
+/// per ending written. The JSON registries are never written here: the 2026 orchestrator keeps its state in SQLite,
+/// and its re-import of adopted 2025 tasks reads their progress files, which the audit line keeps true.
+/// </summary>
+public sealed partial class ReconcilePass
+{
+    private readonly SqliteStateStore _sqlite = new(new SqliteStoreOptions());
+
+    private async Task<PassReport> RunSqliteAsync(string root, ReconcileScope scope, PassMode mode, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var database = StateLayouts.DatabasePath(root);
+        var viewTask = _tmux.GetViewAsync(cancellationToken);
+        SqliteSnapshot rows;
+        try
+        {
+            rows = await _sqlite.ReadAsync(database, cancellationToken);
+        }
+        catch (SqliteStateException e)
+        {
+            return Unreadable(root, e, await viewTask, mode, stopwatch.Elapsed);
+        }
+
+        var (workspace, maxConcurrent) = SqliteWorkspace.Snapshot(root, rows, _options);
+        var spans = new ConcurrentDictionary<string, Activity>(StringComparer.Ordinal);
+        foreach (var task in workspace.Registries.Where(scope.Includes))
+        {
+            if (ReconcileTelemetry.Start(new RegistryLocation(root, task.Path, task.Kind, task.TaskId), "cli", mode != PassMode.Repair) is { } span)
+            {
+                spans[task.Path] = span;
+            }
+        }
+
+        Activity.Current = null;
+        var view = await viewTask;
+        var clock = ClockReading.From(_time);
+        workspace = AgentEvidenceProbe.Probe(workspace, view, clock, _options);
+        var verdict = Reconciler.Judge(workspace, view, clock, _options, scope);
+        verdict = verdict with { Registries = [.. verdict.Registries.Select(v => WithSlots(v, maxConcurrent))] };
+        verdict = await WithOrphansAsync(root, workspace, verdict, clock, cancellationToken);
+
+        var outcomes = mode == PassMode.Repair && view.CanJudgeLiveness
+            ? await RepairSqliteAsync(database, verdict, cancellationToken)
+            : [.. verdict.Registries.Select(v => Unwritten(v, mode))];
+        EndSpans(root, spans, verdict, outcomes, stopwatch.Elapsed);
+        return new PassReport(mode, verdict, outcomes, stopwatch.Elapsed) { Layout = StateLayout.Sqlite2026 };
+    }
+
+    // Nothing could be judged: the database itself is the one entry of the report, with its problem; no orphan is
+    // listed, since any session might be named by a row we could not read.
+    private static PassReport Unreadable(string root, SqliteStateException e, TmuxView view, PassMode mode, TimeSpan duration)
+    {
+        var registry = RegistrySnapshot.Failed(e.DatabasePath, RegistryKind.Task, null, e.Problem);
+        var entry = new RegistryVerdict(registry, null);
+        var verdict = new WorkspaceVerdict(root, view, [entry], [], false, new GuardDecision(false, false, 0, 0));
+        return new PassReport(mode, verdict, [new RegistryOutcome(entry, null, [], false, e.Problem)], duration) { Layout = StateLayout.Sqlite2026 };
+    }
+
+    /// <summary>
+    /// The orchestrator's own symptom, per task: how many of its <c>max_concurrent</c> slots active rows hold, and how
+    /// many of those are zombies. Said only when zombies hold slots or the task is full (it then refuses new agents).
+    /// </summary>
+    private RegistryVerdict WithSlots(RegistryVerdict verdict, ImmutableDictionary<string, int> maxConcurrent)
+    {
+        if (verdict is not { Plan: { } plan, Registry: { Model: { } model, TaskId: { } taskId } } || !maxConcurrent.TryGetValue(taskId, out var max))
+        {
+            return verdict;
+        }
+
+        var held = ActiveAgents.Count([model], _options);
+        var zombies = plan.Zombies.Length;
+        if (zombies == 0 && held < max)
+        {
+            return verdict;
+        }
+
+        var message = $"task {taskId}: {held} of {max} slots held"
+            + (zombies > 0 ? $", {zombies} by zombie{(zombies == 1 ? "" : "s")}" : string.Empty)
+            + (held >= max ? " (full: the orchestrator refuses new agents, \"Too many active agents\")" : string.Empty);
+        return verdict with { Plan = plan with { Findings = plan.Findings.Add(new Finding(Severity.Info, FindingCodes.SlotsHeld, message)) } };
+    }
+
+    /// <summary>
+    /// Orphans with the grace by session age (a row appears about 2 s after its session). Sessions no row names may
+    /// still be named by a JSON registry (an adopted 2025 task not yet imported): those are read only then, so a
+    /// workspace whose sessions all have rows costs no JSON read at all.
+    /// </summary>
+    private async Task<WorkspaceVerdict> WithOrphansAsync(string root, WorkspaceSnapshot workspace, WorkspaceVerdict verdict, ClockReading clock, CancellationToken cancellationToken)
+    {
+        var named = Reconciler.NamedSessions(workspace);
+        var orphans = Orphans.Find(verdict.Tmux, named, clock, _options.Grace);
+        var complete = verdict.Tmux.Status is TmuxViewStatus.Listed or TmuxViewStatus.NoServer;
+        if (!orphans.IsEmpty)
+        {
+            var json = await new WorkspaceReader(_store, _options).ReadAsync(root, null, cancellationToken);
+            orphans = Orphans.Find(verdict.Tmux, named.Union(Reconciler.NamedSessions(json)), clock, _options.Grace);
+            complete &= json.Registries.All(r => r.Model is not null);
+        }
+
+        return verdict with { Orphans = orphans, OrphansComplete = complete };
+    }
+
+    private async Task<ImmutableArray<RegistryOutcome>> RepairSqliteAsync(string database, WorkspaceVerdict verdict, CancellationToken cancellationToken)
+    {
+        // Under a holding guard the plans carry no EndAgent: nothing to write.
+        var endings = verdict.Registries
+            .Where(v => v.Registry.TaskId is not null && v.Plan is not null)
+            .ToDictionary(v => v.Registry.TaskId!, v => v.Plan!.Edits.OfType<EndAgent>().ToImmutableArray(), StringComparer.Ordinal);
+        var transitions = endings
+            .SelectMany(p => p.Value.Select(end => new SqliteTransition(p.Key, end.AgentId, end.OldStatus, end.NewStatus, end.Timestamp, ProgressAudit.MessageFor(end))))
+            .ToList();
+        if (transitions.Count == 0)
+        {
+            return [.. verdict.Registries.Select(v => Unwritten(v, PassMode.Repair))];
+        }
+
+        SqliteApplyResult result;
+        try
+        {
+            result = await _sqlite.ApplyAsync(database, transitions, cancellationToken);
+        }
+        catch (SqliteStateException e)
+        {
+            // One transaction: nothing of it was written, so every task that had an ending says why.
+            return [.. verdict.Registries.Select(v => Ends(v).IsEmpty ? Unwritten(v, PassMode.Repair) : new RegistryOutcome(v, v.Plan!.Before, [], false, e.Problem))];
+        }
+
+        var applied = result.Applied.Select(t => t.AgentId).ToHashSet(StringComparer.Ordinal);
+        var superseded = result.Superseded.Select(t => t.AgentId).ToHashSet(StringComparer.Ordinal);
+        return [.. verdict.Registries.Select(v =>
+        {
+            var ends = Ends(v);
+            if (ends.IsEmpty)
+            {
+                return Unwritten(v, PassMode.Repair);
+            }
+
+            var written = ends.Where(e => applied.Contains(e.AgentId)).ToImmutableArray();
+            return new RegistryOutcome(v, v.Plan!.After, [.. written], !written.IsEmpty, null)
+            {
+                AuditProblems = [.. written.Select(e => Audit(v.Registry, e)).OfType<string>()],
+                Superseded = [.. ends.Where(e => superseded.Contains(e.AgentId)).Select(e => e.AgentId)],
+            };
+        })];
+
+        ImmutableArray<EndAgent> Ends(RegistryVerdict v) => v.Registry.TaskId is { } id && endings.TryGetValue(id, out var e) ? e : [];
+    }
+
+    // After the row: the orchestrator appends its own line first, but a line for a write that then lost its
+    // compare-and-set would tell its re-import an ending that never happened.
+    private static string? Audit(RegistrySnapshot task, EndAgent end) => task.TaskDirectory is not { } directory
+        ? $"{end.AgentId}: task id {task.TaskId} names no directory of the workspace; no progress line written"
+        : !Directory.Exists(directory)
+            ? $"{end.AgentId}: the task directory {directory} does not exist; no progress line written"
+            : ProgressAudit.Append(directory, end, followArchive: false);
+}
