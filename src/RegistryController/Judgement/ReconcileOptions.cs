@@ -14,7 +14,7 @@ public sealed record ReconcileOptions
         ImmutableHashSet.Create(StringComparer.Ordinal, "running", "working", "blocked", "reviewing");
 
     public ImmutableHashSet<string> TerminalStatuses { get; init; } =
-        ImmutableHashSet.Create(StringComparer.Ordinal, "completed", "failed", "error", "terminated", "killed");
+        ImmutableHashSet.Create(StringComparer.Ordinal, "completed", "failed", "error", "terminated", "killed", "phase_completed");
 
     /// <summary>The mass guard trips only when at least this many agents would be terminated at once.</summary>
     public int MassGuardMinimum { get; init; } = 5;

@@ -18,7 +18,7 @@ public static class ProgressAudit
     public static string MessageFor(EndAgent end)
     {
         ArgumentNullException.ThrowIfNull(end);
-        return $"registryctl: its session is gone; recorded {end.NewStatus}{(end.TerminationReason is { } reason ? $" ({reason})" : string.Empty)} on evidence: {end.Evidence}";
+        return $"registryctl: recorded {end.NewStatus}{(end.TerminationReason is { } reason ? $" ({reason})" : string.Empty)}, its session being gone or dead; evidence: {end.Evidence}";
     }
 
     /// <summary>The line appended for <paramref name="end"/>: one <c>json.dumps</c>-style object and a newline.</summary>
