@@ -204,7 +204,7 @@ public class RepairCommandTests
         // Besides the registry, only the audit lines of the chosen task's ended agents.
         var progress = Path.Combine(Path.GetDirectoryName(workspace.TaskPath(chosen))!, "progress");
         Assert.Equal([workspace.TaskPath(chosen) + " (bytes)"], changed.Where(c => !c.StartsWith(progress, StringComparison.Ordinal)));
-        Assert.Equal(workspace.ZombieIds(chosen).Count(), changed.Count(c => c.StartsWith(progress, StringComparison.Ordinal)));
+        Assert.Equal(workspace.ZombieIds(chosen).Count, changed.Count(c => c.StartsWith(progress, StringComparison.Ordinal)));
         Assert.Equal([chosen], result.Report().GetProperty("registries").EnumerateArray().Select(r => r.GetProperty("task_id").GetString()));
     }
 
