@@ -360,8 +360,14 @@ public static class CrashTorture
         };
     }
 
+    /// <summary>
+    /// The workspace's files, less the agents' progress files: a repair appends each ending there as its
+    /// audit line (creating progress/ for an agent that never reported), which is the point, not a stray.
+    /// </summary>
     private static List<string> Listing(string root) =>
-        [.. Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
+        [.. Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories)
+            .Where(p => !Path.GetRelativePath(root, p).Split(Path.DirectorySeparatorChar).Contains("progress"))
+            .Order(StringComparer.Ordinal)];
 
     private static string Relative(string root, string path) => Path.GetRelativePath(root, path);
 
