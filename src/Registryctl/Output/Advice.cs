@@ -73,7 +73,7 @@ public static class Advice
 
         if (facts.Repaired > 0)
         {
-            list.Add(new Recommendation(Severity.Info, $"Repaired {facts.Repaired} {Plural(facts.Repaired, "registry", "registries")}: {facts.Terminated} {Plural(facts.Terminated, "zombie", "zombies")} ended, counters recomputed."));
+            list.Add(new Recommendation(Severity.Info, $"Repaired {facts.Repaired} {Plural(facts.Repaired, "registry", "registries")}: {facts.Terminated} {Plural(facts.Terminated, "zombie", "zombies")} ended{(facts.CountersWritten ? ", counters recomputed" : string.Empty)}."));
         }
 
         if (list.Count == 0)

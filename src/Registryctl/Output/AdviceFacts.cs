@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using RegistryController.Judgement;
+using RegistryController.Registry;
 using RegistryController.Pass;
 using RegistryController.Tmux;
 
@@ -17,6 +18,9 @@ public sealed record AdviceFacts(
     ImmutableArray<Orphan> Orphans,
     GuardDecision Guard)
 {
+    /// <summary>Whether a counter was rewritten (the 2026 layout stores none).</summary>
+    public bool CountersWritten { get; init; }
+
     /// <summary>What is still wrong once the pass has run: what was found, less what was written.</summary>
     public static AdviceFacts Of(PassReport report)
     {
@@ -32,6 +36,9 @@ public sealed record AdviceFacts(
             Terminated: outcomes.Where(o => o.Written).Sum(o => o.Endings.Count()),
             Repaired: outcomes.Count(o => o.Written),
             verdict.Orphans,
-            verdict.Guard);
+            verdict.Guard)
+        {
+            CountersWritten = outcomes.Any(o => o.Written && o.Applied.OfType<SetCounter>().Any()),
+        };
     }
 }

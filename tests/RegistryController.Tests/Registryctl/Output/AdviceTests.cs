@@ -138,6 +138,18 @@ public class AdviceTests
         Assert.Contains(view.Detail, advice.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_repair_says_it_recomputed_counters_only_when_it_wrote_one()
+    {
+        var repaired = Facts() with { Repaired = 1, Terminated = 2 };
+
+        var withoutCounters = Assert.Single(Advice.For(repaired, Options));
+        var withCounters = Assert.Single(Advice.For(repaired with { CountersWritten = true }, Options));
+
+        Assert.Equal("Repaired 1 registry: 2 zombies ended.", withoutCounters.Message);
+        Assert.Equal("Repaired 1 registry: 2 zombies ended, counters recomputed.", withCounters.Message);
+    }
+
     /// <summary>The advice a health check of this verdict prints.</summary>
     private static ImmutableArray<Recommendation> AdviceOf(WorkspaceVerdict verdict)
     {
