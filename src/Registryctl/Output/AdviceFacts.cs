@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using RegistryController.Judgement;
-using RegistryController.Registry;
 using RegistryController.Pass;
+using RegistryController.Registry;
 using RegistryController.Tmux;
 
 namespace Registryctl.Output;
