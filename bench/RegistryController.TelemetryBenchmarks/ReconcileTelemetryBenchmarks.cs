@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
-using RegistryController.Controller;
+using RegistryController.Runtime;
 
 namespace RegistryController.TelemetryBenchmarks;
 

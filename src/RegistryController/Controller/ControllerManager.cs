@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RegistryController.Cluster;
@@ -101,7 +100,11 @@ public sealed partial class ControllerManager : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await StartAsyncCore(stoppingToken);
-        var workers = Enumerable.Range(0, Math.Max(1, _options.Workers)).Select(i => WorkAsync(i, stoppingToken)).ToList();
+        var loop = new ReconcileLoop(
+            Queue,
+            (item, ct) => _reconciler.ReconcileAsync(item.Key, item.Triggers, ReconcileLoop.Causes(item), ct),
+            new ReconcileLoop.Observer(_status.Started, _status.Finished, Done));
+        var workers = Enumerable.Range(0, Math.Max(1, _options.Workers)).Select(i => loop.RunWorkerAsync(i, stoppingToken)).ToList();
         var control = _tmuxOptions.ControlMode
             ? new TmuxControlModeSource(_tmuxOptions, _views, () => _ = ScanAsync(stoppingToken), _loggers.CreateLogger<TmuxControlModeSource>())
             : null;
@@ -182,51 +185,14 @@ public sealed partial class ControllerManager : BackgroundService
         }
     }
 
-    private async Task WorkAsync(int worker, CancellationToken cancellationToken)
+    private void Done(WorkItem<RegistryLocation> item, ReconcileResult result, TimeSpan? retry)
     {
-        while (await Queue.TakeAsync(cancellationToken) is { } item)
+        if (retry is { } delay)
         {
-            _status.Started(worker);
-            ReconcileResult result;
-            try
-            {
-                result = await _reconciler.ReconcileAsync(item.Key, item.Triggers, [.. item.Causes.OfType<ActivityContext>()], cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                Queue.Done(item.Key);
-                return;
-            }
-#pragma warning disable CA1031 // A worker must outlive any one registry's failure, or that key is held forever.
-            catch (Exception ex) when (ex is not OperationCanceledException)
-#pragma warning restore CA1031
-            {
-                result = ReconcileResult.Failed(ex.Message);
-            }
-
-            _status.Finished(worker, result);
-            foreach (var followUp in result.FollowUps)
-            {
-                Queue.Add(followUp, Trigger.File);
-            }
-
-            if (result.Outcome == ReconcileOutcome.Error)
-            {
-                var delay = Queue.AddRateLimited(item.Key);
-                LogReconcileFailed(item.Key.Path, result.Error ?? "unknown", delay);
-            }
-            else
-            {
-                Queue.Forget(item.Key);
-                if (result.RequeueAfter is { } after)
-                {
-                    Queue.AddAfter(item.Key, after, Trigger.Retry);
-                }
-            }
-
-            Queue.Done(item.Key);
-            FinishStartup(item);
+            LogReconcileFailed(item.Key.Path, result.Error ?? "unknown", delay);
         }
+
+        FinishStartup(item);
     }
 
     private void FinishStartup(WorkItem<RegistryLocation> item)

@@ -1,10 +1,9 @@
 using System.Collections.Immutable;
 using RegistryController.Judgement;
 using RegistryController.Registry;
-using RegistryController.Runtime;
 using RegistryController.Store;
 
-namespace RegistryController.Controller;
+namespace RegistryController.Runtime;
 
 /// <summary>
 /// What a reconcile of one registry found and did, in the manner of controller-runtime's Result: when
