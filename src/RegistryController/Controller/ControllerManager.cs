@@ -16,6 +16,7 @@ namespace RegistryController.Controller;
 public sealed partial class ControllerManager : BackgroundService
 {
     private readonly IReadOnlyList<string> _workspaces;
+    private readonly IReadOnlyList<string> _sqliteWorkspaces;
     private readonly IRegistryStore _store;
     private readonly TmuxViewCache _views;
     private readonly WorkspaceCaches _caches;
@@ -53,7 +54,10 @@ public sealed partial class ControllerManager : BackgroundService
         ArgumentNullException.ThrowIfNull(views);
         ArgumentNullException.ThrowIfNull(reconciler);
         ArgumentNullException.ThrowIfNull(loggers);
-        _workspaces = workspaces.Roots;
+        // run reconciles the 2025 JSON layout only. A 2026 workspace keeps its state in SQLite and writes its
+        // JSON once: judging that JSON would write what the orchestrator's re-import then copies back wrongly.
+        _sqliteWorkspaces = [.. workspaces.Roots.Where(r => StateLayouts.Detect(r) == StateLayout.Sqlite2026)];
+        _workspaces = [.. workspaces.Roots.Except(_sqliteWorkspaces, StringComparer.Ordinal)];
         _store = store;
         _views = views;
         _caches = caches;
@@ -148,6 +152,11 @@ public sealed partial class ControllerManager : BackgroundService
     {
         var view = await _views.RefreshAsync(cancellationToken);
         _status.TmuxViewHealthy = view.View.CanJudgeLiveness;
+        foreach (var root in _sqliteWorkspaces)
+        {
+            LogSqliteNotWatched(root);
+        }
+
         foreach (var root in _workspaces)
         {
             var cache = _caches.For(root);
@@ -226,7 +235,12 @@ public sealed partial class ControllerManager : BackgroundService
             Rewatch();
             var timed = await _views.RefreshAsync(cancellationToken);
             _status.Tick();
-            await _orphans.ObserveAsync(timed.View, cancellationToken);
+            // Sessions a 2026 workspace names live in its database, which run does not read: any of them
+            // would look like an orphan, so with such a workspace watched beside, orphans are not followed.
+            if (_sqliteWorkspaces.Count == 0)
+            {
+                await _orphans.ObserveAsync(timed.View, cancellationToken);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -355,6 +369,9 @@ public sealed partial class ControllerManager : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "tmux view refreshed: {Sessions} sessions, {Changed} changed")]
     private partial void LogViewRefreshed(int sessions, int changed);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Root} keeps its state in registry/state.sqlite3 (the 2026 layout): run does not reconcile it yet and leaves it alone (use registryctl health and repair); orphan sessions are not followed while it is listed")]
+    private partial void LogSqliteNotWatched(string root);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Watching {Root} ({Count} registries)")]
     private partial void LogWatching(string root, int count);

@@ -162,8 +162,10 @@ internal static class AgentEvidenceReader
     }
 
     /// <summary>
-    /// The last complete line whose status is terminal. Trailing bytes without a newline are the orchestrator
-    /// mid-append and are skipped silently; malformed complete lines are skipped and reported once per file.
+    /// The agent's last word, when it is terminal: the last complete line with a status decides, so a report of
+    /// <c>working</c> after an earlier <c>completed</c> (the agent carried on) is no evidence of an ending.
+    /// Trailing bytes without a newline are the orchestrator mid-append and are skipped silently; malformed
+    /// complete lines are skipped and reported once per file.
     /// </summary>
     private static ProgressReport? ReadTerminalReport(
         EvidenceFile file, IReadOnlySet<string> terminalStatuses, ImmutableArray<EvidenceProblem>.Builder problems, ref long bytesRead, CancellationToken ct)
@@ -190,9 +192,11 @@ internal static class AgentEvidenceReader
 
                 var root = parsed.RootElement;
                 if (root.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.String
-                    && status.GetString() is { } value && terminalStatuses.Contains(value))
+                    && status.GetString() is { } value)
                 {
-                    return new(file.Path, value, StringOrNull(root, "message"), Percent(root), StringOrNull(root, "timestamp"));
+                    return terminalStatuses.Contains(value)
+                        ? new(file.Path, value, StringOrNull(root, "message"), Percent(root), StringOrNull(root, "timestamp"))
+                        : null;
                 }
             }
 

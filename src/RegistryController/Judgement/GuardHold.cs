@@ -22,12 +22,13 @@ public sealed record GuardStep(GuardPhase Phase, bool Changed, TimeSpan? Remaini
 /// verdict waits; if the very same verdict (the same zombies) still stands after the hold period it
 /// proceeds. A real tmux crash heals itself; a wrong socket does no damage in the first minute. A
 /// different verdict restarts the hold; a verdict that no longer trips ends it, so a later crash of the
-/// same agents starts a new hold rather than finding an old one long expired.
+/// same agents starts a new hold rather than finding an old one long expired. Once a verdict proceeds, its
+/// own repairs shrink it registry by registry: what remains of the approved zombies goes on proceeding.
 /// </summary>
 public sealed class GuardHold
 {
     private readonly Lock _gate = new();
-    private string? _signature;
+    private HashSet<string>? _zombies;
     private DateTimeOffset _since;
     private GuardPhase _phase = GuardPhase.Clear;
 
@@ -41,14 +42,19 @@ public sealed class GuardHold
         {
             if (!decision.Holds)
             {
-                _signature = null;
+                _zombies = null;
                 return Step(GuardPhase.Clear, null);
             }
 
-            var signature = string.Join('\n', zombies.Order(StringComparer.Ordinal));
-            if (_signature != signature)
+            var current = zombies.ToHashSet(StringComparer.Ordinal);
+            if (_phase == GuardPhase.Proceeding && _zombies is not null && current.IsSubsetOf(_zombies))
             {
-                _signature = signature;
+                return Step(GuardPhase.Proceeding, null);
+            }
+
+            if (_zombies is null || !current.SetEquals(_zombies))
+            {
+                _zombies = current;
                 _since = now;
                 _phase = GuardPhase.Clear;
             }
@@ -66,7 +72,7 @@ public sealed class GuardHold
         {
             lock (_gate)
             {
-                return _signature is not null;
+                return _zombies is not null;
             }
         }
     }

@@ -39,11 +39,26 @@ public static class AgentEndFields
         return fields;
     }
 
+    /// <summary>
+    /// Keys an ending without a termination reason removes: an agent that completed or failed was not killed,
+    /// whatever an earlier run of the same entry left there.
+    /// </summary>
+    public static IReadOnlyList<string> Removed(EndAgent end)
+    {
+        ArgumentNullException.ThrowIfNull(end);
+        return end.TerminationReason is null ? ["termination_reason", "terminated_at"] : [];
+    }
+
     /// <summary>The agent's record as it reads once <paramref name="end"/> is written.</summary>
     public static AgentRecord Apply(AgentRecord agent, EndAgent end)
     {
         ArgumentNullException.ThrowIfNull(agent);
         ArgumentNullException.ThrowIfNull(end);
+        if (Removed(end).Count > 0)
+        {
+            agent = agent with { TerminationReason = null, TerminatedAt = null };
+        }
+
         foreach (var (key, value) in For(end))
         {
             var text = value.GetValueKind() == System.Text.Json.JsonValueKind.String ? value.GetValue<string>() : null;

@@ -24,6 +24,11 @@ public static class RegistryEditor
                         agent[key] = value;
                     }
 
+                    foreach (var key in AgentEndFields.Removed(end))
+                    {
+                        agent.Remove(key);
+                    }
+
                     break;
                 case MirrorAgentStatus mirror:
                     var entry = FindAgent(root, kind, mirror.AgentId, -1);

@@ -98,7 +98,18 @@ public static class ProgressAudit
                     }
                 }
 
-                return written == bytes.Length ? null : string.Create(CultureInfo.InvariantCulture, $"{relative}: wrote {written} of {bytes.Length} bytes");
+                if (written == bytes.Length)
+                {
+                    return null;
+                }
+
+                // A part of a line (a full disk) would glue the orchestrator's next line onto it: take it back.
+                if (written > 0 && Syscall.fstat(fd, out var after) == 0)
+                {
+                    _ = Syscall.ftruncate(fd, after.st_size - written);
+                }
+
+                return string.Create(CultureInfo.InvariantCulture, $"{relative}: wrote {written} of {bytes.Length} bytes; taken back");
             }
             finally
             {

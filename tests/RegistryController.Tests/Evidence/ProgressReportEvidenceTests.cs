@@ -32,8 +32,9 @@ public class ProgressReportEvidenceTests
     }
 
     [Fact]
-    public void The_last_terminal_line_is_the_report_even_when_later_lines_are_not_terminal()
+    public void A_later_report_that_is_not_terminal_outweighs_an_earlier_ending()
     {
+        // The agent said it was done, then carried on: its last word is that it works, not how it ended.
         using var task = new EvidenceTask();
         EvidenceTask.Write(
             task.ProgressFile(),
@@ -41,8 +42,18 @@ public class ProgressReportEvidenceTests
 
         var evidence = task.Read();
 
-        Assert.Equal("completed", evidence.TerminalReport?.Status);
-        Assert.Equal("second end", evidence.TerminalReport?.Message);
+        Assert.Null(evidence.TerminalReport);
+    }
+
+    [Fact]
+    public void The_last_of_several_endings_is_the_report()
+    {
+        using var task = new EvidenceTask();
+        EvidenceTask.Write(task.ProgressFile(), [EvidenceTask.Progress("failed", 40, "first end"), EvidenceTask.Progress("completed", 100, "second end")]);
+
+        var evidence = task.Read();
+
+        Assert.Equal(("completed", "second end"), (evidence.TerminalReport?.Status, evidence.TerminalReport?.Message));
     }
 
     [Fact]
@@ -60,7 +71,7 @@ public class ProgressReportEvidenceTests
     public void Malformed_lines_are_named_once_and_do_not_hide_a_terminal_line_before_them()
     {
         using var task = new EvidenceTask();
-        var file = EvidenceTask.Write(task.ProgressFile(), [EvidenceTask.Progress("completed", 100), "[1, 2, 3]", "not json at all", EvidenceTask.Progress("working", 100)]);
+        var file = EvidenceTask.Write(task.ProgressFile(), [EvidenceTask.Progress("completed", 100), "[1, 2, 3]", "not json at all"]);
 
         var evidence = task.Read();
 

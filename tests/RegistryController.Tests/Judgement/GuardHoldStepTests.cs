@@ -36,6 +36,31 @@ public class GuardHoldStepTests
     }
 
     [Fact]
+    public void A_proceeding_verdict_goes_on_proceeding_while_its_own_repairs_shrink_it()
+    {
+        var hold = new GuardHold();
+        hold.Observe(Tripped, Crash, Start, Hold);
+        hold.Observe(Tripped, Crash, Start + Hold, Hold);
+
+        // One registry's zombies were written; the rest of the same verdict still trips the guard.
+        var step = hold.Observe(Tripped, Crash.Skip(2), Start + Hold + TimeSpan.FromSeconds(1), Hold);
+
+        Assert.Equal((GuardPhase.Proceeding, false), (step.Phase, step.Changed));
+    }
+
+    [Fact]
+    public void A_new_zombie_joining_a_proceeding_verdict_is_held_afresh()
+    {
+        var hold = new GuardHold();
+        hold.Observe(Tripped, Crash, Start, Hold);
+        hold.Observe(Tripped, Crash, Start + Hold, Hold);
+
+        var step = hold.Observe(Tripped, [.. Crash.Skip(2), "new"], Start + Hold + TimeSpan.FromSeconds(1), Hold);
+
+        Assert.Equal((GuardPhase.Holding, true, Hold), (step.Phase, step.Changed, step.Remaining));
+    }
+
+    [Fact]
     public void A_holding_step_says_how_long_the_hold_still_lasts()
     {
         var hold = new GuardHold();

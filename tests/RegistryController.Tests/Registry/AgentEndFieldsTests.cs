@@ -44,4 +44,17 @@ public class AgentEndFieldsTests
 
         Assert.Equal(before with { Status = "completed", CompletedAt = Now, LastUpdate = Now, ReconciledBy = "registryctl", OutcomeEvidence = "stream log result (success): logs/a1_stream.jsonl" }, after);
     }
+
+    [Fact]
+    public void A_completion_removes_a_termination_left_by_an_earlier_run_of_the_entry()
+    {
+        var root = System.Text.Json.Nodes.JsonNode.Parse("""{"agents": [{"id": "a1", "status": "running", "termination_reason": "session_not_found", "terminated_at": "2026-11-30T09:00:00"}]}""")!.AsObject();
+
+        RegistryEditor.Apply(root, RegistryKind.Task, [new EndAgent("a1", 0, "running", "completed", null, "evidence", Now)]);
+
+        var agent = root["agents"]![0]!.AsObject();
+        Assert.False(agent.ContainsKey("termination_reason"));
+        Assert.False(agent.ContainsKey("terminated_at"));
+        Assert.Equal("completed", (string?)agent["status"]);
+    }
 }
