@@ -18,8 +18,9 @@ public class TmuxPushRepairTests
         await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux);
         Assert.Equal(TimeSpan.FromSeconds(60), controller.Settings.Controller.ScanInterval);
         await workspace.Tmux.WaitForControlClientAsync();
-        // Not the first session by name: the control client attaches to that one, and its death would end the client.
-        var session = workspace.LiveSessions.Order(StringComparer.Ordinal).Last();
+        // Not the session the control client is on: its death would be the client's own detach, not a push.
+        var attached = await workspace.Tmux.ControlClientSessionAsync();
+        var session = workspace.LiveSessions.First(s => s != attached);
         var (task, agentId) = workspace.AgentOf(session);
 
         await workspace.Tmux.Server.KillSessionAsync(session);
@@ -47,7 +48,8 @@ public class TmuxPushRepairTests
 
         await workspace.Tmux.Server.StartAsync(workspace.LiveSessions);
         await workspace.Tmux.WaitForControlClientAsync(TimeSpan.FromSeconds(15));
-        var session = workspace.LiveSessions.Order(StringComparer.Ordinal).Last();
+        var attachedNow = await workspace.Tmux.ControlClientSessionAsync();
+        var session = workspace.LiveSessions.First(s => s != attachedNow);
         var (task, agentId) = workspace.AgentOf(session);
         await workspace.Tmux.Server.KillSessionAsync(session);
 

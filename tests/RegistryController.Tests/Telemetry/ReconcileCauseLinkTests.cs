@@ -38,14 +38,14 @@ public class ReconcileCauseLinkTests
         await using var receiver = await OtlpReceiver.StartAsync();
         await using var workspace = await TmuxWorkspace.GenerateAsync(tasks: 1, new AgentMix(Live: 2, Zombie: 0));
         var taskPath = workspace.TaskPath(workspace.TaskIds[0]);
-        // The control client attaches to the first session by name: an anchor that outlives the test,
-        // so that the killed agent's notification comes through the attached client.
-        await workspace.Tmux.Server.NewSessionAsync("0-anchor");
         // No periodic scan within the test: on a loaded machine it could see the death first, and
         // the reconcile would rightly say "scan".
         await using var controller = await RegistryctlProcess.StartControllerAsync(workspace.Root, workspace.Tmux.SocketPath, receiver.ExporterEnvironment(), "--set", "Controller:ScanInterval=10m");
         await WaitForControlClientAsync(workspace.Tmux);
-        var victim = workspace.Truth.LiveSessions[0];
+        // Not the session the control client is on: the death must come through the attached client as a
+        // notification, not as the client's own detach (which rescans, and would link a second look).
+        var attached = await workspace.Tmux.ControlClientSessionAsync();
+        var victim = workspace.Truth.LiveSessions.First(s => s != attached);
 
         await workspace.Tmux.Server.KillSessionAsync(victim);
 
@@ -53,7 +53,7 @@ public class ReconcileCauseLinkTests
             r => r.Spans.FirstOrDefault(s => s.Name == "reconcile" && s.Text("registry.path") == taskPath && s.Text("reconcile.trigger") == "tmux" && s.Number("reconcile.zombies.terminated") == 1),
             "the reconcile that terminated the agent whose session was killed");
         var spans = receiver.Spans.ToDictionary(s => s.SpanId, StringComparer.Ordinal);
-        var view = Assert.Single(reconcile.LinkedSpanIds.Where(spans.ContainsKey).Select(id => spans[id]), s => s.Name == "tmux.view" && s.Number("tmux.sessions") == workspace.Truth.LiveSessions.Length);
+        var view = Assert.Single(reconcile.LinkedSpanIds.Where(spans.ContainsKey).Select(id => spans[id]), s => s.Name == "tmux.view" && s.Number("tmux.sessions") == workspace.Truth.LiveSessions.Length - 1);
         var notification = Assert.Single(view.LinkedSpanIds.Where(spans.ContainsKey).Select(id => spans[id]));
         Assert.Equal("tmux.notification", notification.Name);
         Assert.Equal("%sessions-changed", notification.Text("tmux.notification"));
