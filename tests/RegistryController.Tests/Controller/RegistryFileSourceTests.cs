@@ -66,7 +66,9 @@ public class RegistryFileSourceTests
 
         source.OnError(source, new ErrorEventArgs(new InternalBufferOverflowException("inotify queue overflow")));
 
-        Assert.Equal(resyncs + 1, controller.Status.Resyncs);
+        // At least this one: a scan in the meantime (the control client rescans when it attaches) also finds
+        // the disposed watcher and resyncs while it watches the root again.
+        Assert.True(controller.Status.Resyncs >= resyncs + 1, $"{controller.Status.Resyncs - resyncs} resyncs");
         for (var t = 0; t < workspace.TaskIds.Count; t++)
         {
             var registry = workspace.TaskRegistry(t);
