@@ -34,6 +34,42 @@ internal sealed class EvidenceFile : IDisposable
     /// <param name="realRoot">The task directory's real path, every link resolved.</param>
     public static EvidenceFile? Open(string realRoot, string path, out string? problem)
     {
+        if (ResolveInside(realRoot, path, out problem) is not { } real)
+        {
+            return null;
+        }
+
+        // O_NOFOLLOW: a link swapped in after the checks is refused. O_NONBLOCK: so is a FIFO swapped in.
+        var fd = Syscall.open(real, OpenFlags.O_RDONLY | OpenFlags.O_NOFOLLOW | OpenFlags.O_NONBLOCK | OpenFlags.O_CLOEXEC);
+        if (fd < 0)
+        {
+            var errno = Stdlib.GetLastError();
+            problem = errno switch
+            {
+                Errno.ENOENT => null,
+                Errno.ELOOP => "became a symbolic link while being opened: not read",
+                _ => $"cannot be opened: {Describe(errno)}",
+            };
+            return null;
+        }
+
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        if (Syscall.fstat(fd, out var opened) != 0 || NotAFile(opened) is not null)
+        {
+            handle.Dispose();
+            problem = "is not a regular file: not read";
+            return null;
+        }
+
+        return new EvidenceFile(path, handle, opened.st_size);
+    }
+
+    /// <summary>
+    /// The real path of <paramref name="path"/> when it is a regular file inside <paramref name="realRoot"/>; null
+    /// otherwise, with the problem, or with none when nothing is there.
+    /// </summary>
+    private static string? ResolveInside(string realRoot, string path, out string? problem)
+    {
         problem = null;
         if (Syscall.lstat(path, out var own) != 0)
         {
@@ -72,35 +108,8 @@ internal sealed class EvidenceFile : IDisposable
             return null;
         }
 
-        if (NotAFile(target) is { } what)
-        {
-            problem = what;
-            return null;
-        }
-
-        // O_NOFOLLOW: a link swapped in after the checks is refused. O_NONBLOCK: so is a FIFO swapped in.
-        var fd = Syscall.open(real, OpenFlags.O_RDONLY | OpenFlags.O_NOFOLLOW | OpenFlags.O_NONBLOCK | OpenFlags.O_CLOEXEC);
-        if (fd < 0)
-        {
-            var errno = Stdlib.GetLastError();
-            problem = errno switch
-            {
-                Errno.ENOENT => null,
-                Errno.ELOOP => "became a symbolic link while being opened: not read",
-                _ => $"cannot be opened: {Describe(errno)}",
-            };
-            return null;
-        }
-
-        var handle = new SafeFileHandle(fd, ownsHandle: true);
-        if (Syscall.fstat(fd, out var opened) != 0 || NotAFile(opened) is not null)
-        {
-            handle.Dispose();
-            problem = "is not a regular file: not read";
-            return null;
-        }
-
-        return new EvidenceFile(path, handle, opened.st_size);
+        problem = NotAFile(target);
+        return problem is null ? real : null;
     }
 
     private static string? NotAFile(Stat stat) => (stat.st_mode & FilePermissions.S_IFMT) switch

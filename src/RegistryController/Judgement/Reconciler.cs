@@ -252,31 +252,7 @@ public static class Reconciler
                 continue;
             }
 
-            var source = task.Agents.LastOrDefault(a => a.Id == entry.Id);
-            if (source is null)
-            {
-                findings.Add(new Finding(Severity.Low, FindingCodes.GlobalAgentUnknown, $"global agent {entry.Id} is not in the registry of task {taskId}"));
-                continue;
-            }
-
-            var sourceNow = tasksNow.TryGetValue(taskId, out var now) ? now.Agents.LastOrDefault(a => a.Id == entry.Id) ?? source : source;
-
-            // Statuses outside both sets belong to a newer orchestrator: neither side is touched.
-            var globalKnown = entry.Status is null || options.IsActive(entry.Status) || options.IsTerminal(entry.Status);
-            if (options.IsTerminal(source.Status) && entry.Status != source.Status && globalKnown)
-            {
-                edits.Add(new MirrorAgentStatus(entry.Id, entry.Status, source.Status!, CopiedFields(source, entry)));
-                // A mirror that only follows this pass's own termination is not a finding of its own.
-                if (options.IsTerminal(sourceNow.Status) && sourceNow.Status != entry.Status)
-                {
-                    findings.Add(new Finding(Severity.High, FindingCodes.GlobalOutOfStep, $"global agent {entry.Id} is {entry.Status ?? "(no status)"} but task {taskId} says {sourceNow.Status}"));
-                }
-            }
-            else if (options.IsActive(source.Status) && options.IsTerminal(entry.Status))
-            {
-                // The controller never revives an agent; a person must decide which side is wrong.
-                findings.Add(new Finding(Severity.Medium, FindingCodes.GlobalOutOfStep, $"global agent {entry.Id} is {entry.Status} but task {taskId} says {source.Status}: not changed"));
-            }
+            PlanGlobalEntry(entry, taskId, task, tasksNow, options, findings, edits);
         }
 
         if (missingAgents > 0)
@@ -284,6 +260,63 @@ public static class Reconciler
             findings.Add(new Finding(Severity.Info, FindingCodes.GlobalAgentUnknown, $"{missingAgents} global agent{(missingAgents == 1 ? " names" : "s name")} {missingTasks.Count} task{(missingTasks.Count == 1 ? "" : "s")} with no registry here ({string.Join(", ", missingTasks.Take(3))}{(missingTasks.Count > 3 ? ", …" : string.Empty)}): history, left as is"));
         }
 
+        var activeAfter = PlanGlobalCounter(global, tasksNow, tasksAfter, unreadableTasks, options, findings, edits);
+        if (global.TotalSpawned is { } spawned && spawned < global.Agents.Length)
+        {
+            findings.Add(new Finding(Severity.Low, FindingCodes.HistoryMismatch, $"total_agents_spawned is {spawned} but {global.Agents.Length} agents are listed (history: reported, never rewritten)"));
+        }
+
+        var before = CountSnapshot.Of(global);
+        return new RegistryPlan([], [], findings.ToImmutable(), edits.ToImmutable(), before, before with { Active = activeAfter });
+    }
+
+    /// <summary>One agent of the global registry against its task's registry: mirror an ending, report a disagreement.</summary>
+    private static void PlanGlobalEntry(
+        AgentRecord entry,
+        string taskId,
+        RegistryModel task,
+        IReadOnlyDictionary<string, RegistryModel> tasksNow,
+        ReconcileOptions options,
+        ImmutableArray<Finding>.Builder findings,
+        ImmutableArray<RegistryEdit>.Builder edits)
+    {
+        var source = task.Agents.LastOrDefault(a => a.Id == entry.Id);
+        if (source is null)
+        {
+            findings.Add(new Finding(Severity.Low, FindingCodes.GlobalAgentUnknown, $"global agent {entry.Id} is not in the registry of task {taskId}"));
+            return;
+        }
+
+        var sourceNow = tasksNow.TryGetValue(taskId, out var now) ? now.Agents.LastOrDefault(a => a.Id == entry.Id) ?? source : source;
+
+        // Statuses outside both sets belong to a newer orchestrator: neither side is touched.
+        var globalKnown = entry.Status is null || options.IsActive(entry.Status) || options.IsTerminal(entry.Status);
+        if (options.IsTerminal(source.Status) && entry.Status != source.Status && globalKnown)
+        {
+            edits.Add(new MirrorAgentStatus(entry.Id, entry.Status, source.Status!, CopiedFields(source, entry)));
+            // A mirror that only follows this pass's own termination is not a finding of its own.
+            if (options.IsTerminal(sourceNow.Status) && sourceNow.Status != entry.Status)
+            {
+                findings.Add(new Finding(Severity.High, FindingCodes.GlobalOutOfStep, $"global agent {entry.Id} is {entry.Status ?? "(no status)"} but task {taskId} says {sourceNow.Status}"));
+            }
+        }
+        else if (options.IsActive(source.Status) && options.IsTerminal(entry.Status))
+        {
+            // The controller never revives an agent; a person must decide which side is wrong.
+            findings.Add(new Finding(Severity.Medium, FindingCodes.GlobalOutOfStep, $"global agent {entry.Id} is {entry.Status} but task {taskId} says {source.Status}: not changed"));
+        }
+    }
+
+    /// <summary>The workspace-wide <c>active_agents</c>: checked against the tasks now, set to what they will be after.</summary>
+    private static long? PlanGlobalCounter(
+        RegistryModel global,
+        IReadOnlyDictionary<string, RegistryModel> tasksNow,
+        IReadOnlyDictionary<string, RegistryModel> tasksAfter,
+        IReadOnlySet<string> unreadableTasks,
+        ReconcileOptions options,
+        ImmutableArray<Finding>.Builder findings,
+        ImmutableArray<RegistryEdit>.Builder edits)
+    {
         long? activeAfter = global.ActiveCount;
         if (global.ActiveCount is { } written)
         {
@@ -308,13 +341,7 @@ public static class Reconciler
             }
         }
 
-        if (global.TotalSpawned is { } spawned && spawned < global.Agents.Length)
-        {
-            findings.Add(new Finding(Severity.Low, FindingCodes.HistoryMismatch, $"total_agents_spawned is {spawned} but {global.Agents.Length} agents are listed (history: reported, never rewritten)"));
-        }
-
-        var before = CountSnapshot.Of(global);
-        return new RegistryPlan([], [], findings.ToImmutable(), edits.ToImmutable(), before, before with { Active = activeAfter });
+        return activeAfter;
     }
 
     private static ImmutableArray<KeyValuePair<string, string>> CopiedFields(AgentRecord source, AgentRecord entry)

@@ -84,32 +84,7 @@ public static class ProgressAudit
 
             try
             {
-                if (Syscall.fstat(fd, out var stat) != 0 || (stat.st_mode & FilePermissions.S_IFMT) != FilePermissions.S_IFREG)
-                {
-                    return $"{relative}: not a regular file; not written";
-                }
-
-                long written;
-                unsafe
-                {
-                    fixed (byte* p = bytes)
-                    {
-                        written = Syscall.write(fd, p, (ulong)bytes.Length);
-                    }
-                }
-
-                if (written == bytes.Length)
-                {
-                    return null;
-                }
-
-                // A part of a line (a full disk) would glue the orchestrator's next line onto it: take it back.
-                if (written > 0 && Syscall.fstat(fd, out var after) == 0)
-                {
-                    _ = Syscall.ftruncate(fd, after.st_size - written);
-                }
-
-                return string.Create(CultureInfo.InvariantCulture, $"{relative}: wrote {written} of {bytes.Length} bytes; taken back");
+                return WriteLine(fd, bytes, relative);
             }
             finally
             {
@@ -120,5 +95,36 @@ public static class ProgressAudit
         {
             return $"{relative}: {ex.Message}; not written";
         }
+    }
+
+    /// <summary>One write of the whole line to a regular file; a short write is taken back.</summary>
+    private static string? WriteLine(int fd, byte[] bytes, string relative)
+    {
+        if (Syscall.fstat(fd, out var stat) != 0 || (stat.st_mode & FilePermissions.S_IFMT) != FilePermissions.S_IFREG)
+        {
+            return $"{relative}: not a regular file; not written";
+        }
+
+        long written;
+        unsafe
+        {
+            fixed (byte* p = bytes)
+            {
+                written = Syscall.write(fd, p, (ulong)bytes.Length);
+            }
+        }
+
+        if (written == bytes.Length)
+        {
+            return null;
+        }
+
+        // A part of a line (a full disk) would glue the orchestrator's next line onto it: take it back.
+        if (written > 0 && Syscall.fstat(fd, out var after) == 0)
+        {
+            _ = Syscall.ftruncate(fd, after.st_size - written);
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"{relative}: wrote {written} of {bytes.Length} bytes; taken back");
     }
 }

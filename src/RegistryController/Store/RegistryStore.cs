@@ -85,36 +85,7 @@ public sealed class RegistryStore : IRegistryStore
                         Activity.Current = lockSpan.Parent;
                     }
 
-                    byte[] bytes;
-                    FileIdentity readIdentity;
-                    RegistryModel model;
-                    System.Text.Json.Nodes.JsonObject root;
-                    using (var readSpan = RegistryTelemetry.Source.StartActivity(RegistryTelemetry.Spans.Read))
-                    {
-                        bytes = file.ReadAll(_options.MaxFileBytes);
-                        readIdentity = file.Identity();
-                        readSpan?.SetTag(RegistryTelemetry.Attributes.Bytes, bytes.Length);
-                        (model, root) = RegistryParser.ParseForEdit(bytes, location.Path, location.Kind);
-                    }
-
-                    var edits = plan(model);
-                    if (edits.IsEmpty)
-                    {
-                        return ValueTask.FromResult(new UpdateOutcome(model, model, edits, false, 0, new LockStatistics(attempts, wait, held.Elapsed)));
-                    }
-
-                    RegistryEditor.Apply(root, location.Kind, edits);
-                    var content = PythonJsonWriter.Serialize(root);
-
-                    using (var writeSpan = RegistryTelemetry.Source.StartActivity(RegistryTelemetry.Spans.Write))
-                    {
-                        writeSpan?.SetTag(RegistryTelemetry.Attributes.Bytes, content.Length);
-                        // Throws LockContendedException (back off, start again) if an unlocked writer changed the file since it was read.
-                        file.WriteInPlace(content, bytes.LongLength, readIdentity, _options.Fsync);
-                    }
-
-                    var after = RegistryEditor.ApplyToModel(model, edits);
-                    return ValueTask.FromResult(new UpdateOutcome(model, after, edits, true, content.Length, new LockStatistics(attempts, wait, held.Elapsed)));
+                    return ValueTask.FromResult(ReadPlanWrite(file, location, plan, () => new LockStatistics(attempts, wait, held.Elapsed)));
                 },
                 cancellationToken);
             return outcome.Written && location.Kind == RegistryKind.Task ? Audit(location, outcome) : outcome;
@@ -131,6 +102,44 @@ public sealed class RegistryStore : IRegistryStore
             // Stopped already once the lock was taken; this ends it on every failure path.
             lockSpan?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Under the lock: reads the registry, recomputes the plan on what is there now, and writes the edited document
+    /// in place. <paramref name="statistics"/> is asked at the end, so the hold covers the write.
+    /// </summary>
+    private UpdateOutcome ReadPlanWrite(RegistryFile file, RegistryLocation location, Func<RegistryModel, ImmutableArray<RegistryEdit>> plan, Func<LockStatistics> statistics)
+    {
+        byte[] bytes;
+        FileIdentity readIdentity;
+        RegistryModel model;
+        System.Text.Json.Nodes.JsonObject root;
+        using (var readSpan = RegistryTelemetry.Source.StartActivity(RegistryTelemetry.Spans.Read))
+        {
+            bytes = file.ReadAll(_options.MaxFileBytes);
+            readIdentity = file.Identity();
+            readSpan?.SetTag(RegistryTelemetry.Attributes.Bytes, bytes.Length);
+            (model, root) = RegistryParser.ParseForEdit(bytes, location.Path, location.Kind);
+        }
+
+        var edits = plan(model);
+        if (edits.IsEmpty)
+        {
+            return new UpdateOutcome(model, model, edits, false, 0, statistics());
+        }
+
+        RegistryEditor.Apply(root, location.Kind, edits);
+        var content = PythonJsonWriter.Serialize(root);
+
+        using (var writeSpan = RegistryTelemetry.Source.StartActivity(RegistryTelemetry.Spans.Write))
+        {
+            writeSpan?.SetTag(RegistryTelemetry.Attributes.Bytes, content.Length);
+            // Throws LockContendedException (back off, start again) if an unlocked writer changed the file since it was read.
+            file.WriteInPlace(content, bytes.LongLength, readIdentity, _options.Fsync);
+        }
+
+        var after = RegistryEditor.ApplyToModel(model, edits);
+        return new UpdateOutcome(model, after, edits, true, content.Length, statistics());
     }
 
     /// <summary>

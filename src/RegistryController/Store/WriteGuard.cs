@@ -86,13 +86,6 @@ internal sealed partial class WriteGuard : IDisposable
 
         opened.AddRange([memfd, ends[0]]);
         var spawned = false;
-        var actions = IntPtr.Zero;
-        var attributes = IntPtr.Zero;
-        var blocked = IntPtr.Zero;
-        string[] arguments = ["sh", "-c", Script, ProcessName, content.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), dd, path];
-        var argv = new IntPtr[arguments.Length + 1];
-        // PATH only: the guard runs sh, and dd by its full path; nothing else of the environment.
-        var envp = new IntPtr[2];
         try
         {
             if (!WriteAll(memfd, content) || Syscall.lseek(memfd, 0, SeekFlags.SEEK_SET) != 0 || Syscall.lseek(fd, 0, SeekFlags.SEEK_SET) != 0)
@@ -108,6 +101,40 @@ internal sealed partial class WriteGuard : IDisposable
                 return null;
             }
 
+            string[] arguments = ["sh", "-c", Script, ProcessName, content.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), dd, path];
+            spawned = SpawnShell(arguments, content0, registry1, control3, out var pid);
+            return spawned ? new WriteGuard(pid, ends[1]) : null;
+        }
+        catch (OutOfMemoryException)
+        {
+            // No memory for the memfd or the spawn: the write goes ahead unguarded.
+            return null;
+        }
+        finally
+        {
+            opened.ForEach(Close);
+            if (!spawned)
+            {
+                Close(ends[1]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Spawns <c>/bin/sh</c> with the content on fd 0, the registry on fd 1 and the control pipe on fd 3, in its own
+    /// process group and with the stop signals blocked; false when any step of the spawn failed.
+    /// </summary>
+    private static bool SpawnShell(string[] arguments, int content0, int registry1, int control3, out int pid)
+    {
+        pid = 0;
+        var actions = IntPtr.Zero;
+        var attributes = IntPtr.Zero;
+        var blocked = IntPtr.Zero;
+        var argv = new IntPtr[arguments.Length + 1];
+        // PATH only: the guard runs sh, and dd by its full path; nothing else of the environment.
+        var envp = new IntPtr[2];
+        try
+        {
             actions = Marshal.AllocHGlobal(ActionsSize);
             attributes = Marshal.AllocHGlobal(AttributesSize);
             blocked = Marshal.AllocHGlobal(SignalSetSize);
@@ -119,33 +146,27 @@ internal sealed partial class WriteGuard : IDisposable
             envp[0] = Marshal.StringToHGlobalAnsi("PATH=" + (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin"));
             if (FileActionsInit(actions) != 0)
             {
-                return null;
+                return false;
             }
 
             try
             {
                 if (AttributesInit(attributes) != 0)
                 {
-                    return null;
+                    return false;
                 }
 
                 try
                 {
-                    if (FileActionsAddDup2(actions, content0, 0) != 0
-                        || FileActionsAddDup2(actions, registry1, 1) != 0
-                        || FileActionsAddDup2(actions, control3, 3) != 0
-                        || SignalSetEmpty(blocked) != 0
-                        || StopSignals.Any(signal => SignalSetAdd(blocked, signal) != 0)
-                        || AttributesSetSignalMask(attributes, blocked) != 0
-                        || AttributesSetFlags(attributes, SpawnSetProcessGroup | SpawnSetSignalMask) != 0
-                        || AttributesSetProcessGroup(attributes, 0) != 0
-                        || Spawn(out var pid, "/bin/sh", actions, attributes, argv, envp) != 0)
-                    {
-                        return null;
-                    }
-
-                    spawned = true;
-                    return new WriteGuard(pid, ends[1]);
+                    return FileActionsAddDup2(actions, content0, 0) == 0
+                        && FileActionsAddDup2(actions, registry1, 1) == 0
+                        && FileActionsAddDup2(actions, control3, 3) == 0
+                        && SignalSetEmpty(blocked) == 0
+                        && StopSignals.All(signal => SignalSetAdd(blocked, signal) == 0)
+                        && AttributesSetSignalMask(attributes, blocked) == 0
+                        && AttributesSetFlags(attributes, SpawnSetProcessGroup | SpawnSetSignalMask) == 0
+                        && AttributesSetProcessGroup(attributes, 0) == 0
+                        && Spawn(out pid, "/bin/sh", actions, attributes, argv, envp) == 0;
                 }
                 finally
                 {
@@ -157,11 +178,6 @@ internal sealed partial class WriteGuard : IDisposable
                 _ = FileActionsDestroy(actions);
             }
         }
-        catch (OutOfMemoryException)
-        {
-            // No memory for the memfd or the spawn: the write goes ahead unguarded.
-            return null;
-        }
         finally
         {
             foreach (var pointer in argv.Concat(envp).Where(a => a != IntPtr.Zero))
@@ -172,12 +188,6 @@ internal sealed partial class WriteGuard : IDisposable
             foreach (var buffer in new[] { blocked, attributes, actions }.Where(b => b != IntPtr.Zero))
             {
                 Marshal.FreeHGlobal(buffer);
-            }
-
-            opened.ForEach(Close);
-            if (!spawned)
-            {
-                Close(ends[1]);
             }
         }
     }
