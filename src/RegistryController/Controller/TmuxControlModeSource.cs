@@ -56,7 +56,7 @@ public sealed partial class TmuxControlModeSource(TmuxOptions options, TmuxViewC
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var attempt = await AttachOnceAsync(cancellationToken);
+            var attempt = await AttachGuardedAsync(cancellationToken);
             if (attempt.Attached)
             {
                 // The client was attached and has left (its session died, the server went away):
@@ -89,6 +89,30 @@ public sealed partial class TmuxControlModeSource(TmuxOptions options, TmuxViewC
             .OrderBy(s => s.Created ?? DateTimeOffset.MaxValue)
             .ThenBy(s => s.Name, StringComparer.Ordinal)
             .FirstOrDefault()?.Name;
+
+    /// <summary>
+    /// One attach, whatever goes wrong in it: this loop is the push source, and a fault that escaped it would end the
+    /// push silently for the rest of the run (the manager awaits it beside loops that never end), leaving deaths to
+    /// the scan. A fault counts as a failure to attach and is retried with the back-off.
+    /// </summary>
+    private async Task<AttachAttempt> AttachGuardedAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await AttachOnceAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // See the summary: the loop must outlive any one attach.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogAttachFault(ex);
+            return new AttachAttempt(false, false, $"{ex.GetType().Name}: {ex.Message}");
+        }
+    }
 
     private async Task<AttachAttempt> AttachOnceAsync(CancellationToken cancellationToken)
     {
@@ -235,6 +259,9 @@ public sealed partial class TmuxControlModeSource(TmuxOptions options, TmuxViewC
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "tmux control client not attached: {Detail} ({Failures} in a row; next try within {DelayMs:0} ms)")]
     private partial void LogAttachFailed(string detail, int failures, double delayMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "tmux control client failed unexpectedly; attaching again after the back-off")]
+    private partial void LogAttachFault(Exception exception);
 
     /// <summary>What one attach came to. <see cref="NothingToAttach"/>: no client was started (no server, no session).</summary>
     private sealed record AttachAttempt(bool Attached, bool NothingToAttach, string Detail);

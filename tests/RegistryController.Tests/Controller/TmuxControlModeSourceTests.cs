@@ -105,6 +105,38 @@ public class TmuxControlModeSourceTests
         Assert.Equal(0, watch.Source.ConsecutiveFailures);
     }
 
+    [Fact]
+    public async Task A_fault_inside_one_attach_does_not_end_the_push()
+    {
+        await using var tmux = await TmuxTestServer.StartAsync(["agent_a", "agent_b"]);
+        var views = new TmuxViewCache(tmux.ViewSource(), TimeProvider.System);
+        var signals = 0;
+        var signalledAfterTheFault = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var source = new TmuxControlModeSource(
+            tmux.Options,
+            views,
+            () =>
+            {
+                // The first signal (the attach itself) fails, as an unexpected fault anywhere in an attach would.
+                if (Interlocked.Increment(ref signals) == 1)
+                {
+                    throw new InvalidOperationException("a fault inside the attach");
+                }
+
+                signalledAfterTheFault.TrySetResult();
+            },
+            NullLogger.Instance);
+        using var stop = new CancellationTokenSource();
+        var running = source.RunAsync(stop.Token);
+
+        await signalledAfterTheFault.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await Eventually.Until(() => source.Connected, TimeSpan.FromSeconds(10), "attached again after the fault");
+        Assert.False(running.IsCompleted);
+
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+    }
+
     [Theory]
     [InlineData(1, 50)]
     [InlineData(2, 100)]
