@@ -1,5 +1,4 @@
 using RegistryController.Tests.Evidence;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Outcomes;
 

@@ -1,5 +1,4 @@
 using RegistryController.Tests.Evidence;
-using RegistryController.Tests.Support;
 using Registryctl.Commands;
 
 namespace RegistryController.Tests.Outcomes;
