@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -82,23 +83,48 @@ public sealed class InProcessController : IAsyncDisposable
             Queue = new WorkQueueOptions { BackoffBase = TimeSpan.FromMilliseconds(50), BackoffMax = TimeSpan.FromMilliseconds(500) },
         });
 
+    /// <summary>
+    /// Starts the controller on one workspace with settings as <c>--set</c> would give them (e.g.
+    /// <c>Reconcile:Grace=3s</c>), validated as <c>run</c> validates them, and keeps no log: a torture
+    /// run is long and judges the registries, not the log.
+    /// </summary>
+    public static Task<InProcessController> StartAsync(string workspace, string tmuxSocket, IEnumerable<KeyValuePair<string, string?>> settings, CancellationToken cancellationToken)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection([new("Workspaces:0", workspace), new("Tmux:Socket", tmuxSocket), .. settings])
+            .Build();
+        var (resolved, errors) = RegistryctlHost.Load(configuration);
+        if (resolved is null || errors.Count > 0)
+        {
+            throw new ArgumentException("invalid controller settings: " + string.Join("; ", errors), nameof(settings));
+        }
+
+        return StartAsync(resolved, keepLogs: false, cancellationToken);
+    }
+
     /// <summary>Hosts the controller on <paramref name="settings"/> and returns once its startup reconcile is done.</summary>
-    public static async Task<InProcessController> StartAsync(ResolvedSettings settings)
+    public static Task<InProcessController> StartAsync(ResolvedSettings settings) => StartAsync(settings, keepLogs: true, CancellationToken.None);
+
+    private static async Task<InProcessController> StartAsync(ResolvedSettings settings, bool keepLogs, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var logs = new CapturedLogs();
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(LogLevel.Debug);
-        builder.Logging.AddProvider(logs);
+        if (keepLogs)
+        {
+            builder.Logging.ClearProviders();
+            builder.Logging.SetMinimumLevel(LogLevel.Debug);
+            builder.Logging.AddProvider(logs);
+        }
+
         builder.Services.AddRegistryController(settings);
         var host = builder.Build();
         var started = new InProcessController(host, settings, logs);
         Task first;
         try
         {
-            await host.StartAsync();
-            first = await Task.WhenAny(started.Manager.Ready, started.Manager.ExecuteTask ?? Task.CompletedTask).WaitAsync(TimeSpan.FromSeconds(60));
+            await host.StartAsync(cancellationToken);
+            first = await Task.WhenAny(started.Manager.Ready, started.Manager.ExecuteTask ?? Task.CompletedTask).WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
         }
         catch
         {

@@ -31,7 +31,8 @@ public enum OtlpTransport
 /// <summary>
 /// An OTLP receiver on 127.0.0.1 and a free port, as a collector would be: it decodes each request
 /// with the real OTLP messages compiled from opentelemetry-proto, keeps them, and lets a test wait
-/// until what it expects has arrived.
+/// until what it expects has arrived. Started with <c>decode: false</c> it only reads, counts and
+/// acknowledges (what a benchmark wants beside the code it times: no parsing cost in its process).
 /// </summary>
 public sealed class OtlpReceiver : IAsyncDisposable
 {
@@ -42,8 +43,11 @@ public sealed class OtlpReceiver : IAsyncDisposable
     private readonly Lock _gate = new();
     private TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _requests;
+    private long _traceRequests;
+    private long _metricRequests;
+    private long _bytes;
 
-    private OtlpReceiver(OtlpTransport transport)
+    private OtlpReceiver(OtlpTransport transport, bool decode)
     {
         Transport = transport;
         var builder = WebApplication.CreateSlimBuilder();
@@ -62,10 +66,15 @@ public sealed class OtlpReceiver : IAsyncDisposable
             _app.MapGrpcService<TraceCollector>();
             _app.MapGrpcService<MetricsCollector>();
         }
-        else
+        else if (decode)
         {
             _app.MapPost("/v1/traces", context => ReceiveAsync(context, ExportTraceServiceRequest.Parser, _traces, new ExportTraceServiceResponse()));
             _app.MapPost("/v1/metrics", context => ReceiveAsync(context, ExportMetricsServiceRequest.Parser, _metrics, new ExportMetricsServiceResponse()));
+        }
+        else
+        {
+            _app.MapPost("/v1/traces", context => DrainAsync(context, ref _traceRequests));
+            _app.MapPost("/v1/metrics", context => DrainAsync(context, ref _metricRequests));
         }
     }
 
@@ -87,14 +96,18 @@ public sealed class OtlpReceiver : IAsyncDisposable
 
     public IReadOnlyList<ReceivedMetric> Metrics => [.. _metrics.SelectMany(r => r.ResourceMetrics.SelectMany(rm => rm.ScopeMetrics.SelectMany(sm => sm.Metrics.Select(m => new ReceivedMetric(rm.Resource, sm.Scope, m)))))];
 
-    public static async Task<OtlpReceiver> StartAsync(OtlpTransport transport = OtlpTransport.HttpProtobuf)
+    /// <param name="decode">False: over HTTP, read and count each request without decoding or keeping it.</param>
+    public static async Task<OtlpReceiver> StartAsync(OtlpTransport transport = OtlpTransport.HttpProtobuf, bool decode = true)
     {
-        var receiver = new OtlpReceiver(transport);
+        var receiver = new OtlpReceiver(transport, decode);
         await receiver._app.StartAsync();
         var address = receiver._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         receiver.Endpoint = address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal);
         return receiver;
     }
+
+    /// <summary>What a receiver that does not decode got.</summary>
+    public override string ToString() => $"received {Interlocked.Read(ref _traceRequests)} trace and {Interlocked.Read(ref _metricRequests)} metric requests, {Interlocked.Read(ref _bytes)} bytes";
 
     /// <summary>The environment that points an OpenTelemetry SDK at this receiver.</summary>
     public Dictionary<string, string> ExporterEnvironment() => new(StringComparer.Ordinal)
@@ -182,6 +195,25 @@ public sealed class OtlpReceiver : IAsyncDisposable
 
         context.Response.ContentType = "application/x-protobuf";
         await context.Response.Body.WriteAsync(response.ToByteArray());
+    }
+
+    private Task DrainAsync(HttpContext context, ref long counter)
+    {
+        Interlocked.Increment(ref counter);
+        return DrainAsync(context);
+    }
+
+    private async Task DrainAsync(HttpContext context)
+    {
+        var buffer = new byte[16 * 1024];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(buffer)) > 0)
+        {
+            Interlocked.Add(ref _bytes, read);
+        }
+
+        Arrived();
+        context.Response.ContentType = "application/x-protobuf";
     }
 
     private sealed class TraceCollector(OtlpReceiver receiver) : TraceService.TraceServiceBase

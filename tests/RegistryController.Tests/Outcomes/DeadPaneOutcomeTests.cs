@@ -1,5 +1,3 @@
-using RegistryController.Tests.Evidence;
-
 namespace RegistryController.Tests.Outcomes;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using RegistryController.Tests.Evidence;
 using Registryctl.Commands;
 
 namespace RegistryController.Tests.Outcomes;

@@ -1,11 +1,13 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Text;
 
-namespace RegistryController.Tools.Torture;
+namespace RegistryController.Testing;
 
-/// <summary>The Python halves of the torture suites (embedded in this assembly), written out to run with python3.</summary>
-public static class TortureScripts
+/// <summary>
+/// The orchestrator's writers and readers in python3 (embedded in this assembly), written out to run:
+/// the simulator (careful flock writer or careless writer, with tmux sessions) and the locked or unlocked reader.
+/// </summary>
+public static class OrchestratorScripts
 {
     public const string Simulator = "orchestrator_sim.py";
     public const string Reader = "registry_reader.py";
@@ -13,8 +15,9 @@ public static class TortureScripts
     /// <summary>Writes the script into <paramref name="directory"/> and returns its path.</summary>
     public static string Extract(string name, string directory)
     {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(name)
-            ?? throw new InvalidOperationException($"{name} is not embedded in {Assembly.GetExecutingAssembly().GetName().Name}");
+        var assembly = typeof(OrchestratorScripts).Assembly;
+        using var stream = assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"{name} is not embedded in {assembly.GetName().Name}");
         var path = Path.Combine(directory, name);
         using var file = File.Create(path);
         stream.CopyTo(file);
