@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using RegistryController.Generation;
-using RegistryController.Judgement;
+using RegistryController.Testing;
 
 // Usage: dotnet run -c Release --project bench/Footprint -- <path/to/published/registryctl> [runs] [tasks]
 // A workspace of <tasks> task registries (+ the global one) written by WorkspaceGenerator, a private
@@ -19,94 +18,84 @@ if (args.Length < 1)
 var binary = Path.GetFullPath(args[0]);
 var runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
 var tasks = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 100;
-var directory = Directory.CreateTempSubdirectory("registryctl-footprint-").FullName;
-var workspace = Path.Combine(directory, "workspace");
-await using var tmux = new PrivateTmuxServer(Path.Combine(directory, "tmux"));
-try
+await using var lab = await TmuxWorkspace.GenerateAsync(tasks, new AgentMix(Live: 2, Zombie: 0, Completed: 2));
+var workspace = lab.Root;
+var tmux = lab.Tmux.Server;
+var registries = Directory.GetFiles(workspace, "*REGISTRY.json", SearchOption.AllDirectories).Length;
+Console.WriteLine($"{registries} registries, {(await tmux.ListSessionsAsync()).Count} tmux sessions, {Environment.ProcessorCount} cores, binary {binary}");
+
+var ready = new List<double>();
+var rss = new List<double>();
+var cpu = new List<double>();
+using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+for (var run = 1; run <= runs; run++)
 {
-    var generated = WorkspaceGenerator.Generate(workspace, tasks, new AgentMix(Live: 2, Zombie: 0, Completed: 2), orphans: 0, ClockReading.From(TimeProvider.System));
-    await tmux.StartAsync(WorkspaceGenerator.LiveAndOrphanSessions(generated.Truth));
-    var registries = Directory.GetFiles(workspace, "*REGISTRY.json", SearchOption.AllDirectories).Length;
-    Console.WriteLine($"{registries} registries, {(await tmux.ListSessionsAsync()).Count} tmux sessions, {Environment.ProcessorCount} cores, binary {binary}");
-
-    var ready = new List<double>();
-    var rss = new List<double>();
-    var cpu = new List<double>();
-    using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-    for (var run = 1; run <= runs; run++)
+    var port = FreePort.Next();
+    var start = new ProcessStartInfo(binary)
     {
-        var port = FreePort();
-        var start = new ProcessStartInfo(binary)
+        ArgumentList = { "run", "--workspace", workspace, "--tmux-socket", tmux.SocketPath, "--listen", $"127.0.0.1:{port}" },
+        RedirectStandardError = true,
+        RedirectStandardOutput = true,
+    };
+    start.Environment["REGISTRYCTL_Controller__ScanInterval"] = "2s";
+    var clock = Stopwatch.StartNew();
+    using var process = Process.Start(start)!;
+    try
+    {
+        process.ErrorDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, _) => { };
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        double? readyMs = null;
+        double readyCpuMs = 0;
+        while (clock.Elapsed < TimeSpan.FromSeconds(30) && !process.HasExited)
         {
-            ArgumentList = { "run", "--workspace", workspace, "--tmux-socket", tmux.SocketPath, "--listen", $"127.0.0.1:{port}" },
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        start.Environment["REGISTRYCTL_Controller__ScanInterval"] = "2s";
-        var clock = Stopwatch.StartNew();
-        using var process = Process.Start(start)!;
-        try
-        {
-            process.ErrorDataReceived += (_, _) => { };
-            process.OutputDataReceived += (_, _) => { };
-            process.BeginErrorReadLine();
-            process.BeginOutputReadLine();
-            double? readyMs = null;
-            double readyCpuMs = 0;
-            while (clock.Elapsed < TimeSpan.FromSeconds(30) && !process.HasExited)
+            try
             {
-                try
+                using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/readyz"));
+                if (response.StatusCode == HttpStatusCode.OK)
                 {
-                    using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/readyz"));
-                    if (response.StatusCode == HttpStatusCode.OK)
-                    {
-                        readyMs = clock.Elapsed.TotalMilliseconds;
-                        readyCpuMs = CpuMilliseconds(process.Id);
-                        break;
-                    }
+                    readyMs = clock.Elapsed.TotalMilliseconds;
+                    readyCpuMs = CpuMilliseconds(process.Id);
+                    break;
                 }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-                {
-                    // Not listening yet, or too slow to answer on a loaded machine: ask again.
-                }
-
-                await Task.Delay(2);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // Not listening yet, or too slow to answer on a loaded machine: ask again.
             }
 
-            if (readyMs is null)
-            {
-                Console.Error.WriteLine($"run {run}: never ready");
-                process.Kill();
-                return 1;
-            }
-
-            // Steady state: ten scans at 2 s.
-            await Task.Delay(TimeSpan.FromSeconds(20));
-            var (residentKb, peakKb) = Memory(process.Id);
-            Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)])!.WaitForExit();
-            await process.WaitForExitAsync();
-            Console.WriteLine($"run {run}: ready after {readyMs:0} ms ({readyCpuMs:0} ms CPU), RSS {residentKb / 1024.0:0.0} MB (peak {peakKb / 1024.0:0.0} MB), exit {process.ExitCode}");
-            ready.Add(readyMs.Value);
-            cpu.Add(readyCpuMs);
-            rss.Add(residentKb / 1024.0);
+            await Task.Delay(2);
         }
-        finally
+
+        if (readyMs is null)
         {
-            if (!process.HasExited)
-            {
-                process.Kill();
-            }
+            Console.Error.WriteLine($"run {run}: never ready");
+            process.Kill();
+            return 1;
+        }
+
+        // Steady state: ten scans at 2 s.
+        await Task.Delay(TimeSpan.FromSeconds(20));
+        var (residentKb, peakKb) = Memory(process.Id);
+        Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)])!.WaitForExit();
+        await process.WaitForExitAsync();
+        Console.WriteLine($"run {run}: ready after {readyMs:0} ms ({readyCpuMs:0} ms CPU), RSS {residentKb / 1024.0:0.0} MB (peak {peakKb / 1024.0:0.0} MB), exit {process.ExitCode}");
+        ready.Add(readyMs.Value);
+        cpu.Add(readyCpuMs);
+        rss.Add(residentKb / 1024.0);
+    }
+    finally
+    {
+        if (!process.HasExited)
+        {
+            process.Kill();
         }
     }
+}
 
-    Console.WriteLine($"median: ready {Median(ready):0} ms ({Median(cpu):0} ms CPU), RSS {Median(rss):0.0} MB over {runs} runs; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
-    return 0;
-}
-finally
-{
-    await tmux.KillServerAsync();
-    Directory.Delete(directory, recursive: true);
-}
+Console.WriteLine($"median: ready {Median(ready):0} ms ({Median(cpu):0} ms CPU), RSS {Median(rss):0.0} MB over {runs} runs; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+return 0;
 
 static double Median(List<double> values)
 {
@@ -129,9 +118,3 @@ static double CpuMilliseconds(int pid)
     return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) * 10.0;
 }
 
-static int FreePort()
-{
-    using var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
-}

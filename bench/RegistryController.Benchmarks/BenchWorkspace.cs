@@ -1,6 +1,5 @@
-using System.Globalization;
 using RegistryController.Generation;
-using RegistryController.Judgement;
+using RegistryController.Testing;
 using RegistryController.Tmux;
 
 namespace RegistryController.Benchmarks;
@@ -8,8 +7,8 @@ namespace RegistryController.Benchmarks;
 /// <summary>
 /// The workspace of the benchmark: 1,000 task registries × 20 agents (one live, one zombie,
 /// eighteen completed per task, so about 1,000 live sessions), a few orphan sessions, and a private
-/// tmux server on its own <c>-S</c> socket in a temp directory that this object owns. Disposing it
-/// kills that server (and only that one) and deletes the directory.
+/// tmux server: the kit's <see cref="TmuxWorkspace"/>, whose disposal kills that server (and only
+/// that one) and deletes its directories.
 /// </summary>
 public sealed class BenchWorkspace : IAsyncDisposable
 {
@@ -17,45 +16,28 @@ public sealed class BenchWorkspace : IAsyncDisposable
     public const int Orphans = 20;
     public static readonly AgentMix Mix = new(Live: 1, Zombie: 1, Completed: 18);
 
+    private readonly TmuxWorkspace _workspace;
     private int _disposed;
 
-    private BenchWorkspace(string directory, GeneratedWorkspace generated, PrivateTmuxServer server)
+    private BenchWorkspace(TmuxWorkspace workspace)
     {
-        Directory = directory;
-        Generated = generated;
-        Server = server;
+        _workspace = workspace;
         // A benchmark process that ends without GlobalCleanup (an exception, Ctrl+C) still takes its server with it.
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
     }
 
-    /// <summary>The temp directory holding the workspace, its ground truth and the tmux socket.</summary>
-    public string Directory { get; }
+    /// <summary>The temp directory beside the workspace, for the counting tmux wrapper.</summary>
+    public string Directory => _workspace.Outside;
 
-    public string Root => Generated.Root;
+    public string Root => _workspace.Root;
 
-    public GeneratedWorkspace Generated { get; }
+    public GeneratedWorkspace Generated => _workspace.Generated;
 
-    public PrivateTmuxServer Server { get; }
+    public PrivateTmuxServer Server => _workspace.Tmux.Server;
 
     public TmuxOptions Tmux => new() { Socket = Server.SocketPath };
 
-    public static async Task<BenchWorkspace> CreateAsync(CancellationToken cancellationToken = default)
-    {
-        var directory = Path.Combine(Path.GetTempPath(), string.Create(CultureInfo.InvariantCulture, $"registryctl-bench-{Environment.ProcessId}-{Guid.NewGuid():N}"));
-        var server = new PrivateTmuxServer(Path.Combine(directory, "tmux"));
-        try
-        {
-            var generated = WorkspaceGenerator.Generate(Path.Combine(directory, "workspace"), Tasks, Mix, Orphans, ClockReading.From(TimeProvider.System));
-            await server.StartAsync(WorkspaceGenerator.LiveAndOrphanSessions(generated.Truth), generated.Truth.DeadPaneSessions, cancellationToken);
-            return new BenchWorkspace(directory, generated, server);
-        }
-        catch
-        {
-            await server.KillServerAsync();
-            System.IO.Directory.Delete(directory, recursive: true);
-            throw;
-        }
-    }
+    public static async Task<BenchWorkspace> CreateAsync() => new(await TmuxWorkspace.GenerateAsync(Tasks, Mix, Orphans));
 
     /// <summary>
     /// Tmux options whose binary is a small shell script that counts every tmux process it starts and
@@ -80,8 +62,7 @@ public sealed class BenchWorkspace : IAsyncDisposable
         }
 
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
-        await Server.KillServerAsync();
-        System.IO.Directory.Delete(Directory, recursive: true);
+        await _workspace.DisposeAsync();
     }
 
     private void OnProcessExit(object? sender, EventArgs e) => DisposeAsync().AsTask().GetAwaiter().GetResult();

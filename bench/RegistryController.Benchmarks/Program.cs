@@ -16,7 +16,7 @@ switch (args)
     case ["passes", var count, ..]:
         return await PassesAsync(int.Parse(count, CultureInfo.InvariantCulture));
     default:
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        BenchmarkSwitcher.FromAssembly(typeof(BenchWorkspace).Assembly).Run(args);
         return 0;
 }
 

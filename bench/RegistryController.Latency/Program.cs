@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using CliWrap;
-using Mono.Unix.Native;
 using RegistryController.Generation;
 using RegistryController.Judgement;
 using RegistryController.Registry;
+using RegistryController.Testing;
 
 // Event-to-repair latency and idle cost of `registryctl run`, measured from outside the controller
 // process. Usage (documented in docs/benchmarks.md):
@@ -95,8 +95,9 @@ internal static class Scenario
             var agentId = $"written_zombie-{i:x4}";
             var clock = Stopwatch.StartNew();
             // Written as the orchestrator's careful writer does: flock, read, change, rewrite in place.
-            OrchestratorWriter.Update(path, root =>
+            LockedFile.Update(path, bytes =>
             {
+                var (_, root) = RegistryParser.ParseForEdit(bytes, path, RegistryKind.Task);
                 root["agents"]!.AsArray().Add((JsonNode)new JsonObject
                 {
                     ["id"] = agentId,
@@ -110,6 +111,7 @@ internal static class Scenario
                     ["last_update"] = old.NowAsPythonIsoformat(),
                 });
                 root["active_count"] = (long)root["active_count"]! + 1;
+                return PythonJsonWriter.Serialize(root);
             });
             await WaitTerminatedAsync(path, agentId);
             samples.Add(clock.Elapsed.TotalMilliseconds);
@@ -171,39 +173,40 @@ internal static class Scenario
 internal sealed class Lab : IAsyncDisposable
 {
     public const long ClockTicksPerSecond = 100;
-    private readonly string _directory;
-    private readonly CancellationTokenSource _stop = new();
-    private Task<CommandResult>? _controller;
-    private int _pid;
+    private readonly TmuxWorkspace _workspace;
+    private readonly RegistryctlProcess _controller;
 
-    private Lab(string directory, GeneratedWorkspace generated, PrivateTmuxServer tmux)
+    private Lab(TmuxWorkspace workspace, RegistryctlProcess controller)
     {
-        _directory = directory;
-        Generated = generated;
-        Tmux = tmux;
+        _workspace = workspace;
+        _controller = controller;
     }
 
-    public GeneratedWorkspace Generated { get; }
+    public GeneratedWorkspace Generated => _workspace.Generated;
 
-    public PrivateTmuxServer Tmux { get; }
+    public PrivateTmuxServer Tmux => _workspace.Tmux.Server;
 
     public static async Task<Lab> StartAsync(int tasks, AgentMix mix)
     {
-        var directory = Directory.CreateTempSubdirectory("registryctl-latency-").FullName;
-        var generated = WorkspaceGenerator.Generate(Path.Combine(directory, "workspace"), tasks, mix, orphans: 0, ClockReading.From(TimeProvider.System));
-        var tmux = new PrivateTmuxServer(Path.Combine(directory, "tmux"));
-        await tmux.StartAsync(generated.Truth.LiveSessions);
-        var lab = new Lab(directory, generated, tmux);
-        await lab.StartControllerAsync();
-        return lab;
+        var workspace = await TmuxWorkspace.GenerateAsync(tasks, mix);
+        try
+        {
+            var controller = await RegistryctlProcess.StartControllerAsync(workspace.Root, workspace.Tmux.SocketPath, null, "--set", "Log:Level=Warning");
+            return new Lab(workspace, controller);
+        }
+        catch
+        {
+            await workspace.DisposeAsync();
+            throw;
+        }
     }
 
-    public string RegistryPath(string taskId) => Path.Combine(Generated.Root, taskId, "AGENT_REGISTRY.json");
+    public string RegistryPath(string taskId) => _workspace.TaskPath(taskId);
 
     public long CpuTicks()
     {
         // /proc/PID/stat fields 14 and 15: utime and stime in clock ticks (the comm field may hold spaces).
-        var stat = File.ReadAllText($"/proc/{_pid}/stat");
+        var stat = File.ReadAllText($"/proc/{_controller.Id}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
     }
@@ -211,105 +214,26 @@ internal sealed class Lab : IAsyncDisposable
     /// <summary>Anonymous (heap, stacks) versus file-backed (mapped assemblies, shared and clean) resident memory, and PSS.</summary>
     public string RssBreakdown()
     {
+        var pid = _controller.Id;
         double Field(string file, string name) => long.Parse(File.ReadLines(file).First(l => l.StartsWith(name, StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
-        return $"anon {Field($"/proc/{_pid}/status", "RssAnon:"):0.0} MB, file {Field($"/proc/{_pid}/status", "RssFile:"):0.0} MB, shmem {Field($"/proc/{_pid}/status", "RssShmem:"):0.0} MB, PSS {Field($"/proc/{_pid}/smaps_rollup", "Pss:"):0.0} MB";
+        return $"anon {Field($"/proc/{pid}/status", "RssAnon:"):0.0} MB, file {Field($"/proc/{pid}/status", "RssFile:"):0.0} MB, shmem {Field($"/proc/{pid}/status", "RssShmem:"):0.0} MB, PSS {Field($"/proc/{pid}/smaps_rollup", "Pss:"):0.0} MB";
     }
 
     public double RssMb() =>
-        long.Parse(File.ReadLines($"/proc/{_pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+        long.Parse(File.ReadLines($"/proc/{_controller.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
 
     public async ValueTask DisposeAsync()
     {
-        if (_pid > 0)
-        {
-            Syscall.kill(_pid, Signum.SIGTERM);
-        }
-
         try
         {
-            if (_controller is not null)
-            {
-                await _controller.WaitAsync(TimeSpan.FromSeconds(15));
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or CliWrap.Exceptions.CommandExecutionException)
-        {
-            await _stop.CancelAsync();
-        }
-
-        await Tmux.KillServerAsync();
-        Directory.Delete(_directory, recursive: true);
-        _stop.Dispose();
-    }
-
-    private async Task StartControllerAsync()
-    {
-        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        var dll = Path.Combine(AppContext.BaseDirectory, "registryctl.dll");
-        var command = Cli.Wrap("dotnet")
-            .WithArguments([dll, "run", "--workspace", Generated.Root, "--tmux-socket", Tmux.SocketPath, "--listen", $"127.0.0.1:{port}", "--set", "Log:Level=Warning"])
-            .WithValidation(CommandResultValidation.None);
-        var task = command.ExecuteAsync(default, _stop.Token);
-        _controller = task;
-        _pid = task.ProcessId;
-        using var http = new HttpClient();
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            try
-            {
-                if ((await http.GetAsync(new Uri($"http://127.0.0.1:{port}/readyz"))).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-
-            await Task.Delay(20);
-        }
-
-        throw new TimeoutException("the controller never became ready");
-    }
-}
-
-/// <summary>The orchestrator's careful writer: open r+, flock(LOCK_EX), read, change, seek(0)/write/truncate, unlock.</summary>
-internal static partial class OrchestratorWriter
-{
-    public static void Update(string path, Action<JsonObject> change)
-    {
-        var fd = Syscall.open(path, OpenFlags.O_RDWR);
-        try
-        {
-            while (Flock(fd, 2) != 0)
-            {
-                Thread.Sleep(1);
-            }
-
-            using var stream = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false), FileAccess.ReadWrite);
-            var bytes = new byte[stream.Length];
-            stream.ReadExactly(bytes);
-            var (_, root) = RegistryParser.ParseForEdit(bytes, path, RegistryKind.Task);
-            change(root);
-            var output = PythonJsonWriter.Serialize(root);
-            stream.Position = 0;
-            stream.Write(output);
-            stream.SetLength(output.Length);
-            stream.Flush();
+            await _controller.StopAsync();
         }
         finally
         {
-            _ = Syscall.close(fd);
+            await _controller.DisposeAsync();
+            await _workspace.DisposeAsync();
         }
     }
-
-    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "flock")]
-    private static partial int Flock(int fd, int operation);
 }
 
 /// <summary>

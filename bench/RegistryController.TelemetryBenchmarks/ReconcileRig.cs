@@ -13,6 +13,7 @@ using RegistryController.Registry;
 using RegistryController.Runtime;
 using RegistryController.Store;
 using RegistryController.Telemetry;
+using RegistryController.Testing;
 using RegistryController.Tmux;
 
 namespace RegistryController.TelemetryBenchmarks;
@@ -27,20 +28,17 @@ public sealed class ReconcileRig : IAsyncDisposable
 {
     private static readonly ImmutableArray<Trigger> Triggers = [Trigger.File];
 
-    private readonly string _root;
-    private readonly PrivateTmuxServer _tmux;
+    private TmuxWorkspace _workspace = null!;
     private RegistryReconciler _reconciler = null!;
     private RegistryLocation _healthy = null!;
     private RegistryLocation _zombie = null!;
     private byte[] _zombieBytes = [];
-    private OtlpSink? _sink;
+    private OtlpReceiver? _sink;
     private TracerProvider? _tracer;
     private MeterProvider? _meter;
 
     private ReconcileRig()
     {
-        _root = Directory.CreateTempSubdirectory("registryctl-bench-").FullName;
-        _tmux = new PrivateTmuxServer(Path.Combine(_root, "tmux"));
     }
 
     public string Sink => _sink?.ToString() ?? "no sink";
@@ -56,7 +54,7 @@ public sealed class ReconcileRig : IAsyncDisposable
     /// <summary>Always-on tracing and metrics, exported over OTLP http/protobuf to a receiver in this process.</summary>
     public async Task EnableTelemetryAsync()
     {
-        _sink ??= await OtlpSink.StartAsync();
+        _sink ??= await OtlpReceiver.StartAsync(decode: false);
         var resource = ResourceBuilder.CreateDefault().AddService("registry-controller-bench");
         _tracer = Sdk.CreateTracerProviderBuilder()
             .SetResourceBuilder(resource)
@@ -65,7 +63,7 @@ public sealed class ReconcileRig : IAsyncDisposable
             .AddOtlpExporter(o =>
             {
                 o.Protocol = OtlpExportProtocol.HttpProtobuf;
-                o.Endpoint = new Uri(_sink.Endpoint, "v1/traces");
+                o.Endpoint = new Uri(new Uri(_sink.Endpoint), "v1/traces");
                 // A queue large enough that no span is dropped: a dropped span would cost nothing.
                 o.BatchExportProcessorOptions.MaxQueueSize = 1 << 20;
                 o.BatchExportProcessorOptions.ScheduledDelayMilliseconds = 1000;
@@ -77,7 +75,7 @@ public sealed class ReconcileRig : IAsyncDisposable
             .AddOtlpExporter((o, reader) =>
             {
                 o.Protocol = OtlpExportProtocol.HttpProtobuf;
-                o.Endpoint = new Uri(_sink.Endpoint, "v1/metrics");
+                o.Endpoint = new Uri(new Uri(_sink.Endpoint), "v1/metrics");
                 reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = 1000;
             })
             .Build();
@@ -113,16 +111,15 @@ public sealed class ReconcileRig : IAsyncDisposable
             await _sink.DisposeAsync();
         }
 
-        await _tmux.KillServerAsync();
-        Directory.Delete(_root, recursive: true);
+        await _workspace.DisposeAsync();
     }
 
     private async Task SetupAsync(int tasks)
     {
-        var generated = WorkspaceGenerator.Generate(Path.Combine(_root, "workspace"), tasks, new AgentMix(Live: 10, Zombie: 1), orphans: 0, ClockReading.From(TimeProvider.System));
-        await _tmux.StartAsync(WorkspaceGenerator.LiveAndOrphanSessions(generated.Truth));
+        _workspace = await TmuxWorkspace.GenerateAsync(tasks, new AgentMix(Live: 10, Zombie: 1));
+        var generated = _workspace.Generated;
         var time = TimeProvider.System;
-        var views = new TmuxViewCache(new TmuxCliViewSource(new TmuxOptions { Socket = _tmux.SocketPath }), time);
+        var views = new TmuxViewCache(new TmuxCliViewSource(new TmuxOptions { Socket = _workspace.Tmux.SocketPath }), time);
         await views.RefreshAsync(CancellationToken.None);
         var caches = new WorkspaceCaches();
         // No fsync: a disk flush only adds I/O wait (and noise) to both sides, which would hide the telemetry's share.

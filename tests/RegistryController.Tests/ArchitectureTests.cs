@@ -23,7 +23,7 @@ public class ArchitectureTests
         ["Judgement"],
         ["Store"],
         ["Runtime"],
-        ["Pass", "Controller", "Generation"],
+        ["Pass", "Controller"],
     ];
 
     public static TheoryData<int> LayerIndexes => [.. Enumerable.Range(0, Layers.Length - 1)];

@@ -1,6 +1,5 @@
 using System.Runtime.Versioning;
 using RegistryController.Generation;
-using RegistryController.Tests.Support;
 using Registryctl.Commands;
 
 namespace RegistryController.Tests.Commands;

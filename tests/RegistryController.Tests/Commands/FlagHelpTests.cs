@@ -1,7 +1,6 @@
 using RegistryController.Configuration;
 using RegistryController.Controller;
 using RegistryController.Judgement;
-using RegistryController.Tests.Support;
 using RegistryController.Tmux;
 
 namespace RegistryController.Tests.Commands;

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using RegistryController.Generation;
-using RegistryController.Tests.Support;
 using Registryctl.Commands;
 
 namespace RegistryController.Tests.Commands;

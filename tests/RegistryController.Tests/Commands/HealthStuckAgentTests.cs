@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using RegistryController.Tests.Support;
 using Registryctl.Commands;
 
 namespace RegistryController.Tests.Commands;
@@ -10,7 +9,7 @@ public class HealthStuckAgentTests
     [Fact]
     public async Task An_active_agent_whose_log_is_older_than_stuck_after_is_reported_stuck_and_left_as_is()
     {
-        await using var workspace = await TestWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 2);
+        await using var workspace = await TmuxWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 2);
         var registry = workspace.TaskRegistry(0);
         var (stuck, busy) = (workspace.AgentIds(0)[0], workspace.AgentIds(0)[1]);
         await StuckAgents.PointAtAsync(registry, stuck, StuckAgents.TrackQuietLog(workspace.Root, workspace.TaskIds[0], stuck, quietFor: TimeSpan.FromMinutes(20)));

@@ -8,7 +8,6 @@ using RegistryController.Generation;
 using RegistryController.Judgement;
 using RegistryController.Registry;
 using RegistryController.Store;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Commands;
 

@@ -1,5 +1,4 @@
 using RegistryController.Generation;
-using RegistryController.Tests.Support;
 using Registryctl.Output;
 
 namespace RegistryController.Tests.Commands;

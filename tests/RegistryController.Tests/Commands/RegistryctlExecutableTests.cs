@@ -1,7 +1,6 @@
 using CliWrap;
 using CliWrap.Buffered;
 using RegistryController.Generation;
-using RegistryController.Tests.Support;
 using Registryctl.Commands;
 
 namespace RegistryController.Tests.Commands;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
 using RegistryController.Generation;
-using RegistryController.Tests.Support;
 using Registryctl.Commands;
 
 namespace RegistryController.Tests.Commands;

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using RegistryController.Generation;
-using RegistryController.Tests.Support;
 using Registryctl.Commands;
 
 namespace RegistryController.Tests.Commands;

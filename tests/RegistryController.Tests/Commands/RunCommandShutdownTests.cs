@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text;
 using CliWrap;
 using Mono.Unix.Native;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Commands;
 
@@ -59,7 +58,7 @@ public class RunCommandShutdownTests
     [Fact]
     public async Task Sigterm_during_a_reconcile_waiting_for_a_lock_exits_0_with_no_partial_write_and_no_lock_left()
     {
-        await using var workspace = await TestWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 2);
+        await using var workspace = await TmuxWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 2);
         var held = workspace.TaskRegistry(0);
         var expectedCopy = Path.Combine(Path.GetDirectoryName(workspace.Root)!, "held-as-written.json");
         var listen = $"127.0.0.1:{FreePort.Next()}";
@@ -107,7 +106,7 @@ public class RunCommandShutdownTests
             await Task.WhenAll(controller.Task, writer.Task).ContinueWith(_ => { }, TaskScheduler.Default);
         }
 
-        var registries = new[] { workspace.GlobalRegistry, workspace.TaskRegistry(0), workspace.TaskRegistry(1) };
+        var registries = new[] { workspace.GlobalPath, workspace.TaskRegistry(0), workspace.TaskRegistry(1) };
         foreach (var registry in registries)
         {
             Assert.True(await Python.ParsesAsync(registry), $"{registry} does not parse");

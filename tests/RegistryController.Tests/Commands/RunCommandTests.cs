@@ -1,5 +1,4 @@
 using System.Net;
-using RegistryController.Tests.Support;
 using Registryctl.Commands;
 
 namespace RegistryController.Tests.Commands;
@@ -35,7 +34,7 @@ public class RunCommandTests
     [Fact]
     public async Task Readyz_says_503_until_the_startup_reconcile_is_done_then_200_and_healthz_says_200()
     {
-        await using var workspace = await TestWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 2);
+        await using var workspace = await TmuxWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 2);
         var listen = $"127.0.0.1:{FreePort.Next()}";
         using var http = new HttpClient { BaseAddress = new Uri($"http://{listen}"), Timeout = TimeSpan.FromSeconds(5) };
         // The orchestrator holds a registry's lock: the startup read of it waits, so startup cannot finish.

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using RegistryController.Generation;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Commands;
 

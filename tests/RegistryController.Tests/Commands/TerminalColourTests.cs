@@ -2,7 +2,6 @@ using System.Text.RegularExpressions;
 using CliWrap;
 using CliWrap.Buffered;
 using RegistryController.Generation;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Commands;
 

@@ -7,7 +7,6 @@ using RegistryController.Generation;
 using RegistryController.Runtime;
 using RegistryController.Store;
 using RegistryController.Telemetry;
-using RegistryController.Tests.Support;
 using RegistryController.Tests.Tmux;
 using Xunit.Abstractions;
 

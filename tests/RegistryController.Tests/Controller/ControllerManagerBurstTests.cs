@@ -1,5 +1,4 @@
 using System.Globalization;
-using RegistryController.Tests.Support;
 using Xunit.Abstractions;
 
 namespace RegistryController.Tests.Controller;
@@ -45,7 +44,7 @@ public class ControllerManagerBurstTests(ITestOutputHelper output)
     public async Task A_burst_of_orchestrator_writes_costs_few_reconciles_loses_no_write_and_ends_exact()
     {
         var burstSessions = Enumerable.Range(0, Rounds).Select(r => string.Create(CultureInfo.InvariantCulture, $"agent_burst_live-{r}"));
-        await using var workspace = await TestWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 5, extraSessions: burstSessions);
+        await using var workspace = await TmuxWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 5, extraSessions: burstSessions);
         await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux);
         var registry = workspace.TaskRegistry(0);
         var reconciles = controller.Status.Reconciles;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using RegistryController.Generation;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Controller;
 

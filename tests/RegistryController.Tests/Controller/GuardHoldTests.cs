@@ -1,5 +1,4 @@
 using RegistryController.Runtime;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Controller;
 
@@ -14,7 +13,7 @@ public class GuardHoldTests
     public async Task After_a_server_crash_the_same_verdict_proceeds_once_the_guard_hold_has_passed()
     {
         var hold = TimeSpan.FromSeconds(2);
-        await using var workspace = await TestWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 3);
+        await using var workspace = await TmuxWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 3);
         await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, s => s["Controller:GuardHold"] = "2s");
         await workspace.Tmux.WaitForControlClientAsync();
         var agents = Enumerable.Range(0, 2).SelectMany(t => workspace.AgentIds(t).Select(id => (Registry: workspace.TaskRegistry(t), Id: id))).ToList();
@@ -38,7 +37,7 @@ public class GuardHoldTests
     public async Task A_second_server_crash_after_a_recovery_is_held_again_for_the_full_hold()
     {
         var hold = TimeSpan.FromSeconds(3);
-        await using var workspace = await TestWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 3);
+        await using var workspace = await TmuxWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 3);
         await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, s => s["Controller:GuardHold"] = "3s");
         await workspace.Tmux.WaitForControlClientAsync();
         var firstCrash = DateTimeOffset.UtcNow;
@@ -66,7 +65,7 @@ public class GuardHoldTests
     [Fact]
     public async Task With_guard_hold_never_a_server_crash_terminates_nothing()
     {
-        await using var workspace = await TestWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 3);
+        await using var workspace = await TmuxWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 3);
         await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, s => s["Controller:GuardHold"] = "never");
         Assert.Null(controller.Settings.Controller.GuardHold);
         await workspace.Tmux.WaitForControlClientAsync();

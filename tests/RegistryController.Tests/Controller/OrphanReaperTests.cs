@@ -1,4 +1,3 @@
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Controller;
 
@@ -15,7 +14,7 @@ public class OrphanReaperTests
     public async Task An_orphan_session_is_killed_after_kill_orphans_after_and_not_before()
     {
         var killAfter = TimeSpan.FromSeconds(1);
-        await using var workspace = await TestWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 2);
+        await using var workspace = await TmuxWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 2);
         await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, Configure("1s"));
         var born = DateTimeOffset.UtcNow;
 
@@ -35,7 +34,7 @@ public class OrphanReaperTests
     public async Task A_session_that_a_registry_names_in_the_meantime_is_not_killed()
     {
         var killAfter = TimeSpan.FromSeconds(2);
-        await using var workspace = await TestWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 2);
+        await using var workspace = await TmuxWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 2);
         await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, Configure("2s"));
         var born = DateTimeOffset.UtcNow;
 
@@ -58,7 +57,7 @@ public class OrphanReaperTests
     [Fact]
     public async Task With_kill_orphans_after_off_no_session_is_killed()
     {
-        await using var workspace = await TestWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 2);
+        await using var workspace = await TmuxWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 2);
         await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, Configure("off"));
         Assert.Null(controller.Settings.Controller.KillOrphansAfter);
         var born = DateTimeOffset.UtcNow;

@@ -1,7 +1,6 @@
 using System.Reflection;
 using System.Text.Json.Nodes;
 using RegistryController.Controller;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Controller;
 
@@ -17,7 +16,7 @@ public class RegistryFileSourceTests
     [Fact]
     public async Task A_zombie_written_into_a_registry_by_the_orchestrator_is_repaired()
     {
-        await using var workspace = await TestWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 3);
+        await using var workspace = await TmuxWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 3);
         await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux);
         var registry = workspace.TaskRegistry(0);
 
@@ -31,7 +30,7 @@ public class RegistryFileSourceTests
     [Fact]
     public async Task A_task_directory_created_after_start_is_watched_and_its_zombie_repaired()
     {
-        await using var workspace = await TestWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 2, extraSessions: ["agent_new_live-1"]);
+        await using var workspace = await TmuxWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 2, extraSessions: ["agent_new_live-1"]);
         await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux);
         var registry = Path.Combine(workspace.Root, "TASK-new", "AGENT_REGISTRY.json");
         var content = RegistryJson.Read(workspace.TaskRegistry(0));
@@ -52,7 +51,7 @@ public class RegistryFileSourceTests
     [Fact]
     public async Task A_watcher_that_lost_events_resyncs_and_reconciles_every_registry()
     {
-        await using var workspace = await TestWorkspace.CreateAsync(tasks: 3, liveAgentsPerTask: 2);
+        await using var workspace = await TmuxWorkspace.CreateAsync(tasks: 3, liveAgentsPerTask: 2);
         await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux);
         var source = Assert.Single(FileSources(controller.Manager));
         var resyncs = controller.Status.Resyncs;

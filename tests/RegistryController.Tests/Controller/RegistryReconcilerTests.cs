@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using RegistryController.Runtime;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Controller;
 
@@ -12,7 +11,7 @@ public class RegistryReconcilerTests
     [Fact]
     public async Task The_controllers_own_writes_do_not_wake_it_into_writing_again()
     {
-        await using var workspace = await TestWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 2);
+        await using var workspace = await TmuxWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 2);
         // One worker takes keys strictly in the order they became ready; that order is what the barrier below relies on.
         await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, s => s["Controller:Workers"] = "1");
         var writes = controller.Status.Writes;
@@ -38,22 +37,22 @@ public class RegistryReconcilerTests
     [Fact]
     public async Task The_global_active_agents_follows_a_spawn_the_orchestrator_wrote_into_a_task_registry()
     {
-        await using var workspace = await TestWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 2);
+        await using var workspace = await TmuxWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 2);
         await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux);
-        var before = RegistryJson.Number(workspace.GlobalRegistry, "active_agents");
+        var before = RegistryJson.Number(workspace.GlobalPath, "active_agents");
         await workspace.Tmux.Server.NewSessionAsync("agent_spawned_agent-1");
 
         // The orchestrator's spawn touches the task registry only; the global counter must follow it.
         await OrchestratorWriter.AppendAgentAsync(workspace.TaskRegistry(0), Agents.Active("spawned_agent-1", "agent_spawned_agent-1"));
 
-        await Eventually.Until(() => RegistryJson.Number(workspace.GlobalRegistry, "active_agents") == before + 1, EventBound, "active_agents counts the spawned agent");
+        await Eventually.Until(() => RegistryJson.Number(workspace.GlobalPath, "active_agents") == before + 1, EventBound, "active_agents counts the spawned agent");
         Assert.Equal("working", RegistryJson.Status(workspace.TaskRegistry(0), "spawned_agent-1"));
     }
 
     [Fact]
     public async Task A_deleted_registry_is_forgotten_without_an_error_loop()
     {
-        await using var workspace = await TestWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 2);
+        await using var workspace = await TmuxWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 2);
         await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux);
         var deleted = workspace.TaskRegistry(0);
         Assert.True(controller.Cache.Contains(deleted));
@@ -83,7 +82,7 @@ public class RegistryReconcilerTests
     [Fact]
     public async Task A_stuck_agent_is_logged_and_never_terminated()
     {
-        await using var workspace = await TestWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 2);
+        await using var workspace = await TmuxWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 2);
         var registry = workspace.TaskRegistry(0);
         var stuck = workspace.AgentIds(0)[0];
         var log = StuckAgents.TrackQuietLog(workspace.Root, workspace.TaskIds[0], stuck, quietFor: TimeSpan.FromHours(1));

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Controller;
 

@@ -1,5 +1,4 @@
 using RegistryController.Runtime;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Controller;
 
@@ -14,7 +13,7 @@ public class TmuxPushRepairTests
     [Fact]
     public async Task Killing_an_agents_session_repairs_its_registry_long_before_the_periodic_scan()
     {
-        await using var workspace = await TestWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 3);
+        await using var workspace = await TmuxWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 3);
         await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux);
         Assert.Equal(TimeSpan.FromSeconds(60), controller.Settings.Controller.ScanInterval);
         await workspace.Tmux.WaitForControlClientAsync();
@@ -26,7 +25,7 @@ public class TmuxPushRepairTests
         await workspace.Tmux.Server.KillSessionAsync(session);
 
         await Eventually.Until(() => RegistryJson.IsTerminatedAsZombie(workspace.TaskRegistry(task), agentId), PushBound, $"{agentId} terminated with session_not_found");
-        await Eventually.Until(() => (string?)RegistryJson.GlobalAgent(workspace.GlobalRegistry, agentId)?["status"] == "terminated", PushBound, "the global entry mirrors it");
+        await Eventually.Until(() => (string?)RegistryJson.GlobalAgent(workspace.GlobalPath, agentId)?["status"] == "terminated", PushBound, "the global entry mirrors it");
         Assert.Equal(2, RegistryJson.Number(workspace.TaskRegistry(task), "active_count"));
         Assert.Equal(1, workspace.Statuses().Count(s => s.Status == "terminated"));
     }
@@ -35,7 +34,7 @@ public class TmuxPushRepairTests
     public async Task A_tmux_server_killed_and_restarted_is_followed_without_mass_terminating_its_agents()
     {
         // Six active agents: a dead server would make all six zombies at once, which trips the mass guard.
-        await using var workspace = await TestWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 3);
+        await using var workspace = await TmuxWorkspace.CreateAsync(tasks: 2, liveAgentsPerTask: 3);
         await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, s => s["Controller:GuardHold"] = "60s");
         await workspace.Tmux.WaitForControlClientAsync();
         var held = controller.Status.Count(ReconcileOutcome.Held);
@@ -60,7 +59,7 @@ public class TmuxPushRepairTests
     [Fact]
     public async Task With_control_mode_off_no_client_attaches_and_the_scan_still_repairs_a_death()
     {
-        await using var workspace = await TestWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 3);
+        await using var workspace = await TmuxWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 3);
         await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, s =>
         {
             s["Tmux:ControlMode"] = "false";

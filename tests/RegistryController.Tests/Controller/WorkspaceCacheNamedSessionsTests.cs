@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using RegistryController.Controller;
 using RegistryController.Judgement;
 using RegistryController.Registry;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Controller;
 

@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using CliWrap;
 using CliWrap.Buffered;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Deploy;
 

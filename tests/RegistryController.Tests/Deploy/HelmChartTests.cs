@@ -1,5 +1,4 @@
 using k8s.Models;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Deploy;
 

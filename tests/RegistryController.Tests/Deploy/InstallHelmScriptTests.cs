@@ -6,7 +6,6 @@ using System.Text;
 using System.Text.RegularExpressions;
 using CliWrap;
 using CliWrap.Buffered;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Deploy;
 

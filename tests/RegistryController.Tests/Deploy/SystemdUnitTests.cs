@@ -1,6 +1,5 @@
 using CliWrap;
 using CliWrap.Buffered;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Deploy;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using RegistryController.Judgement;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Judgement;
 

@@ -1,5 +1,4 @@
 using RegistryController.Kubernetes;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Kubernetes;
 

@@ -1,4 +1,3 @@
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Outcomes;
 

@@ -1,6 +1,3 @@
-using RegistryController.Tests.Evidence;
-using RegistryController.Tests.Support;
-
 namespace RegistryController.Tests.Outcomes;
 
 /// <summary>

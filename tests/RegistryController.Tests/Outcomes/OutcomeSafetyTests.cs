@@ -1,5 +1,3 @@
-using RegistryController.Tests.Evidence;
-using RegistryController.Tests.Support;
 using Registryctl.Commands;
 
 namespace RegistryController.Tests.Outcomes;

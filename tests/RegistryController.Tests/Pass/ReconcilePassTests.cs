@@ -4,7 +4,6 @@ using RegistryController.Judgement;
 using RegistryController.Locking;
 using RegistryController.Pass;
 using RegistryController.Store;
-using RegistryController.Tests.Support;
 using RegistryController.Tmux;
 
 namespace RegistryController.Tests.Pass;

@@ -2,7 +2,6 @@ using RegistryController.Judgement;
 using RegistryController.Locking;
 using RegistryController.Pass;
 using RegistryController.Store;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Pass;
 

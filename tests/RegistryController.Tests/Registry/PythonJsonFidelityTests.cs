@@ -2,7 +2,6 @@ using System.Collections.Immutable;
 using System.Text;
 using RegistryController.Registry;
 using RegistryController.Tests.Judgement;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Registry;
 

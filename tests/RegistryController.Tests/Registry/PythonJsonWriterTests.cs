@@ -1,5 +1,4 @@
 using RegistryController.Registry;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Registry;
 

@@ -1,7 +1,6 @@
 using System.Text;
 using RegistryController.Registry;
 using RegistryController.Tests.Judgement;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Registry;
 

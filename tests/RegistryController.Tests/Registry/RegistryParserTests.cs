@@ -1,6 +1,5 @@
 using System.Text;
 using RegistryController.Registry;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Registry;
 

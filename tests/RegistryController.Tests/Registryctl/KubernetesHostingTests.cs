@@ -3,7 +3,6 @@ using RegistryController.Cluster;
 using RegistryController.Kubernetes;
 using RegistryController.Kubernetes.Events;
 using RegistryController.Kubernetes.Leadership;
-using RegistryController.Tests.Support;
 using Registryctl.Commands;
 using Registryctl.Configuration;
 using Registryctl.Hosting;

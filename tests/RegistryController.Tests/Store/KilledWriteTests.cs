@@ -4,7 +4,6 @@ using Mono.Unix.Native;
 using RegistryController.Generation;
 using RegistryController.Locking;
 using RegistryController.Store;
-using RegistryController.Tests.Support;
 using RegistryController.Tests.Telemetry;
 
 namespace RegistryController.Tests.Store;

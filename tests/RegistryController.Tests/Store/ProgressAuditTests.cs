@@ -1,7 +1,6 @@
 using System.Text.Json;
 using RegistryController.Registry;
 using RegistryController.Store;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Store;
 

@@ -1,7 +1,6 @@
 using RegistryController.Locking;
 using RegistryController.Registry;
 using RegistryController.Store;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Store;
 

@@ -2,7 +2,6 @@ using Mono.Unix.Native;
 using RegistryController.Locking;
 using RegistryController.Registry;
 using RegistryController.Store;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Store;
 

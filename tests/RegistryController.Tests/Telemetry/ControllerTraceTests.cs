@@ -1,6 +1,5 @@
 using System.Text.Json;
 using OpenTelemetry.Proto.Common.V1;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Telemetry;
 

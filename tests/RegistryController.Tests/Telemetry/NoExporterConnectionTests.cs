@@ -2,7 +2,6 @@ using System.Globalization;
 using CliWrap;
 using CliWrap.Buffered;
 using RegistryController.Generation;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Telemetry;
 

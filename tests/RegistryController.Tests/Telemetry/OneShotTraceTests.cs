@@ -1,5 +1,4 @@
 using RegistryController.Generation;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Telemetry;
 

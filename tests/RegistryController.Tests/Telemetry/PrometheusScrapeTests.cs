@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using RegistryController.Generation;
 using RegistryController.Judgement;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Telemetry;
 

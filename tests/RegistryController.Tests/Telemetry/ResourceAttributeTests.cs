@@ -1,6 +1,5 @@
 using OpenTelemetry.Proto.Resource.V1;
 using RegistryController.Generation;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Telemetry;
 

@@ -1,5 +1,4 @@
 using Mono.Unix.Native;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Tmux;
 

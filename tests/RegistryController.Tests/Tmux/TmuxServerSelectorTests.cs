@@ -1,7 +1,6 @@
 using CliWrap;
 using CliWrap.Buffered;
 using Mono.Unix.Native;
-using RegistryController.Tests.Support;
 using RegistryController.Tmux;
 
 namespace RegistryController.Tests.Tmux;

@@ -1,4 +1,3 @@
-using RegistryController.Tests.Support;
 using RegistryController.Tmux;
 
 namespace RegistryController.Tests.Tmux;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Mono.Unix.Native;
-using RegistryController.Tests.Support;
 using RegistryController.Tmux;
 
 namespace RegistryController.Tests.Tmux;

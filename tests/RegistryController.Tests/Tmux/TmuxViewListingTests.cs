@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using RegistryController.Tests.Support;
 using RegistryController.Tmux;
 
 namespace RegistryController.Tests.Tmux;

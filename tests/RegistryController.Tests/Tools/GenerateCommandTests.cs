@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using RegistryController.Tests.Support;
 using RegistryController.Tools;
 
 namespace RegistryController.Tests.Tools;

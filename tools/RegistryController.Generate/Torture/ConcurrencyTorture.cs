@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using RegistryController.Generation;
 using RegistryController.Judgement;
 using RegistryController.Store;
+using RegistryController.Testing;
 
 namespace RegistryController.Tools.Torture;
 
@@ -100,7 +101,7 @@ public static class ConcurrencyTorture
 
             // The starting point, once the startup reconcile has repaired the generated zombies.
             var before = new Baseline(taskPaths.ToDictionary(p => p, Read), Read(globalPath), generated.Truth);
-            var script = TortureScripts.Extract(TortureScripts.Simulator, directory);
+            var script = OrchestratorScripts.Extract(OrchestratorScripts.Simulator, directory);
             var simulators = new List<(string Log, PythonProcess Process)>();
             var clock = Stopwatch.StartNew();
             for (var i = 0; i < options.Simulators; i++)
@@ -121,7 +122,7 @@ public static class ConcurrencyTorture
                 };
                 var configPath = Path.Combine(directory, name + ".config.json");
                 await File.WriteAllTextAsync(configPath, config.ToJsonString(), cancellationToken);
-                simulators.Add((log, TortureScripts.Start(script, configPath)));
+                simulators.Add((log, OrchestratorScripts.Start(script, configPath)));
             }
 
             var violations = new List<string>();

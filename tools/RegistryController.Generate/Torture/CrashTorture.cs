@@ -7,6 +7,7 @@ using Mono.Unix.Native;
 using RegistryController.Generation;
 using RegistryController.Judgement;
 using RegistryController.Store;
+using RegistryController.Testing;
 
 namespace RegistryController.Tools.Torture;
 
@@ -93,10 +94,10 @@ public static class CrashTorture
 
             var pathsFile = Path.Combine(directory, "paths.json");
             await File.WriteAllTextAsync(pathsFile, new JsonArray([.. paths.Select(p => (JsonNode?)p)]).ToJsonString(), cancellationToken);
-            var script = TortureScripts.Extract(TortureScripts.Reader, directory);
+            var script = OrchestratorScripts.Extract(OrchestratorScripts.Reader, directory);
             foreach (var mode in new[] { "locked", "unlocked" })
             {
-                readers.Add(TortureScripts.Start(script, mode, pathsFile, saved, stop));
+                readers.Add(OrchestratorScripts.Start(script, mode, pathsFile, saved, stop));
             }
 
             foreach (var reader in readers)

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using RegistryController.Cluster;
 using RegistryController.Kubernetes;
 using RegistryController.Kubernetes.Events;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Kubernetes.Events;
 

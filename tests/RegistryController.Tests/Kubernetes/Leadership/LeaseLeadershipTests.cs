@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using RegistryController.Kubernetes.Leadership;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Kubernetes.Leadership;
 

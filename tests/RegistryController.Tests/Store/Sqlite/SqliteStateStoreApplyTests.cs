@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Runtime.Versioning;
 using System.Text.Json.Nodes;
 using RegistryController.Store.Sqlite;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Store.Sqlite;
 

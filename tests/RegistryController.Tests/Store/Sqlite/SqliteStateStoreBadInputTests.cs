@@ -1,5 +1,4 @@
 using RegistryController.Store.Sqlite;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Store.Sqlite;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using RegistryController.Store.Sqlite;
-using RegistryController.Tests.Support;
 
 namespace RegistryController.Tests.Store.Sqlite;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using RegistryController.Store.Sqlite;
-using RegistryController.Tests.Support;
 using Xunit.Abstractions;
 
 namespace RegistryController.Tests.Store.Sqlite;

@@ -1,0 +1,88 @@
+using System.Text.Json.Nodes;
+using RegistryController.Judgement;
+
+namespace RegistryController.Testing;
+
+/// <summary>
+/// The orchestrator-2026 fixture as a live workspace: its files copied into a temp directory and a private tmux
+/// server running exactly the sessions <c>expected.json</c> says were alive at capture. <c>registryctl</c> runs as a
+/// process in the fixture's time zone, since every timestamp in it is naive local time of that zone.
+/// </summary>
+public sealed class Orchestrator2026Workspace : IAsyncDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    private Orchestrator2026Workspace(TmuxTestServer tmux)
+    {
+        Tmux = tmux;
+        CopyDirectory(FixtureDirectory, Root);
+    }
+
+    public static string FixtureDirectory => Path.Combine(AppContext.BaseDirectory, "Fixtures", "orchestrator-2026");
+
+    /// <summary>The IANA zone the fixture's naive timestamps were written in.</summary>
+    public static string TimeZoneId => (string)OrchestratorSqlite.Expected["time_zone"]!;
+
+    public static TimeZoneInfo Zone => TimeZoneInfo.FindSystemTimeZoneById(TimeZoneId);
+
+    public static IReadOnlyList<JsonObject> ExpectedAgents => [.. OrchestratorSqlite.Expected["agents"]!.AsArray().Select(a => a!.AsObject())];
+
+    /// <summary>Agents whose row says active but whose session was gone at capture: what a correct reconcile ends.</summary>
+    public static IReadOnlyList<JsonObject> ExpectedZombies => [.. ExpectedAgents.Where(a =>
+        new ReconcileOptions().IsActive((string?)a["status_at_capture"]) && !(bool)a["session_alive_at_capture"]!)];
+
+    public TmuxTestServer Tmux { get; }
+
+    public string Root => _temp.Combine("workspace");
+
+    public string Database => Path.Combine(Root, "registry", "state.sqlite3");
+
+    public string TaskDirectory => Path.Combine(Root, OrchestratorSqlite.TaskId);
+
+    /// <param name="extraSessions">Sessions beyond those alive at capture (strays, deploying agents).</param>
+    public static async Task<Orchestrator2026Workspace> StartAsync(params string[] extraSessions)
+    {
+        var alive = OrchestratorSqlite.Expected["sessions_alive_at_capture"]!.AsArray().Select(s => (string)s!);
+        var tmux = await TmuxTestServer.StartAsync([.. alive, .. extraSessions]);
+        return new Orchestrator2026Workspace(tmux);
+    }
+
+    /// <summary>Runs <c>registryctl</c> on this workspace and its tmux server, in the fixture's time zone.</summary>
+    public Task<CliResult> RunAsync(params string[] args) => RegistryctlProcess.RunAsync(
+        [.. args, "--workspace", Root, "--tmux-socket", Tmux.SocketPath],
+        new Dictionary<string, string> { ["TZ"] = TimeZoneId });
+
+    /// <summary>Rows as python3's own sqlite3 reads them.</summary>
+    public Task<JsonArray> QueryAsync(string sql, params string[] parameters) => OrchestratorSqlite.QueryAsync(Database, sql, parameters);
+
+    /// <summary>The last line of <c>progress/&lt;agent&gt;_progress.jsonl</c>, parsed; null when there is no such file.</summary>
+    public JsonObject? LastProgressLine(string agentId)
+    {
+        var path = Path.Combine(TaskDirectory, "progress", $"{agentId}_progress.jsonl");
+        return File.Exists(path) ? JsonNode.Parse(File.ReadLines(path).Last(l => l.Length > 0))!.AsObject() : null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Tmux.DisposeAsync();
+        _temp.Dispose();
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var directory in Directory.EnumerateDirectories(from))
+        {
+            CopyDirectory(directory, Path.Combine(to, Path.GetFileName(directory)));
+        }
+
+        foreach (var file in Directory.EnumerateFiles(from))
+        {
+            var copy = Path.Combine(to, Path.GetFileName(file));
+            File.Copy(file, copy);
+            // As at capture, when the live agent had just written its files: File.Copy keeps the build's mtime,
+            // which would make that agent look stuck (Controller:StuckAfter) to a test run long after the build.
+            File.SetLastWriteTimeUtc(copy, DateTime.UtcNow);
+        }
+    }
+}

@@ -1,0 +1,225 @@
+using System.Globalization;
+using System.Runtime.Versioning;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CliWrap;
+
+namespace RegistryController.Testing;
+
+/// <summary>
+/// The 2026 orchestrator's SQLite state, from the outside: the captured fixture database, and python3 processes that
+/// write it with the orchestrator's patterns (its connection settings, <c>update_agent_status</c>'s
+/// <c>BEGIN IMMEDIATE</c> transaction, <c>record_progress</c>'s autocommit statements, a writer holding the lock).
+/// Every python script of the SQLite tests lives here.
+/// </summary>
+public static class OrchestratorSqlite
+{
+    public const string TaskId = "TASK-20261130-092433-68dda78f";
+
+    /// <summary>Opens a connection as every orchestrator call does (defines <c>connect(path)</c>).</summary>
+    private const string Prelude = """
+        import json, sqlite3, sys, time
+        from datetime import datetime
+
+        def connect(path):
+            conn = sqlite3.connect(path, timeout=10, isolation_level=None)
+            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=10000"):
+                conn.execute("PRAGMA " + pragma)
+            return conn
+
+        TERMINAL = ("completed", "failed", "error", "terminated", "killed", "phase_completed")
+
+        def set_status(conn, task, agent, new):
+            # update_agent_status: one BEGIN IMMEDIATE transaction, unconditional on the old status.
+            now = datetime.now().isoformat()
+            conn.execute("BEGIN IMMEDIATE")
+            row = conn.execute("SELECT status, progress FROM agents WHERE task_id=? AND agent_id=?", (task, agent)).fetchone()
+            old, progress = row
+            if new in TERMINAL:
+                conn.execute("UPDATE agents SET status=?, completed_at=COALESCE(completed_at, ?), last_update=?, "
+                             "progress=CASE WHEN ?='completed' THEN 100 ELSE progress END WHERE task_id=? AND agent_id=?",
+                             (new, now, now, new, task, agent))
+            else:
+                conn.execute("UPDATE agents SET status=?, last_update=? WHERE task_id=? AND agent_id=?", (new, now, task, agent))
+            conn.execute("INSERT INTO agent_progress_latest(task_id, agent_id, timestamp, status, progress, message) "
+                         "VALUES(?,?,?,?,?,?) ON CONFLICT(task_id, agent_id) DO UPDATE SET timestamp=excluded.timestamp, "
+                         "status=excluded.status, progress=excluded.progress, message=excluded.message",
+                         (task, agent, now, new, 100 if new == "completed" else (progress or 0), "Status changed from %s to %s" % (old, new)))
+            conn.execute("UPDATE tasks SET updated_at=? WHERE task_id=?", (now, task))
+            conn.execute("COMMIT")
+        """;
+
+    /// <summary>The captured database of orchestrator-2026 (read-only in the output; copy it before use).</summary>
+    public static string FixtureDatabase => Path.Combine(AppContext.BaseDirectory, "Fixtures", "orchestrator-2026", "registry", "state.sqlite3");
+
+    /// <summary>What really happened to each fixture agent (the fixture's expected.json).</summary>
+    public static JsonNode Expected => JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "orchestrator-2026", "expected.json")))!;
+
+    /// <summary>A private copy of the fixture database as <c>registry/state.sqlite3</c> under <paramref name="root"/>.</summary>
+    public static string CopyFixture(string root)
+    {
+        var path = Path.Combine(root, "registry", "state.sqlite3");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.Copy(FixtureDatabase, path);
+        return path;
+    }
+
+    /// <summary>Changes a status as the orchestrator's <c>update_agent_status</c> does (kill_real_agent, the completion notifier).</summary>
+    public static Task SetStatusAsync(string database, string agentId, string newStatus) => Python.RunAsync(
+        Prelude + "\nconn = connect(sys.argv[1]); set_status(conn, sys.argv[2], sys.argv[3], sys.argv[4])",
+        database, TaskId, agentId, newStatus);
+
+    /// <summary>An agent's report as <c>record_progress</c> writes it: separate autocommit statements, status unconditional.</summary>
+    public static Task RecordProgressAsync(string database, string agentId, string status, int progress, string message) => Python.RunAsync(
+        Prelude + """
+
+            path, task, agent, status, progress, message = sys.argv[1:7]
+            now = datetime.now().isoformat()
+            conn = connect(path)
+            conn.execute("INSERT INTO agent_progress_latest(task_id, agent_id, timestamp, status, progress, message) VALUES(?,?,?,?,?,?) "
+                         "ON CONFLICT(task_id, agent_id) DO UPDATE SET timestamp=excluded.timestamp, status=excluded.status, "
+                         "progress=excluded.progress, message=excluded.message", (task, agent, now, status, int(progress), message))
+            conn.execute("UPDATE agents SET status=?, progress=?, last_update=?, completed_at=COALESCE(completed_at, ?) WHERE agent_id=? AND task_id=?",
+                         (status, int(progress), now, now if status == "completed" else None, agent, task))
+            conn.execute("UPDATE tasks SET updated_at=? WHERE task_id=?", (now, task))
+            """,
+        database, TaskId, agentId, status, progress.ToString(CultureInfo.InvariantCulture), message);
+
+    /// <summary>Runs statements in one autocommit python3 connection: how tests damage or bend a copy of the fixture.</summary>
+    public static Task ExecuteAsync(string database, params string[] statements) => Python.RunAsync(
+        "import json, sqlite3, sys\nconn = sqlite3.connect(sys.argv[1], isolation_level=None)\nfor sql in json.loads(sys.argv[2]):\n    conn.execute(sql)",
+        database, JsonSerializer.Serialize(statements));
+
+    /// <summary>
+    /// <paramref name="transactions"/> × one BEGIN IMMEDIATE transaction that swaps which of two agents is running
+    /// (the other blocked) and names the running one in the task's status: at every commit exactly one of them runs,
+    /// and the task says which. <paramref name="running"/> starts running, <paramref name="blocked"/> blocked.
+    /// </summary>
+    public static Task SwapRunningAsync(string database, string running, string blocked, int transactions) => Python.RunAsync(
+        Prelude + """
+
+            path, a, b, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+            conn = connect(path)
+            conn.execute("UPDATE agents SET status = CASE agent_id WHEN ? THEN 'running' ELSE 'blocked' END WHERE agent_id IN (?, ?)", (a, a, b))
+            conn.execute("UPDATE tasks SET status = ?", (a,))
+            for i in range(n):
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("UPDATE agents SET status = CASE status WHEN 'running' THEN 'blocked' ELSE 'running' END WHERE agent_id IN (?, ?)", (a, b))
+                conn.execute("UPDATE tasks SET status = (SELECT agent_id FROM agents WHERE status = 'running' AND agent_id IN (?, ?))", (a, b))
+                conn.execute("COMMIT")
+            """,
+        database, running, blocked, transactions.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>Rows of a query as JSON objects, read by python3's own sqlite3 (not by the code under test).</summary>
+    public static async Task<JsonArray> QueryAsync(string database, string sql, params string[] parameters)
+    {
+        var json = await Python.RunAsync(
+            Prelude + """
+
+                conn = sqlite3.connect(sys.argv[1], timeout=10)
+                conn.row_factory = sqlite3.Row
+                print(json.dumps([dict(r) for r in conn.execute(sys.argv[2], sys.argv[3:]).fetchall()]))
+                """,
+            [database, sql, .. parameters]);
+        return JsonNode.Parse(json)!.AsArray();
+    }
+
+    /// <summary><c>PRAGMA integrity_check</c>'s answer ("ok" for a sound file).</summary>
+    public static async Task<string> IntegrityCheckAsync(string database) =>
+        (await Python.RunAsync("import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])", database)).Trim();
+
+    /// <summary>
+    /// The orchestrator's writer under load: <paramref name="transactions"/> × (<c>BEGIN IMMEDIATE</c>, a status
+    /// change of <paramref name="agentId"/> between working and blocked, <c>COMMIT</c>), each BEGIN's wait timed,
+    /// <paramref name="pause"/> apart (the orchestrator's writers come one tool call at a time, not back to back).
+    /// Returns the waits in milliseconds.
+    /// </summary>
+    public static async Task<double[]> TimedWriterAsync(string database, string agentId, int transactions, TimeSpan pause)
+    {
+        var json = await Python.RunAsync(
+            Prelude + """
+
+                path, task, agent, n, pause = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
+                conn = connect(path)
+                waits = []
+                for i in range(n):
+                    now = datetime.now().isoformat()
+                    start = time.perf_counter()
+                    conn.execute("BEGIN IMMEDIATE")
+                    waits.append((time.perf_counter() - start) * 1000.0)
+                    conn.execute("UPDATE agents SET status=?, last_update=? WHERE task_id=? AND agent_id=?",
+                                 ("blocked" if i % 2 == 0 else "working", now, task, agent))
+                    conn.execute("COMMIT")
+                    time.sleep(pause)
+                print(json.dumps(waits))
+                """,
+            database, TaskId, agentId, transactions.ToString(CultureInfo.InvariantCulture), Seconds(pause));
+        return JsonSerializer.Deserialize<double[]>(json)!;
+    }
+
+    /// <summary>
+    /// Starts a python3 process that opens the database as the orchestrator does, runs <paramref name="setup"/>
+    /// (pragmas) outside any transaction, takes <c>BEGIN IMMEDIATE</c>, runs <paramref name="statements"/>, says
+    /// "locked", holds the write lock for <paramref name="hold"/>, then <paramref name="end"/>s (COMMIT or ROLLBACK),
+    /// says "released" and keeps its connection open for <paramref name="linger"/> (so that no checkpoint on close
+    /// folds the WAL back into the file).
+    /// </summary>
+    public static async Task<SqliteWriterProcess> HoldWriteLockAsync(
+        string database, TimeSpan hold, string end = "ROLLBACK", IEnumerable<string>? setup = null, IEnumerable<string>? statements = null, TimeSpan linger = default)
+    {
+        var process = new SqliteWriterProcess();
+        process.Start(Cli.Wrap("python3").WithArguments([
+            "-c", Prelude + """
+
+                path, hold, end, setup, statements, linger = sys.argv[1], float(sys.argv[2]), sys.argv[3], json.loads(sys.argv[4]), json.loads(sys.argv[5]), float(sys.argv[6])
+                conn = connect(path)
+                for sql in setup:
+                    conn.execute(sql)
+                conn.execute("BEGIN IMMEDIATE")
+                for sql in statements:
+                    conn.execute(sql)
+                print("locked", flush=True)
+                time.sleep(hold)
+                conn.execute(end)
+                print("released", flush=True)
+                time.sleep(linger)
+                """,
+            database,
+            Seconds(hold),
+            end,
+            JsonSerializer.Serialize((setup ?? []).ToArray()),
+            JsonSerializer.Serialize((statements ?? []).ToArray()),
+            Seconds(linger),
+        ]));
+        await process.WaitForAsync("locked");
+        return process;
+    }
+
+    /// <summary>
+    /// Makes a file unwritable even for root (<c>chattr +i</c>; <c>chmod 444</c> for anyone else); disposing undoes it.
+    /// </summary>
+    [SupportedOSPlatform("linux")]
+    public static async Task<IAsyncDisposable> MakeReadOnlyAsync(string path)
+    {
+        if (Environment.UserName == "root")
+        {
+            await Cli.Wrap("chattr").WithArguments(["+i", path]).ExecuteAsync();
+            return new Undo(async () => await Cli.Wrap("chattr").WithArguments(["-i", path]).ExecuteAsync());
+        }
+
+        var mode = File.GetUnixFileMode(path);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        return new Undo(() =>
+        {
+            File.SetUnixFileMode(path, mode);
+            return Task.CompletedTask;
+        });
+    }
+
+    private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString(CultureInfo.InvariantCulture);
+
+    private sealed class Undo(Func<Task> undo) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await undo();
+    }
+}
