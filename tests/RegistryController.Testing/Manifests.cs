@@ -13,6 +13,7 @@ public static class Manifests
     private static readonly Dictionary<string, Type> CustomKinds = new()
     {
         ["monitoring.coreos.com/v1/ServiceMonitor"] = typeof(ServiceMonitor),
+        ["monitoring.coreos.com/v1/PrometheusRule"] = typeof(PrometheusRule),
     };
 
     public static IReadOnlyList<object> LoadStrict(string yaml) => KubernetesYaml.LoadAllFromString(yaml, CustomKinds, strict: true);

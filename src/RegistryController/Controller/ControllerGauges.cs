@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using RegistryController.Runtime;
 using RegistryController.Telemetry;
 
 namespace RegistryController.Controller;
@@ -24,10 +25,26 @@ public static class ControllerGauges
     private static readonly ObservableGauge<long> QueueDepth = RegistryTelemetry.Meter.CreateObservableGauge(
         "registryctl.queue.depth", () => Managers.Keys.Select(m => new Measurement<long>(m.Queue.Depth)), "{registry}", "Registries waiting to be reconciled");
 
+    // Both outcomes are always reported (0 when none), so an alert on them sees a series, not an absence.
+    private static readonly ObservableGauge<long> Unsettled = RegistryTelemetry.Meter.CreateObservableGauge(
+        "registryctl.registries.unsettled",
+        () => Managers.Keys.SelectMany(m => new[] { ReconcileOutcome.Error, ReconcileOutcome.Held }
+            .Select(o => new Measurement<long>(m.RegistriesLastEndedWith(o), new KeyValuePair<string, object?>(RegistryTelemetry.Attributes.Outcome, o.ToString().ToLowerInvariant())))),
+        "{registry}",
+        "Registries whose latest reconcile failed (error) or was held by the mass guard (held)");
+
+    private static readonly ObservableGauge<long> Ready = RegistryTelemetry.Meter.CreateObservableGauge(
+        "registryctl.ready", () => Managers.Keys.Select(m => new Measurement<long>(m.Status.NotReadyReason is null ? 1 : 0)), "1", "1 when /readyz says ready, else 0");
+
+    // A timestamp, not an age: Prometheus computes the age itself (time() - x), and a wedged loop
+    // whose /metrics still answers shows a value that stops moving.
+    private static readonly ObservableGauge<double> LastActivity = RegistryTelemetry.Meter.CreateObservableGauge(
+        "registryctl.loop.last_activity", () => Managers.Keys.Select(m => new Measurement<double>(m.Status.LastTick.ToUnixTimeMilliseconds() / 1000.0)), "s", "Unix time of the loop's last tmux scan or finished reconcile");
+
     public static IDisposable Register(ControllerManager manager)
     {
         // Touch the static instruments so they exist before the first collection.
-        _ = (Orphans, ActiveAgents, QueueDepth);
+        _ = (Orphans, ActiveAgents, QueueDepth, Unsettled, Ready, LastActivity);
         Managers[manager] = 0;
         return new Registration(manager);
     }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RegistryController.Cluster;
@@ -34,6 +35,7 @@ public sealed partial class ControllerManager : BackgroundService
     private readonly IDisposable _gauges;
     private readonly HashSet<RegistryLocation> _startupPending = [];
     private readonly TaskCompletionSource _startupDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentDictionary<RegistryLocation, ReconcileOutcome> _lastOutcomes = new();
 
     public ControllerManager(
         WatchedWorkspaces workspaces,
@@ -87,6 +89,12 @@ public sealed partial class ControllerManager : BackgroundService
 
     /// <summary>Orphans followed from scan to scan.</summary>
     public OrphanTracker Orphans => _orphans;
+
+    /// <summary>What the health endpoints read (for the readiness and loop-activity gauges).</summary>
+    public ControllerStatus Status => _status;
+
+    /// <summary>How many registries' latest reconcile ended with <paramref name="outcome"/>.</summary>
+    public int RegistriesLastEndedWith(ReconcileOutcome outcome) => _lastOutcomes.Values.Count(o => o == outcome);
 
     /// <summary>Completes once the startup reconcile of every registry is done.</summary>
     public Task Ready => _startupDone.Task;
@@ -196,6 +204,17 @@ public sealed partial class ControllerManager : BackgroundService
 
     private void Done(WorkItem<RegistryLocation> item, ReconcileResult result, TimeSpan? retry)
     {
+        // A registry left in error or held stays counted until a later reconcile settles it: the
+        // outcome counter alone cannot tell "failed once, then fine" from "still broken".
+        if (result.Outcome == ReconcileOutcome.Forgotten)
+        {
+            _lastOutcomes.TryRemove(item.Key, out _);
+        }
+        else
+        {
+            _lastOutcomes[item.Key] = result.Outcome;
+        }
+
         if (retry is { } delay)
         {
             LogReconcileFailed(item.Key.Path, result.Error ?? "unknown", delay);

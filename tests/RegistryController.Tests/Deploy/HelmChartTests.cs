@@ -7,7 +7,7 @@ public class HelmChartTests
     private static readonly string Chart = DeployTools.Path("charts", "registry-controller");
 
     /// <summary>The default values and the chart's ci/ value sets (as chart-testing runs them).</summary>
-    public static TheoryData<string> ValueSets() => ["", "daemonset-values.yaml", "sidecar-values.yaml", "leader-election-values.yaml", "servicemonitor-values.yaml"];
+    public static TheoryData<string> ValueSets() => ["", "daemonset-values.yaml", "sidecar-values.yaml", "leader-election-values.yaml", "servicemonitor-values.yaml", "monitoring-values.yaml"];
 
     private static string[] ValuesArguments(string valueSet) => valueSet.Length == 0 ? [] : ["-f", Path.Combine(Chart, "ci", valueSet)];
 
@@ -41,7 +41,7 @@ public class HelmChartTests
         var objects = await RenderAsync(ValuesArguments(valueSet));
 
         Assert.NotEmpty(objects);
-        Assert.All(objects, o => Assert.True(o.GetType().Namespace == "k8s.Models" || o is ServiceMonitor, $"{o.GetType()} is not a typed model"));
+        Assert.All(objects, o => Assert.True(o.GetType().Namespace == "k8s.Models" || o is ServiceMonitor or PrometheusRule, $"{o.GetType()} is not a typed model"));
     }
 
     [Fact]
