@@ -97,7 +97,7 @@ public class SqliteRunTests
         {
             s["Controller:ScanInterval"] = "200ms";
             s["Controller:KillOrphansAfter"] = "1s";
-            s["Reconcile:Grace"] = "2s";
+            s["Reconcile:Grace"] = "3s";
         });
         var born = DateTimeOffset.UtcNow;
 
@@ -106,7 +106,7 @@ public class SqliteRunTests
         await Eventually.Until(async () => !await workspace.Tmux.HasSessionAsync("agent_stray-092433-000002"), TimeSpan.FromSeconds(15), "the stray is killed");
         var lived = DateTimeOffset.UtcNow - born;
         // tmux gives a session's creation in whole seconds: the grace may be measured from up to a second earlier.
-        Assert.True(lived >= TimeSpan.FromSeconds(2), $"killed after {lived.TotalMilliseconds:0} ms, within the grace and kill-after");
+        Assert.True(lived >= TimeSpan.FromSeconds(3), $"killed after {lived.TotalMilliseconds:0} ms, within the grace and kill-after");
         Assert.True(await workspace.Tmux.HasSessionAsync(SqliteRunWorkspace.SessionOf(SqliteRunWorkspace.LiveAgent)));
         Assert.True(await workspace.Tmux.HasSessionAsync(SqliteRunWorkspace.SessionOf(SqliteRunWorkspace.SecondLiveAgent)));
         Assert.Equal(1, controller.Manager.Orphans.Killed);
