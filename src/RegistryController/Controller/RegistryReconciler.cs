@@ -174,18 +174,7 @@ public sealed partial class RegistryReconciler(
 
         var outcome = await store.UpdateAsync(location, model => Reconciler.PlanTask(model, timed.View, clock, reconcileOptions, approved, snapshot.Activity, snapshot.Evidence).Edits, cancellationToken);
         cache.Update(location, outcome.After);
-        foreach (var problem in outcome.AuditProblems)
-        {
-            LogAuditFailed(location.Path, problem);
-        }
-
-        var ended = outcome.Applied.OfType<EndAgent>().ToImmutableArray();
-        foreach (var end in ended)
-        {
-            LogEnded(end.AgentId, location.Path, end.OldStatus, end.NewStatus, end.Evidence);
-            _events.Publish(new ControllerEvent(ControllerEventType.Normal, EventReasons.ZombieTerminated, $"agent {end.AgentId} in {location.TaskId ?? location.Path} was {end.OldStatus}; now {end.NewStatus} ({end.TerminationReason ?? end.Evidence})"));
-        }
-
+        var ended = Report(location, outcome);
         return new ReconcileResult(
             outcome.Written ? ReconcileOutcome.Repaired : (held ? ReconcileOutcome.Held : ReconcileOutcome.Noop),
             plan.Zombies,
@@ -199,6 +188,23 @@ public sealed partial class RegistryReconciler(
             // Its own write changed the task: the global registry must mirror it.
             FollowUps = outcome.Written ? [GlobalOf(location)] : [],
         };
+    }
+
+    private ImmutableArray<EndAgent> Report(RegistryLocation location, UpdateOutcome outcome)
+    {
+        foreach (var problem in outcome.AuditProblems)
+        {
+            LogAuditFailed(location.Path, problem);
+        }
+
+        var ended = outcome.Applied.OfType<EndAgent>().ToImmutableArray();
+        foreach (var end in ended)
+        {
+            LogEnded(end.AgentId, location.Path, end.OldStatus, end.NewStatus, end.Evidence);
+            _events.Publish(new ControllerEvent(ControllerEventType.Normal, EventReasons.ZombieTerminated, $"agent {end.AgentId} in {location.TaskId ?? location.Path} was {end.OldStatus}; now {end.NewStatus} ({end.TerminationReason ?? end.Evidence})"));
+        }
+
+        return ended;
     }
 
     /// <summary>
