@@ -12,10 +12,28 @@ namespace RegistryController.Controller;
 /// Follows orphans (<c>agent_</c> sessions no watched workspace names) from scan to scan: reports
 /// each new one, and, only when opted in, kills one after it has been an orphan of every watched
 /// workspace continuously for the configured time, and only while every registry could be read (an
-/// unreadable registry might name it). Each kill is logged with what was known.
+/// unreadable registry might name it). Each kill is logged with what was known. With a 2026 workspace watched,
+/// a session younger than <c>Reconcile:Grace</c> is no orphan yet: the orchestrator inserts its row about 2 s after
+/// creating it.
 /// </summary>
-public sealed partial class OrphanTracker(TmuxOptions options, WorkspaceCaches caches, TimeSpan? killAfter, TimeProvider time, IEventSink events, ILogger logger)
+public sealed partial class OrphanTracker(
+    TmuxOptions options,
+    WorkspaceCaches caches,
+    WatchedWorkspaces workspaces,
+    ControllerOptions controllerOptions,
+    ReconcileOptions reconcileOptions,
+    TimeProvider time,
+    IEventSink events,
+    ILogger<OrphanTracker> logger)
 {
+    private readonly TimeSpan? _killAfter = controllerOptions.KillOrphansAfter;
+
+    // The 2025 orchestrator writes its registry before the session starts to matter; only the 2026 one leaves a
+    // session nameless for a while, so only beside such a workspace are young sessions spared.
+    private readonly TimeSpan? _grace = workspaces.Roots.Any(r => workspaces.LayoutOf(r) == Store.StateLayout.Sqlite2026)
+        ? reconcileOptions.Grace
+        : null;
+
     private readonly ConcurrentDictionary<string, DateTimeOffset> _orphanSince = new(StringComparer.Ordinal);
     private readonly TmuxServerSelector _selector = new(options);
 
@@ -49,7 +67,8 @@ public sealed partial class OrphanTracker(TmuxOptions options, WorkspaceCaches c
         }
 
         var now = time.GetUtcNow();
-        var orphans = view.Sessions.Values.Where(s => Orphans.IsAgentSession(s.Name) && !named.Contains(s.Name)).ToList();
+        var found = _grace is { } grace ? Orphans.Find(view, named, ClockReading.From(time), grace) : Orphans.Find(view, named);
+        var orphans = found.Select(o => view.Sessions[o.Session]).ToList();
         foreach (var gone in _orphanSince.Keys.Except(orphans.Select(o => o.Name)))
         {
             _orphanSince.TryRemove(gone, out _);
@@ -63,7 +82,7 @@ public sealed partial class OrphanTracker(TmuxOptions options, WorkspaceCaches c
                 events.Publish(new ControllerEvent(ControllerEventType.Warning, EventReasons.OrphanSession, $"tmux session {orphan.Name} is named by no registry of the {caches.All.Count} watched workspace(s)"));
             }
 
-            if (killAfter is not { } after || now - since < after)
+            if (_killAfter is not { } after || now - since < after)
             {
                 continue;
             }

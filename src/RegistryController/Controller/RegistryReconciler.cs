@@ -29,6 +29,7 @@ public sealed partial class RegistryReconciler(
 {
     private readonly IEventSink _events = events ?? NullEventSink.Instance;
     private readonly ILeadership _leadership = leadership ?? AlwaysLeader.Instance;
+    private readonly WorkspaceGuard _guard = new(controllerOptions, events ?? NullEventSink.Instance, logger);
 
     // The last orphan count per workspace, with the look and the named sessions it was counted from.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (TmuxView View, ImmutableHashSet<string> Named, int Count)> _orphanCounts = new(StringComparer.Ordinal);
@@ -160,7 +161,7 @@ public sealed partial class RegistryReconciler(
         }
 
         var (approved, held, requeueAfter) = DecideGuard(plan, timed.View, clock, cache);
-        if (GraceEndsIn(snapshot.Model!, timed.View, clock) is { } graceEnds && (requeueAfter is null || graceEnds < requeueAfter))
+        if (GraceEndsIn(snapshot.Model!, timed.View, clock, reconcileOptions) is { } graceEnds && (requeueAfter is null || graceEnds < requeueAfter))
         {
             requeueAfter = graceEnds;
         }
@@ -173,18 +174,7 @@ public sealed partial class RegistryReconciler(
 
         var outcome = await store.UpdateAsync(location, model => Reconciler.PlanTask(model, timed.View, clock, reconcileOptions, approved, snapshot.Activity, snapshot.Evidence).Edits, cancellationToken);
         cache.Update(location, outcome.After);
-        foreach (var problem in outcome.AuditProblems)
-        {
-            LogAuditFailed(location.Path, problem);
-        }
-
-        var ended = outcome.Applied.OfType<EndAgent>().ToImmutableArray();
-        foreach (var end in ended)
-        {
-            LogEnded(end.AgentId, location.Path, end.OldStatus, end.NewStatus, end.Evidence);
-            _events.Publish(new ControllerEvent(ControllerEventType.Normal, EventReasons.ZombieTerminated, $"agent {end.AgentId} in {location.TaskId ?? location.Path} was {end.OldStatus}; now {end.NewStatus} ({end.TerminationReason ?? end.Evidence})"));
-        }
-
+        var ended = Report(location, outcome);
         return new ReconcileResult(
             outcome.Written ? ReconcileOutcome.Repaired : (held ? ReconcileOutcome.Held : ReconcileOutcome.Noop),
             plan.Zombies,
@@ -200,14 +190,31 @@ public sealed partial class RegistryReconciler(
         };
     }
 
+    private ImmutableArray<EndAgent> Report(RegistryLocation location, UpdateOutcome outcome)
+    {
+        foreach (var problem in outcome.AuditProblems)
+        {
+            LogAuditFailed(location.Path, problem);
+        }
+
+        var ended = outcome.Applied.OfType<EndAgent>().ToImmutableArray();
+        foreach (var end in ended)
+        {
+            LogEnded(end.AgentId, location.Path, end.OldStatus, end.NewStatus, end.Evidence);
+            _events.Publish(new ControllerEvent(ControllerEventType.Normal, EventReasons.ZombieTerminated, $"agent {end.AgentId} in {location.TaskId ?? location.Path} was {end.OldStatus}; now {end.NewStatus} ({end.TerminationReason ?? end.Evidence})"));
+        }
+
+        return ended;
+    }
+
     /// <summary>
     /// A fresh agent without a live session is spared only until its grace period ends; then the
     /// registry must be judged again. Nothing else would wake it: the session's death was already seen
     /// and the file need not change again, so without this it would wait for the next full resync.
     /// </summary>
-    private TimeSpan? GraceEndsIn(RegistryModel model, TmuxView view, ClockReading clock) =>
+    internal static TimeSpan? GraceEndsIn(RegistryModel model, TmuxView view, ClockReading clock, ReconcileOptions options) =>
         model.Agents
-            .Select(a => AgentJudge.GraceEndsIn(new AgentState(a.Id, model.TaskId ?? string.Empty, a.Status, a.TmuxSession, a.StartedAt), view, clock, reconcileOptions))
+            .Select(a => AgentJudge.GraceEndsIn(new AgentState(a.Id, model.TaskId ?? string.Empty, a.Status, a.TmuxSession, a.StartedAt), view, clock, options))
             .Where(left => left is not null)
             .Min();
 
@@ -226,42 +233,11 @@ public sealed partial class RegistryReconciler(
         }
 
         var verdict = Reconciler.Judge(cache.Snapshot(), view, clock, reconcileOptions, ReconcileScope.Everything);
-        var zombies = verdict.Registries.SelectMany(r => r.Plan?.Zombies ?? []).Select(z => z.AgentId);
-        var step = cache.Guard.Observe(verdict.Guard, zombies, clock.Now, controllerOptions.GuardHold);
-        var guard = verdict.Guard;
-        switch (step.Phase)
-        {
-            case GuardPhase.Holding:
-                // Said once per hold, not once per registry reconcile: a workspace of a thousand tasks
-                // would otherwise log (and publish) the same verdict a thousand times.
-                if (step.Changed)
-                {
-                    var message = $"would terminate {guard.WouldTerminate} of {guard.ActiveAgents} active agents at once, likelier a crashed tmux server or a wrong socket ({view.Detail}, {view.Server}) than a mass death; holding for {DescribeHold()}";
-                    LogGuardHolding(cache.Root, message);
-                    _events.Publish(new ControllerEvent(ControllerEventType.Warning, EventReasons.MassTerminationHeld, message));
-                }
-
-                return (plan.Zombies.IsEmpty ? null : ImmutableHashSet<string>.Empty, !plan.Zombies.IsEmpty, plan.Zombies.IsEmpty ? null : step.Remaining);
-            case GuardPhase.Proceeding:
-                if (step.Changed)
-                {
-                    LogGuardProceeding(cache.Root, guard.WouldTerminate, guard.ActiveAgents, controllerOptions.GuardHold ?? TimeSpan.Zero);
-                }
-
-                return (null, false, null);
-            default:
-                if (step.Changed)
-                {
-                    LogGuardCleared(cache.Root);
-                }
-
-                return (null, false, null);
-        }
+        var step = _guard.Observe(cache, verdict, view, clock.Now);
+        return step.Phase == GuardPhase.Holding && !plan.Zombies.IsEmpty
+            ? (ImmutableHashSet<string>.Empty, true, step.Remaining)
+            : (null, false, null);
     }
-
-    private string DescribeHold() => controllerOptions.GuardHold is { } hold
-        ? $"{hold.TotalSeconds:0.#} s (Controller:GuardHold) before the same verdict proceeds"
-        : "good (Controller:GuardHold is never): a person must act";
 
     private async Task<ReconcileResult> ReconcileGlobalAsync(RegistryLocation location, RegistrySnapshot snapshot, WorkspaceCache cache, CancellationToken cancellationToken)
     {
@@ -288,13 +264,4 @@ public sealed partial class RegistryReconciler(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stuck agent in {Path}: {Message}")]
     private partial void LogStuck(string path, string message);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Mass-termination guard holds in {Workspace}: {Message}")]
-    private partial void LogGuardHolding(string workspace, string message);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Mass-termination guard in {Workspace}: the same verdict ({WouldTerminate} of {ActiveAgents} active agents) has stood for {Hold}; proceeding")]
-    private partial void LogGuardProceeding(string workspace, int wouldTerminate, int activeAgents, TimeSpan hold);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Mass-termination guard in {Workspace} no longer trips; the hold is over")]
-    private partial void LogGuardCleared(string workspace);
 }

@@ -42,6 +42,37 @@ public sealed class WorkspaceCache(string root)
         Update(RegistrySnapshot.Read(location.Path, location.Kind, location.TaskId, model));
     }
 
+    /// <summary>
+    /// Replaces everything known with one whole read (a 2026 workspace: every task of its database at once, or the
+    /// database's failure), so that a task gone from the database is gone from the cache too.
+    /// </summary>
+    public void ReplaceAll(IReadOnlyCollection<RegistrySnapshot> snapshots)
+    {
+        ArgumentNullException.ThrowIfNull(snapshots);
+        lock (_namedGate)
+        {
+            var keep = snapshots.Select(s => s.Path).ToHashSet(StringComparer.Ordinal);
+            foreach (var gone in _registries.Keys.Where(p => !keep.Contains(p)).ToList())
+            {
+                _registries.TryRemove(gone, out _);
+                _named = null;
+            }
+        }
+
+        foreach (var snapshot in snapshots)
+        {
+            Update(snapshot);
+        }
+    }
+
+    /// <summary>Whether any readable registry names any of <paramref name="sessions"/>.</summary>
+    public bool NamesAny(IReadOnlySet<string> sessions)
+    {
+        ArgumentNullException.ThrowIfNull(sessions);
+        var (named, _) = NamedSessions();
+        return sessions.Overlaps(named);
+    }
+
     public bool Forget(string path)
     {
         lock (_namedGate)

@@ -18,7 +18,6 @@ namespace RegistryController.Pass;
 /// </summary>
 public sealed partial class ReconcilePass
 {
-    private readonly SqliteStateStore _sqlite = new(new SqliteStoreOptions());
 
     private async Task<PassReport> RunSqliteAsync(string root, ReconcileScope scope, PassMode mode, CancellationToken cancellationToken)
     {
@@ -116,55 +115,33 @@ public sealed partial class ReconcilePass
 
     private async Task<ImmutableArray<RegistryOutcome>> RepairSqliteAsync(string database, WorkspaceVerdict verdict, CancellationToken cancellationToken)
     {
-        // Under a holding guard the plans carry no EndAgent: nothing to write.
-        var endings = verdict.Registries
-            .Where(v => v.Registry.TaskId is not null && v.Plan is not null)
-            .ToDictionary(v => v.Registry.TaskId!, v => v.Plan!.Edits.OfType<EndAgent>().ToImmutableArray(), StringComparer.Ordinal);
-        var transitions = endings
-            .SelectMany(p => p.Value.Select(end => new SqliteTransition(p.Key, end.AgentId, end.OldStatus, end.NewStatus, end.Timestamp, ProgressAudit.MessageFor(end))))
-            .ToList();
-        if (transitions.Count == 0)
-        {
-            return [.. verdict.Registries.Select(v => Unwritten(v, PassMode.Repair))];
-        }
-
-        SqliteApplyResult result;
+        SqliteRepairResult result;
         try
         {
-            result = await _sqlite.ApplyAsync(database, transitions, cancellationToken);
+            result = await SqliteRepair.ApplyAsync(_sqlite, database, verdict.Registries, cancellationToken);
         }
         catch (SqliteStateException e)
         {
             // One transaction: nothing of it was written, so every task that had an ending says why.
-            return [.. verdict.Registries.Select(v => Ends(v).IsEmpty ? Unwritten(v, PassMode.Repair) : new RegistryOutcome(v, v.Plan!.Before, [], false, e.Problem))];
+            return [.. verdict.Registries.Select(v => v.Plan?.Edits.OfType<EndAgent>().Any() == true
+                ? new RegistryOutcome(v, v.Plan.Before, [], false, e.Problem)
+                : Unwritten(v, PassMode.Repair))];
         }
 
-        var applied = result.Applied.Select(t => t.AgentId).ToHashSet(StringComparer.Ordinal);
-        var superseded = result.Superseded.Select(t => t.AgentId).ToHashSet(StringComparer.Ordinal);
         return [.. verdict.Registries.Select(v =>
         {
-            var ends = Ends(v);
+            var ends = result.EndingsOf(v.Registry.TaskId);
             if (ends.IsEmpty)
             {
                 return Unwritten(v, PassMode.Repair);
             }
 
-            var written = ends.Where(e => applied.Contains(e.AgentId)).ToImmutableArray();
+            var written = result.WrittenOf(v.Registry.TaskId);
             return new RegistryOutcome(v, v.Plan!.After, [.. written], !written.IsEmpty, null)
             {
-                AuditProblems = [.. written.Select(e => Audit(v.Registry, e)).OfType<string>()],
-                Superseded = [.. ends.Where(e => superseded.Contains(e.AgentId)).Select(e => e.AgentId)],
+                AuditProblems = [.. written.Select(e => result.AuditProblems.GetValueOrDefault(e.AgentId)).OfType<string>()],
+                Superseded = [.. ends.Where(e => result.Superseded.Contains(e.AgentId)).Select(e => e.AgentId)],
             };
         })];
-
-        ImmutableArray<EndAgent> Ends(RegistryVerdict v) => v.Registry.TaskId is { } id && endings.TryGetValue(id, out var e) ? e : [];
     }
-
-    // After the row: the orchestrator appends its own line first, but a line for a write that then lost its
-    // compare-and-set would tell its re-import an ending that never happened.
-    private static string? Audit(RegistrySnapshot task, EndAgent end) => task.TaskDirectory is not { } directory
-        ? $"{end.AgentId}: task id {task.TaskId} names no directory of the workspace; no progress line written"
-        : !Directory.Exists(directory)
-            ? $"{end.AgentId}: the task directory {directory} does not exist; no progress line written"
-            : ProgressAudit.Append(directory, end, followArchive: false);
 }

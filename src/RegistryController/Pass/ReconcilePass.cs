@@ -5,6 +5,7 @@ using RegistryController.Judgement;
 using RegistryController.Registry;
 using RegistryController.Runtime;
 using RegistryController.Store;
+using RegistryController.Store.Sqlite;
 using RegistryController.Tmux;
 
 namespace RegistryController.Pass;
@@ -14,8 +15,10 @@ namespace RegistryController.Pass;
 /// apply each registry's edits under its own lock, task registries first so that the global
 /// registry mirrors what was really written.
 /// </summary>
-public sealed partial class ReconcilePass(ITmuxViewSource tmux, IRegistryStore store, TimeProvider time, ReconcileOptions options)
+/// <param name="sqlite">How a 2026 workspace's database is read and repaired (<c>Sqlite:</c>); its defaults when null.</param>
+public sealed partial class ReconcilePass(ITmuxViewSource tmux, IRegistryStore store, TimeProvider time, ReconcileOptions options, SqliteStoreOptions? sqlite = null)
 {
+    private readonly SqliteStateStore _sqlite = new(sqlite ?? new SqliteStoreOptions());
     private readonly ITmuxViewSource _tmux = tmux ?? throw new ArgumentNullException(nameof(tmux));
     private readonly IRegistryStore _store = store ?? throw new ArgumentNullException(nameof(store));
     private readonly TimeProvider _time = time ?? throw new ArgumentNullException(nameof(time));

@@ -17,7 +17,7 @@ public static class ReconcileTelemetry
         if (activity is not null)
         {
             activity.SetTag(RegistryTelemetry.Attributes.Path, location.Path);
-            activity.SetTag(RegistryTelemetry.Attributes.Kind, KindName(location.Kind));
+            activity.SetTag(RegistryTelemetry.Attributes.Kind, KindName(location));
             activity.SetTag(RegistryTelemetry.Attributes.TaskId, location.TaskId);
             activity.SetTag(RegistryTelemetry.Attributes.Workspace, location.WorkspaceRoot);
             activity.SetTag(RegistryTelemetry.Attributes.Trigger, trigger);
@@ -45,7 +45,7 @@ public static class ReconcileTelemetry
         var tags = new TagList
         {
             { RegistryTelemetry.Attributes.Outcome, outcomeName },
-            { RegistryTelemetry.Attributes.Kind, KindName(location.Kind) },
+            { RegistryTelemetry.Attributes.Kind, KindName(location) },
             { RegistryTelemetry.Attributes.Workspace, location.WorkspaceRoot },
         };
         RegistryTelemetry.Reconciles.Add(1, tags);
@@ -108,5 +108,7 @@ public static class ReconcileTelemetry
     private static string? ReasonOf(EndAgent end, ImmutableArray<Zombie> zombies) =>
         end.TerminationReason ?? zombies.FirstOrDefault(z => z.AgentId == end.AgentId)?.Reason;
 
-    private static string KindName(RegistryKind kind) => kind == RegistryKind.Task ? "task" : "global";
+    // A 2026 workspace is one key, its state database: "database", beside a JSON layout's "task" and "global".
+    private static string KindName(RegistryLocation location) =>
+        location.Layout == StateLayout.Sqlite2026 ? "database" : location.Kind == RegistryKind.Task ? "task" : "global";
 }

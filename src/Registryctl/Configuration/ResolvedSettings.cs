@@ -4,6 +4,7 @@ using RegistryController.Kubernetes.Leadership;
 using RegistryController.Locking;
 using RegistryController.Runtime;
 using RegistryController.Store;
+using RegistryController.Store.Sqlite;
 using RegistryController.Tmux;
 
 namespace Registryctl.Configuration;
@@ -28,4 +29,7 @@ public sealed record ResolvedSettings(
 
     /// <summary><c>Leader:*</c>; <see cref="LeaseOptions.Enabled"/>: only the Lease holder writes.</summary>
     public LeaseOptions Lease { get; init; } = new();
+
+    /// <summary><c>Sqlite:*</c>: how the 2026 state database is read and repaired.</summary>
+    public SqliteStoreOptions Sqlite { get; init; } = new();
 }

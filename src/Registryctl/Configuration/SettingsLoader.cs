@@ -9,6 +9,7 @@ using RegistryController.Kubernetes.Leadership;
 using RegistryController.Locking;
 using RegistryController.Runtime;
 using RegistryController.Store;
+using RegistryController.Store.Sqlite;
 using RegistryController.Tmux;
 
 namespace Registryctl.Configuration;
@@ -32,12 +33,13 @@ public static partial class SettingsLoader
         var queue = Bind(configuration, WorkQueueOptions.Section, new WorkQueueOptionsValidator(), errors);
         var locking = Bind(configuration, LockOptions.Section, new LockOptionsValidator(), errors);
         var store = Bind(configuration, RegistryStoreOptions.Section, new RegistryStoreOptionsValidator(), errors);
+        var sqlite = Bind(configuration, SqliteStoreOptions.Section, new SqliteStoreOptionsValidator(), errors);
         var lease = Bind(configuration, LeaseOptions.Section, new LeaseOptionsValidator(), errors, (_, l) => l with { LeaseNamespace = NullIfBlank(l.LeaseNamespace) });
         var log = Bind(configuration, LogOptions.Section, new LogOptionsValidator(), errors);
         var telemetry = Bind<TelemetryOptions>(configuration, TelemetryOptions.Section, validator: null, errors);
         var workspaces = BindRoot<WorkspaceOptions>(configuration, errors);
         if (errors.Count > 0 || reconcile is null || controller is null || tmux is null || queue is null || locking is null
-            || store is null || lease is null || log is null || telemetry is null || workspaces is null)
+            || store is null || sqlite is null || lease is null || log is null || telemetry is null || workspaces is null)
         {
             return (null, errors);
         }
@@ -53,6 +55,7 @@ public static partial class SettingsLoader
             Log = log,
             Telemetry = telemetry,
             Lease = lease,
+            Sqlite = sqlite,
         }, errors);
     }
 

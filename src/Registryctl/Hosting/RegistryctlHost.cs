@@ -2,9 +2,11 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using RegistryController.Cluster;
 using RegistryController.Controller;
 using RegistryController.Pass;
+using RegistryController.Runtime;
 using RegistryController.Store;
 using RegistryController.Tmux;
 using Registryctl.Configuration;
@@ -52,9 +54,11 @@ public static class RegistryctlHost
         services.AddSingleton(settings.Reconcile);
         services.AddSingleton(settings.Lock);
         services.AddSingleton(settings.Store);
+        services.AddSingleton(settings.Sqlite);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ITmuxViewSource>(sp => new TmuxCliViewSource(settings.Tmux));
         services.AddSingleton<IRegistryStore>(sp => new RegistryStore(settings.Store, settings.Lock, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<WorkspaceReader>();
         services.AddSingleton<ReconcilePass>();
         return services;
     }
@@ -72,7 +76,20 @@ public static class RegistryctlHost
         services.TryAddSingleton<IEventSink>(NullEventSink.Instance);
         services.TryAddSingleton<ILeadership>(AlwaysLeader.Instance);
         services.AddSingleton<ControllerStatus>();
+        services.AddSingleton(sp => new WorkQueue<RegistryLocation>(settings.Queue, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<WorkspaceKeys>();
+        services.AddSingleton<WorkspaceFileSources>();
+        services.AddSingleton<TmuxSessionSource>();
+        services.AddSingleton<OrphanTracker>();
+        services.AddSingleton<ControllerScan>();
+        // tmux's push asks for a scan, fired and forgotten until the host stops.
+        services.AddSingleton(sp => new TmuxControlModeSource(
+            settings.Tmux,
+            sp.GetRequiredService<TmuxViewCache>(),
+            () => _ = sp.GetRequiredService<ControllerScan>().ScanAsync(sp.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping),
+            sp.GetRequiredService<ILogger<TmuxControlModeSource>>()));
         services.AddSingleton<RegistryReconciler>();
+        services.AddSingleton<SqliteWorkspaceReconciler>();
         services.AddSingleton<ControllerManager>();
         services.AddHostedService(sp => sp.GetRequiredService<ControllerManager>());
         services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.Controller.ShutdownTimeout);

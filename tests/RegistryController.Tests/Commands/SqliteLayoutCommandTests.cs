@@ -214,7 +214,7 @@ public class SqliteLayoutCommandTests
 
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Contains(workspace.Database, result.Stdout, StringComparison.Ordinal);
-        Assert.Contains("locked by another writer for more than 5 s; not read", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("locked by another writer for more than 5 s (Sqlite:BusyTimeout); not read", result.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

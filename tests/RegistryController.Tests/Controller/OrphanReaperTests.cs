@@ -33,9 +33,10 @@ public class OrphanReaperTests
     [Fact]
     public async Task A_session_that_a_registry_names_in_the_meantime_is_not_killed()
     {
-        var killAfter = TimeSpan.FromSeconds(2);
+        // Long enough for a python3 writer to start and write on a loaded machine (seen taking 3 s) before the kill is due.
+        var killAfter = TimeSpan.FromSeconds(5);
         await using var workspace = await TmuxWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 2);
-        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, Configure("2s"));
+        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, Configure("5s"));
         var born = DateTimeOffset.UtcNow;
 
         // Two orphans appear together; the orchestrator then records an agent for one of them.
@@ -45,7 +46,7 @@ public class OrphanReaperTests
         await Eventually.Until(() => controller.Cache.NamedSessions().Sessions.Contains("agent_adopted-1"), killAfter, "the controller has read the registry that names it");
         Assert.True(DateTimeOffset.UtcNow - born < killAfter, "the registry was read too late for this test to tell anything");
 
-        await Eventually.Until(async () => !await workspace.Tmux.HasSessionAsync("agent_orphan-1"), TimeSpan.FromSeconds(6), "the other orphan is killed");
+        await Eventually.Until(async () => !await workspace.Tmux.HasSessionAsync("agent_orphan-1"), TimeSpan.FromSeconds(12), "the other orphan is killed");
         // Two more scans after that kill: the reaper has looked at the named session again since.
         var killedAt = DateTimeOffset.UtcNow;
         await Eventually.Until(() => controller.Status.LastTick > killedAt + (2 * ScanInterval), TimeSpan.FromSeconds(5), "two more scans");

@@ -1,6 +1,4 @@
-using System.Reflection;
 using System.Text.Json.Nodes;
-using RegistryController.Controller;
 
 namespace RegistryController.Tests.Controller;
 
@@ -53,7 +51,7 @@ public class RegistryFileSourceTests
     {
         await using var workspace = await TmuxWorkspace.CreateAsync(tasks: 3, liveAgentsPerTask: 2);
         await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux);
-        var source = Assert.Single(FileSources(controller.Manager));
+        var source = Assert.Single(controller.Manager.FileSources.Current);
         var resyncs = controller.Status.Resyncs;
 
         // Stop the watcher, then change every registry: these events are lost, as in a kernel queue overflow.
@@ -77,8 +75,4 @@ public class RegistryFileSourceTests
 
         Assert.True(controller.Logs.Any(Microsoft.Extensions.Logging.LogLevel.Warning, "resyncing everything"));
     }
-
-    /// <summary>The manager's watchers (one per workspace). They are private to it; the overflow path is reached through them.</summary>
-    private static List<RegistryFileSource> FileSources(ControllerManager manager) =>
-        (List<RegistryFileSource>)typeof(ControllerManager).GetField("_fileSources", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(manager)!;
 }

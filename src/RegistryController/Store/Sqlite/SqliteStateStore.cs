@@ -455,7 +455,7 @@ internal sealed partial class SqliteStateStore(SqliteStoreOptions options)
     private static partial Regex NaiveIsoTimestamp();
 
     private string LockedProblem(bool writing) =>
-        $"locked by another writer for more than {_options.BusyTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s"
+        $"locked by another writer for more than {_options.BusyTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s ({SqliteStoreOptions.BusyTimeoutKey})"
         + (writing ? "; nothing written" : "; not read");
 
     private string Problem(SqliteException e, bool writing)

@@ -2,8 +2,14 @@ using System.Collections.Immutable;
 
 namespace RegistryController.Store.Sqlite;
 
-internal sealed record SqliteStoreOptions
+/// <summary>How the 2026 state database is read and repaired. Configured under <c>Sqlite:</c>.</summary>
+public sealed record SqliteStoreOptions
 {
+    public const string Section = "Sqlite";
+
+    /// <summary>The configuration key of <see cref="BusyTimeout"/>, as errors name it.</summary>
+    public static string BusyTimeoutKey => $"{Section}:{nameof(BusyTimeout)}";
+
     /// <summary>
     /// How long a repair waits for the orchestrator's write lock before giving up with nothing written.
     /// Shorter than the orchestrator's own 10 s, so that a held database fails our repair, never its writers.

@@ -144,7 +144,7 @@ public sealed class SqliteStateStoreApplyTests : IDisposable
             var clock = Stopwatch.StartNew();
             var e = await Assert.ThrowsAsync<SqliteStateException>(() => store.ApplyAsync(db, [Terminate(Builder)], CancellationToken.None));
 
-            Assert.Equal($"{db}: locked by another writer for more than 1 s; nothing written", e.Message);
+            Assert.Equal($"{db}: locked by another writer for more than 1 s (Sqlite:BusyTimeout); nothing written", e.Message);
             Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
             // Reading needs no lock: it goes on while the writer holds on.
             Assert.Equal("running", Assert.Single((await store.ReadAsync(db, CancellationToken.None)).Agents, a => a.AgentId == Builder).Status);

@@ -1,0 +1,77 @@
+using System.Globalization;
+using RegistryController.Generation;
+using RegistryController.Judgement;
+
+namespace RegistryController.Testing;
+
+/// <summary>
+/// The orchestrator-2026 fixture made current for a controller hosted in this process: every <c>started_at</c> moved
+/// to ten minutes ago in this process's zone (the fixture's naive times are Kathmandu's, which here would be hours
+/// away, in the future or the past), and a second live agent, so that a test can kill a live agent's session that the
+/// control client is not attached to.
+/// </summary>
+public static class SqliteRunWorkspace
+{
+    public const string LiveAgent = "investigator-092433-a80fa8";
+
+    public const string SecondLiveAgent = "pusher-092433-0f0f0f";
+
+    /// <summary>Active rows without a session at capture: what a correct reconcile ends.</summary>
+    public static readonly IReadOnlyList<string> Zombies = ["builder-092433-ebff80", "documenter-092433-0638dd", "analyst-092433-18bff9"];
+
+    public static string SessionOf(string agentId) => "agent_" + agentId;
+
+    /// <param name="extraSessions">Sessions beyond the live agents' (strays).</param>
+    public static async Task<Orchestrator2026Workspace> StartAsync(params string[] extraSessions)
+    {
+        var workspace = await Orchestrator2026Workspace.StartAsync([SessionOf(SecondLiveAgent), .. extraSessions]);
+        try
+        {
+            var started = NaiveLocal(TimeSpan.FromMinutes(10));
+            await OrchestratorSqlite.ExecuteAsync(
+                workspace.Database,
+                $"UPDATE agents SET started_at = '{started}'",
+                InsertAgent(SecondLiveAgent, "working", started));
+            return workspace;
+        }
+        catch
+        {
+            await workspace.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>An INSERT of an agent row as <c>deploy_agent_atomic</c> writes it, for the fixture's task.</summary>
+    public static string InsertAgent(string agentId, string status, string startedAt) =>
+        "INSERT INTO agents(agent_id, task_id, type, tmux_session, status, started_at, progress, last_update) "
+        + $"VALUES ('{agentId}', '{OrchestratorSqlite.TaskId}', 'tester', '{SessionOf(agentId)}', '{status}', '{startedAt}', 0, '{startedAt}')";
+
+    /// <summary><c>datetime.now().isoformat()</c> of <paramref name="ago"/> ago, in this process's zone.</summary>
+    public static string NaiveLocal(TimeSpan ago) =>
+        (DateTime.Now - ago).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
+
+    /// <summary>An agent's status as python3's sqlite3 reads it.</summary>
+    public static async Task<string?> StatusAsync(this Orchestrator2026Workspace workspace, string agentId)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        var rows = await workspace.QueryAsync("SELECT status FROM agents WHERE agent_id = ?", agentId);
+        return rows.Count == 0 ? null : (string?)rows[0]!["status"];
+    }
+
+    /// <summary>
+    /// A 2025 workspace generated in <paramref name="temp"/> whose live agents run on <paramref name="tmux"/> (the 2026
+    /// workspace's server), so that one controller watching both sees every agent.
+    /// </summary>
+    public static async Task<GeneratedWorkspace> GenerateJsonBesideAsync(TempDirectory temp, TmuxTestServer tmux, AgentMix mix)
+    {
+        ArgumentNullException.ThrowIfNull(temp);
+        ArgumentNullException.ThrowIfNull(tmux);
+        var generated = WorkspaceGenerator.Generate(temp.Combine("json-workspace"), tasks: 1, mix, orphans: 0, ClockReading.From(TimeProvider.System));
+        foreach (var session in generated.Truth.LiveSessions)
+        {
+            await tmux.Server.NewSessionAsync(session);
+        }
+
+        return generated;
+    }
+}
