@@ -26,28 +26,17 @@ public static class WorkspaceGenerator
         Directory.CreateDirectory(root);
         var random = new Random(seed);
         var old = clock.Now.AddMinutes(-10);
-        var zombies = ImmutableArray.CreateBuilder<ExpectedZombie>();
-        var fresh = ImmutableArray.CreateBuilder<string>();
-        var live = ImmutableArray.CreateBuilder<string>();
-        var deadPanes = ImmutableArray.CreateBuilder<string>();
-        var activeByTask = ImmutableDictionary.CreateBuilder<string, int>(StringComparer.Ordinal);
+        var truth = new TruthBuilder();
         var globalAgents = new JsonObject();
         var globalTasks = new JsonObject();
         var taskIds = new List<string>(tasks);
-        var globalActive = 0;
 
         for (var t = 0; t < tasks; t++)
         {
             var taskId = string.Create(CultureInfo.InvariantCulture, $"TASK-{old.UtcDateTime:yyyyMMdd-HHmmss}-{t:x8}");
             taskIds.Add(taskId);
             var agents = new JsonArray();
-            var kinds = Enumerable.Repeat("live", mix.Live)
-                .Concat(Enumerable.Repeat("zombie", mix.Zombie))
-                .Concat(Enumerable.Repeat("fresh", mix.Fresh))
-                .Concat(Enumerable.Repeat("dead", mix.DeadPane))
-                .Concat(Enumerable.Repeat("completed", mix.Completed))
-                .OrderBy(_ => random.Next())
-                .ToList();
+            var kinds = ShuffledKinds(mix, random);
             var active = 0;
             for (var a = 0; a < kinds.Count; a++)
             {
@@ -58,44 +47,20 @@ public static class WorkspaceGenerator
                 var status = kind == "completed" ? "completed" : (random.Next(2) == 0 ? "running" : "working");
                 agents.Add((JsonNode)Agent(id, session, status, started, clock));
                 globalAgents[id] = GlobalAgent(taskId, id, session, started, status == "completed" ? status : null, clock);
-                switch (kind)
-                {
-                    case "live": live.Add(session); active++; break;
-                    case "fresh": fresh.Add(id); active++; break;
-                    case "zombie": zombies.Add(new ExpectedZombie(taskId, id, session, ZombieReasons.SessionNotFound)); break;
-                    case "dead": deadPanes.Add(session); zombies.Add(new ExpectedZombie(taskId, id, session, ZombieReasons.PaneDead)); break;
-                    default: break;
-                }
+                active += truth.Add(kind, taskId, id, session) ? 1 : 0;
             }
 
             var activeWritten = mix.Live + mix.Zombie + mix.Fresh + mix.DeadPane + (counterDrift ? 1 : 0);
-            var registry = TaskRegistry(taskId, agents, mix, activeWritten, clock);
-            var directory = Path.Combine(root, taskId);
-            Directory.CreateDirectory(directory);
-            File.WriteAllBytes(Path.Combine(directory, RegistryDiscovery.TaskRegistryFileName), PythonJsonWriter.Serialize(registry));
-            activeByTask[taskId] = active;
-            globalActive += active;
+            WriteTaskRegistry(root, taskId, TaskRegistry(taskId, agents, mix, activeWritten, clock));
+            truth.AddTask(taskId, active);
             globalTasks[taskId] = new JsonObject { ["description"] = $"generated task {t}", ["created_at"] = Iso(old, clock), ["status"] = "INITIALIZED" };
         }
 
-        var global = new JsonObject
-        {
-            ["created_at"] = Iso(old, clock),
-            ["total_tasks"] = tasks,
-            ["active_tasks"] = tasks,
-            ["total_agents_spawned"] = tasks * mix.Total,
-            ["active_agents"] = tasks * (mix.Live + mix.Zombie + mix.Fresh + mix.DeadPane),
-            ["max_concurrent_agents"] = 20,
-            ["tasks"] = globalTasks,
-            ["agents"] = globalAgents,
-        };
-        Directory.CreateDirectory(Path.Combine(root, RegistryDiscovery.GlobalRegistryDirectory));
-        File.WriteAllBytes(RegistryDiscovery.GlobalRegistryPath(root), PythonJsonWriter.Serialize(global));
-
+        WriteGlobalRegistry(root, GlobalRegistry(tasks, mix, globalTasks, globalAgents, Iso(old, clock)));
         var orphanSessions = Enumerable.Range(0, orphans).Select(i => string.Create(CultureInfo.InvariantCulture, $"agent_orphan-{i:x4}-{random.Next(0x1000000):x6}")).ToImmutableArray();
-        var truth = new GroundTruth(zombies.ToImmutable(), fresh.ToImmutable(), live.ToImmutable(), deadPanes.ToImmutable(), orphanSessions, activeByTask.ToImmutable(), globalActive);
-        File.WriteAllText(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(root).TrimEnd('/'))!, Path.GetFileName(root.TrimEnd('/')) + "." + GroundTruthFileName), Describe(truth));
-        return new GeneratedWorkspace(root, taskIds, truth);
+        var groundTruth = truth.Build(orphanSessions);
+        File.WriteAllText(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(root).TrimEnd('/'))!, Path.GetFileName(root.TrimEnd('/')) + "." + GroundTruthFileName), Describe(groundTruth));
+        return new GeneratedWorkspace(root, taskIds, groundTruth);
     }
 
     /// <summary>Every session the workspace's tmux server must have (live, dead-pane and orphan ones).</summary>
@@ -104,6 +69,41 @@ public static class WorkspaceGenerator
         ArgumentNullException.ThrowIfNull(truth);
         return truth.LiveSessions.Concat(truth.OrphanSessions);
     }
+
+    /// <summary>Every agent kind the mix asks for, in a seeded random order.</summary>
+    private static List<string> ShuffledKinds(AgentMix mix, Random random) =>
+        Enumerable.Repeat("live", mix.Live)
+            .Concat(Enumerable.Repeat("zombie", mix.Zombie))
+            .Concat(Enumerable.Repeat("fresh", mix.Fresh))
+            .Concat(Enumerable.Repeat("dead", mix.DeadPane))
+            .Concat(Enumerable.Repeat("completed", mix.Completed))
+            .OrderBy(_ => random.Next())
+            .ToList();
+
+    private static void WriteTaskRegistry(string root, string taskId, JsonObject registry)
+    {
+        var directory = Path.Combine(root, taskId);
+        Directory.CreateDirectory(directory);
+        File.WriteAllBytes(Path.Combine(directory, RegistryDiscovery.TaskRegistryFileName), PythonJsonWriter.Serialize(registry));
+    }
+
+    private static void WriteGlobalRegistry(string root, JsonObject global)
+    {
+        Directory.CreateDirectory(Path.Combine(root, RegistryDiscovery.GlobalRegistryDirectory));
+        File.WriteAllBytes(RegistryDiscovery.GlobalRegistryPath(root), PythonJsonWriter.Serialize(global));
+    }
+
+    private static JsonObject GlobalRegistry(int tasks, AgentMix mix, JsonObject globalTasks, JsonObject globalAgents, string createdAt) => new()
+    {
+        ["created_at"] = createdAt,
+        ["total_tasks"] = tasks,
+        ["active_tasks"] = tasks,
+        ["total_agents_spawned"] = tasks * mix.Total,
+        ["active_agents"] = tasks * (mix.Live + mix.Zombie + mix.Fresh + mix.DeadPane),
+        ["max_concurrent_agents"] = 20,
+        ["tasks"] = globalTasks,
+        ["agents"] = globalAgents,
+    };
 
     private static JsonObject Agent(string id, string session, string status, DateTimeOffset started, ClockReading clock)
     {
@@ -185,5 +185,38 @@ public static class WorkspaceGenerator
             ["global_active_after_repair"] = truth.GlobalActiveAfterRepair,
         };
         return Encoding.UTF8.GetString(PythonJsonWriter.Serialize(node));
+    }
+
+    /// <summary>The ground truth, stated agent by agent as each is generated (never computed by the reconciler it checks).</summary>
+    private sealed class TruthBuilder
+    {
+        private readonly ImmutableArray<ExpectedZombie>.Builder _zombies = ImmutableArray.CreateBuilder<ExpectedZombie>();
+        private readonly ImmutableArray<string>.Builder _fresh = ImmutableArray.CreateBuilder<string>();
+        private readonly ImmutableArray<string>.Builder _live = ImmutableArray.CreateBuilder<string>();
+        private readonly ImmutableArray<string>.Builder _deadPanes = ImmutableArray.CreateBuilder<string>();
+        private readonly ImmutableDictionary<string, int>.Builder _activeByTask = ImmutableDictionary.CreateBuilder<string, int>(StringComparer.Ordinal);
+        private int _globalActive;
+
+        /// <returns>Whether the agent stays active after a repair (its session lives, or it is within the grace period).</returns>
+        public bool Add(string kind, string taskId, string id, string session)
+        {
+            switch (kind)
+            {
+                case "live": _live.Add(session); return true;
+                case "fresh": _fresh.Add(id); return true;
+                case "zombie": _zombies.Add(new ExpectedZombie(taskId, id, session, ZombieReasons.SessionNotFound)); return false;
+                case "dead": _deadPanes.Add(session); _zombies.Add(new ExpectedZombie(taskId, id, session, ZombieReasons.PaneDead)); return false;
+                default: return false;
+            }
+        }
+
+        public void AddTask(string taskId, int active)
+        {
+            _activeByTask[taskId] = active;
+            _globalActive += active;
+        }
+
+        public GroundTruth Build(ImmutableArray<string> orphanSessions) =>
+            new(_zombies.ToImmutable(), _fresh.ToImmutable(), _live.ToImmutable(), _deadPanes.ToImmutable(), orphanSessions, _activeByTask.ToImmutable(), _globalActive);
     }
 }

@@ -43,50 +43,8 @@ public sealed class OutcomeWorkspace : IAsyncDisposable
             var root = temp.Combine("workspace");
             var created = Agents.PythonIsoformat(DateTimeOffset.UtcNow - TimeSpan.FromHours(1));
             var active = agents.Count(a => ActiveStatuses.Contains((string?)a["status"]));
-            await OrchestratorWriter.CreateAsync(Path.Combine(root, TaskId, RegistryDiscovery.TaskRegistryFileName), new JsonObject
-            {
-                ["task_id"] = TaskId,
-                ["task_description"] = "Add rate limiting to the login endpoint",
-                ["created_at"] = created,
-                ["workspace"] = Path.Combine(root, TaskId),
-                ["workspace_base"] = root,
-                ["client_cwd"] = null,
-                ["status"] = "INITIALIZED",
-                ["priority"] = "P2",
-                ["agents"] = new JsonArray([.. agents.Select(a => a.DeepClone())]),
-                ["agent_hierarchy"] = new JsonObject { ["orchestrator"] = new JsonArray([.. agents.Select(a => a["id"]!.DeepClone())]) },
-                ["max_agents"] = 45,
-                ["max_depth"] = 5,
-                ["max_concurrent"] = 20,
-                ["total_spawned"] = agents.Count,
-                ["active_count"] = active,
-                ["completed_count"] = agents.Count(a => (string?)a["status"] == "completed"),
-            });
-            var global = new JsonObject();
-            foreach (var agent in agents)
-            {
-                global[(string)agent["id"]!] = new JsonObject
-                {
-                    ["task_id"] = TaskId,
-                    ["type"] = agent["type"]!.DeepClone(),
-                    ["parent"] = agent["parent"]!.DeepClone(),
-                    ["started_at"] = agent["started_at"]!.DeepClone(),
-                    ["tmux_session"] = agent["tmux_session"]!.DeepClone(),
-                    ["status"] = agent["status"]!.DeepClone(),
-                };
-            }
-
-            await OrchestratorWriter.CreateAsync(RegistryDiscovery.GlobalRegistryPath(root), new JsonObject
-            {
-                ["created_at"] = created,
-                ["total_tasks"] = 1,
-                ["active_tasks"] = 1,
-                ["total_agents_spawned"] = agents.Count,
-                ["active_agents"] = active,
-                ["max_concurrent_agents"] = 20,
-                ["tasks"] = new JsonObject { [TaskId] = new JsonObject { ["description"] = "Add rate limiting to the login endpoint", ["created_at"] = created, ["status"] = "INITIALIZED" } },
-                ["agents"] = global,
-            });
+            await OrchestratorWriter.CreateAsync(Path.Combine(root, TaskId, RegistryDiscovery.TaskRegistryFileName), TaskRegistry(root, agents, created, active));
+            await OrchestratorWriter.CreateAsync(RegistryDiscovery.GlobalRegistryPath(root), GlobalRegistry(agents, created, active));
             return new OutcomeWorkspace(temp, await TmuxTestServer.StartAsync(liveSessions));
         }
         catch
@@ -138,5 +96,54 @@ public sealed class OutcomeWorkspace : IAsyncDisposable
     {
         await Tmux.DisposeAsync();
         _temp.Dispose();
+    }
+
+    private static JsonObject TaskRegistry(string root, IReadOnlyList<JsonObject> agents, string created, int active) => new()
+    {
+        ["task_id"] = TaskId,
+        ["task_description"] = "Add rate limiting to the login endpoint",
+        ["created_at"] = created,
+        ["workspace"] = Path.Combine(root, TaskId),
+        ["workspace_base"] = root,
+        ["client_cwd"] = null,
+        ["status"] = "INITIALIZED",
+        ["priority"] = "P2",
+        ["agents"] = new JsonArray([.. agents.Select(a => a.DeepClone())]),
+        ["agent_hierarchy"] = new JsonObject { ["orchestrator"] = new JsonArray([.. agents.Select(a => a["id"]!.DeepClone())]) },
+        ["max_agents"] = 45,
+        ["max_depth"] = 5,
+        ["max_concurrent"] = 20,
+        ["total_spawned"] = agents.Count,
+        ["active_count"] = active,
+        ["completed_count"] = agents.Count(a => (string?)a["status"] == "completed"),
+    };
+
+    private static JsonObject GlobalRegistry(IReadOnlyList<JsonObject> agents, string created, int active)
+    {
+        var global = new JsonObject();
+        foreach (var agent in agents)
+        {
+            global[(string)agent["id"]!] = new JsonObject
+            {
+                ["task_id"] = TaskId,
+                ["type"] = agent["type"]!.DeepClone(),
+                ["parent"] = agent["parent"]!.DeepClone(),
+                ["started_at"] = agent["started_at"]!.DeepClone(),
+                ["tmux_session"] = agent["tmux_session"]!.DeepClone(),
+                ["status"] = agent["status"]!.DeepClone(),
+            };
+        }
+
+        return new JsonObject
+        {
+            ["created_at"] = created,
+            ["total_tasks"] = 1,
+            ["active_tasks"] = 1,
+            ["total_agents_spawned"] = agents.Count,
+            ["active_agents"] = active,
+            ["max_concurrent_agents"] = 20,
+            ["tasks"] = new JsonObject { [TaskId] = new JsonObject { ["description"] = "Add rate limiting to the login endpoint", ["created_at"] = created, ["status"] = "INITIALIZED" } },
+            ["agents"] = global,
+        };
     }
 }

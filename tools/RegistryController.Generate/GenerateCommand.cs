@@ -60,6 +60,34 @@ public static class GenerateCommand
         bool keep,
         CancellationToken cancellationToken)
     {
+        var problems = Problems(output, tasks, mix, orphans);
+        if (problems.Count > 0)
+        {
+            foreach (var problem in problems)
+            {
+                await stderr.WriteLineAsync($"generate: {problem}");
+            }
+
+            return 2;
+        }
+
+        var root = Path.GetFullPath(output!);
+        var generated = WorkspaceGenerator.Generate(root, tasks, mix, orphans, ClockReading.From(TimeProvider.System), drift, seed);
+        var server = new PrivateTmuxServer(TmuxDirectory(root));
+        await server.StartAsync(WorkspaceGenerator.LiveAndOrphanSessions(generated.Truth), generated.Truth.DeadPaneSessions, cancellationToken);
+        await DescribeAsync(stdout, root, tasks, mix, generated.Truth, server.SocketPath);
+        if (keep)
+        {
+            await stdout.WriteLineAsync($"The tmux server keeps running. Clean up with: tmux -S {server.SocketPath} kill-server; rm -r {root} {TmuxDirectory(root)} {GroundTruthPath(root)}");
+            return 0;
+        }
+
+        await RunServerUntilCancelledAsync(stdout, server, cancellationToken);
+        return 0;
+    }
+
+    private static List<string> Problems(string? output, int tasks, AgentMix mix, int orphans)
+    {
         var problems = new List<string>();
         if (string.IsNullOrWhiteSpace(output))
         {
@@ -75,33 +103,22 @@ public static class GenerateCommand
             problems.Add("counts must be 0 or more");
         }
 
-        if (problems.Count > 0)
-        {
-            foreach (var problem in problems)
-            {
-                await stderr.WriteLineAsync($"generate: {problem}");
-            }
+        return problems;
+    }
 
-            return 2;
-        }
-
-        var root = Path.GetFullPath(output!);
-        var generated = WorkspaceGenerator.Generate(root, tasks, mix, orphans, ClockReading.From(TimeProvider.System), drift, seed);
-        var server = new PrivateTmuxServer(TmuxDirectory(root));
-        await server.StartAsync(WorkspaceGenerator.LiveAndOrphanSessions(generated.Truth), generated.Truth.DeadPaneSessions, cancellationToken);
-        var truth = generated.Truth;
+    /// <summary>Where everything is, what the ground truth holds, and the command to try first.</summary>
+    private static async Task DescribeAsync(TextWriter stdout, string root, int tasks, AgentMix mix, GroundTruth truth, string socket)
+    {
         await stdout.WriteLineAsync($"workspace:    {root} ({tasks} tasks, {tasks * mix.Total} agents)");
         await stdout.WriteLineAsync($"ground truth: {GroundTruthPath(root)} ({truth.Zombies.Length} zombies, {truth.DeadPaneSessions.Length} of them dead panes; {truth.FreshAgents.Length} fresh; {truth.OrphanSessions.Length} orphans; {truth.GlobalActiveAfterRepair} active after repair)");
-        await stdout.WriteLineAsync($"tmux socket:  {server.SocketPath} ({truth.LiveSessions.Length + truth.DeadPaneSessions.Length + truth.OrphanSessions.Length} sessions)");
+        await stdout.WriteLineAsync($"tmux socket:  {socket} ({truth.LiveSessions.Length + truth.DeadPaneSessions.Length + truth.OrphanSessions.Length} sessions)");
         await stdout.WriteLineAsync();
-        await stdout.WriteLineAsync($"registryctl health -w {root} -S {server.SocketPath}");
+        await stdout.WriteLineAsync($"registryctl health -w {root} -S {socket}");
         await stdout.WriteLineAsync();
-        if (keep)
-        {
-            await stdout.WriteLineAsync($"The tmux server keeps running. Clean up with: tmux -S {server.SocketPath} kill-server; rm -r {root} {TmuxDirectory(root)} {GroundTruthPath(root)}");
-            return 0;
-        }
+    }
 
+    private static async Task RunServerUntilCancelledAsync(TextWriter stdout, PrivateTmuxServer server, CancellationToken cancellationToken)
+    {
         await stdout.WriteLineAsync("The tmux server runs until Ctrl-C (then it is killed; the files stay). Use --keep-tmux to leave it running.");
         await stdout.FlushAsync(cancellationToken);
         try
@@ -114,7 +131,6 @@ public static class GenerateCommand
         }
 
         await server.KillServerAsync();
-        return 0;
     }
 
     private static Option<int> Int(string name, int fallback, string description) => new(name)

@@ -78,140 +78,17 @@ public static class ConcurrencyTorture
     public static async Task<ConcurrencyReport> RunAsync(ConcurrencyOptions options, TextWriter? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var directory = Directory.CreateTempSubdirectory("registryctl-torture-concurrency-").FullName;
-        var root = Path.Combine(directory, "workspace");
-        var carelessTasks = options.CarelessSimulators * options.CarelessTasksPerSimulator;
-        var generated = WorkspaceGenerator.Generate(root, options.CarefulTasks + carelessTasks, new AgentMix(Live: 3, Zombie: 1, Completed: 2), orphans: 1, ClockReading.From(TimeProvider.System), seed: options.Seed);
-        var tmux = new PrivateTmuxServer(Path.Combine(directory, "tmux"));
-        var keep = false;
-        try
-        {
-            await tmux.StartAsync(WorkspaceGenerator.LiveAndOrphanSessions(generated.Truth), cancellationToken: cancellationToken);
-            var taskPaths = generated.TaskIds.Select(t => Path.Combine(root, t, RegistryDiscovery.TaskRegistryFileName)).ToList();
-            var globalPath = RegistryDiscovery.GlobalRegistryPath(root);
-            var careful = taskPaths.Take(options.CarefulTasks).ToList();
-            var careless = taskPaths.Skip(options.CarefulTasks).Chunk(options.CarelessTasksPerSimulator).ToList();
-
-            await using var controller = await InProcessController.StartAsync(
-                root,
-                tmux.SocketPath,
-                [new("Reconcile:Grace", $"{options.Grace.TotalMilliseconds:0}ms"), .. options.ControllerSettings],
-                cancellationToken);
-            progress?.WriteLine($"controller ready on {root} ({taskPaths.Count} task registries, tmux -S {tmux.SocketPath})");
-
-            // The starting point, once the startup reconcile has repaired the generated zombies.
-            var before = new Baseline(taskPaths.ToDictionary(p => p, Read), Read(globalPath), generated.Truth);
-            var script = OrchestratorScripts.Extract(OrchestratorScripts.Simulator, directory);
-            var simulators = new List<(string Log, PythonProcess Process)>();
-            var clock = Stopwatch.StartNew();
-            for (var i = 0; i < options.Simulators; i++)
-            {
-                var isCareful = i < options.CarefulSimulators;
-                var name = isCareful ? $"careful{i}" : $"careless{i - options.CarefulSimulators}";
-                var log = Path.Combine(directory, name + ".log.json");
-                var config = new JsonObject
-                {
-                    ["name"] = name,
-                    ["mode"] = isCareful ? "careful" : "careless",
-                    ["registries"] = new JsonArray([.. (isCareful ? careful : [.. careless[i - options.CarefulSimulators]]).Select(p => (JsonNode?)p)]),
-                    ["global"] = globalPath,
-                    ["tmux"] = tmux.SocketPath,
-                    ["ops"] = options.OperationsPerSimulator,
-                    ["seed"] = options.Seed * 1000 + i,
-                    ["log"] = log,
-                };
-                var configPath = Path.Combine(directory, name + ".config.json");
-                await File.WriteAllTextAsync(configPath, config.ToJsonString(), cancellationToken);
-                simulators.Add((log, OrchestratorScripts.Start(script, configPath)));
-            }
-
-            var violations = new List<string>();
-            var logs = new List<JsonObject>();
-            // Generous: a loaded machine slows the simulators' tmux calls and 0.1 s lock steps a lot.
-            var timeout = TimeSpan.FromSeconds(300 + options.OperationsPerSimulator);
-            try
-            {
-                foreach (var (log, process) in simulators)
-                {
-                    int code;
-                    try
-                    {
-                        code = await process.WaitAsync(timeout, cancellationToken);
-                    }
-                    catch (TimeoutException ex)
-                    {
-                        violations.Add($"simulator {Path.GetFileName(log)}: {ex.Message}");
-                        continue;
-                    }
-
-                    if (code != 0 || !File.Exists(log))
-                    {
-                        violations.Add($"simulator {Path.GetFileName(log)} exited {code}: {process.Stderr.Trim()}");
-                        continue;
-                    }
-
-                    logs.Add(JsonNode.Parse(await File.ReadAllTextAsync(log, cancellationToken))!.AsObject());
-                }
-            }
-            finally
-            {
-                foreach (var (_, process) in simulators)
-                {
-                    process.Dispose();
-                }
-            }
-
-            var duration = clock.Elapsed;
-            progress?.WriteLine($"simulators done: {logs.Sum(l => (long)l["stats"]!["ops"]!)} operations in {duration.TotalSeconds:0.0} s; waiting for the controller to settle");
-            foreach (var log in logs)
-            {
-                foreach (var v in log["violations"]!.AsArray())
-                {
-                    var raw = v!["bytes_b64"] is { } b64 ? SaveBytes(directory, Convert.FromBase64String((string)b64!)) : null;
-                    violations.Add($"[{(string?)log["mode"]} {(string?)v["simulator"]}] {(string?)v["kind"]}: {(string?)v["detail"]} in {(string?)v["registry"]} at {(string?)v["at"]}{(raw is null ? string.Empty : $" (bytes: {raw})")}");
-                }
-            }
-
-            var expected = Expectations.From(logs);
-            var settle = Stopwatch.StartNew();
-            IReadOnlyList<string> final;
-            while (true)
-            {
-                final = await CheckAsync(expected, before, taskPaths, globalPath, tmux, cancellationToken);
-                if (final.Count == 0 || settle.Elapsed > options.SettleDeadline)
-                {
-                    break;
-                }
-
-                await Task.Delay(200, cancellationToken);
-            }
-
-            violations.AddRange(final.Select(f => "after settling: " + f));
-            var byKind = Kinds.ToDictionary(k => k, k => logs.Sum(l => (long)l["stats"]![k]!));
-            keep = violations.Count > 0;
-            return new ConcurrencyReport(
-                logs.Sum(l => (int)l["stats"]!["ops"]!),
-                byKind,
-                duration,
-                settle.Elapsed,
-                controller.Status.Reconciles,
-                controller.Status.Writes,
-                logs.Sum(l => (long)l["stats"]!["lock_waits"]!),
-                logs.Sum(l => (double)l["stats"]!["lock_wait_seconds"]!),
-                logs.Sum(l => (long)l["stats"]!["controller_terminated_first"]!),
-                logs.Sum(l => (long)l["stats"]!["careless_read_retries"]!),
-                expected.Crashed,
-                violations,
-                keep ? directory : null);
-        }
-        finally
-        {
-            await tmux.KillServerAsync();
-            if (!keep)
-            {
-                Directory.Delete(directory, recursive: true);
-            }
-        }
+        await using var run = ConcurrencyRun.Create(options);
+        await run.StartAsync(progress, cancellationToken);
+        var clock = Stopwatch.StartNew();
+        var simulators = await run.StartSimulatorsAsync(cancellationToken);
+        var logs = await run.WaitForSimulatorsAsync(simulators, cancellationToken);
+        var duration = clock.Elapsed;
+        progress?.WriteLine($"simulators done: {logs.Sum(l => (long)l["stats"]!["ops"]!)} operations in {duration.TotalSeconds:0.0} s; waiting for the controller to settle");
+        run.AddSimulatorViolations(logs);
+        var expected = Expectations.From(logs);
+        var settleTime = await run.SettleAsync(expected, cancellationToken);
+        return run.Report(logs, expected, duration, settleTime);
     }
 
     private static string SaveBytes(string directory, byte[] bytes)
@@ -228,74 +105,18 @@ public static class ConcurrencyTorture
     /// <summary>Every invariant at once; empty when the workspace is exactly what the simulators and tmux say it must be.</summary>
     private static async Task<IReadOnlyList<string>> CheckAsync(Expectations expected, Baseline before, List<string> taskPaths, string globalPath, PrivateTmuxServer tmux, CancellationToken cancellationToken)
     {
-        var problems = new List<string>();
+        var inspection = new Inspection(expected, before);
         var totalActive = 0;
         var unparsable = false;
         foreach (var path in taskPaths)
         {
-            var task = Path.GetFileName(Path.GetDirectoryName(path))!;
-            JsonObject registry;
-            try
+            if (inspection.CheckTask(path) is { } active)
             {
-                registry = Read(path);
+                totalActive += active;
             }
-            catch (JsonException ex)
+            else
             {
-                problems.Add($"{task}: does not parse: {ex.Message}");
                 unparsable = true;
-                continue;
-            }
-
-            var agents = registry["agents"]!.AsArray().Select(a => a!.AsObject()).ToList();
-            var ids = agents.Select(a => (string)a["id"]!).ToList();
-            if (ids.Count != ids.Distinct(StringComparer.Ordinal).Count())
-            {
-                problems.Add($"{task}: duplicate agent ids");
-            }
-
-            var wanted = before.Ids[path].Concat(expected.SpawnedInto(path)).ToHashSet(StringComparer.Ordinal);
-            foreach (var missing in wanted.Except(ids, StringComparer.Ordinal))
-            {
-                problems.Add($"{task}: agent {missing} lost");
-            }
-
-            foreach (var extra in ids.Except(wanted, StringComparer.Ordinal))
-            {
-                problems.Add($"{task}: agent {extra} appeared from nowhere");
-            }
-
-            var active = agents.Count(a => IsActive((string?)a["status"]));
-            totalActive += active;
-            if ((long)registry["active_count"]! != active)
-            {
-                problems.Add($"{task}: active_count {registry["active_count"]} but {active} agents are active");
-            }
-
-            var spawned = before.TotalSpawned[path] + expected.Spawns(path);
-            if ((long)registry["total_spawned"]! != spawned)
-            {
-                problems.Add($"{task}: total_spawned {registry["total_spawned"]}, the simulators spawned {spawned} in all");
-            }
-
-            var completed = before.Completed[path] + expected.Completions(path);
-            if ((long)registry["completed_count"]! != completed)
-            {
-                problems.Add($"{task}: completed_count {registry["completed_count"]}, the simulators completed {completed} in all");
-            }
-
-            foreach (var agent in agents)
-            {
-                var id = (string)agent["id"]!;
-                var status = (string?)agent["status"];
-                if (before.LiveInitial.Contains(id) && !IsActive(status))
-                {
-                    problems.Add($"{task}: {id} (its session lived throughout) is {status}, reason {agent["termination_reason"]}");
-                }
-
-                if (expected.Agents.TryGetValue(id, out var e))
-                {
-                    problems.AddRange(e.Check(task, agent));
-                }
             }
         }
 
@@ -306,55 +127,360 @@ public static class ConcurrencyTorture
         }
         catch (JsonException ex)
         {
-            problems.Add($"global: does not parse: {ex.Message}");
-            return problems;
+            inspection.Problems.Add($"global: does not parse: {ex.Message}");
+            return inspection.Problems;
         }
 
-        var globalAgents = global["agents"]!.AsObject();
-        var wantedGlobal = before.GlobalIds.Concat(expected.Agents.Where(kv => kv.Value.Careful).Select(kv => kv.Key)).ToHashSet(StringComparer.Ordinal);
-        foreach (var missing in wantedGlobal.Where(id => !globalAgents.ContainsKey(id)))
+        inspection.CheckGlobalAgents(global);
+        inspection.CheckGlobalCounters(global, unparsable ? null : totalActive);
+        await inspection.CheckSessionsAsync(tmux, cancellationToken);
+        return inspection.Problems;
+    }
+
+    /// <summary>
+    /// One run: its workspace, tmux server and controller, the baseline the simulators start from, and the
+    /// violations found. Disposing it stops the controller and the tmux server and deletes the directory
+    /// unless the report points at it.
+    /// </summary>
+    private sealed class ConcurrencyRun : IAsyncDisposable
+    {
+        private readonly ConcurrencyOptions _options;
+        private readonly string _directory;
+        private readonly string _root;
+        private readonly GeneratedWorkspace _generated;
+        private readonly PrivateTmuxServer _tmux;
+        private readonly List<string> _violations = [];
+        private List<string> _taskPaths = [];
+        private string _globalPath = string.Empty;
+        private List<string> _careful = [];
+        private List<string[]> _careless = [];
+        private InProcessController? _controller;
+        private Baseline? _before;
+        private string _script = string.Empty;
+        private bool _keep;
+
+        private ConcurrencyRun(ConcurrencyOptions options, string directory, GeneratedWorkspace generated)
         {
-            problems.Add($"global: agent {missing} lost");
+            _options = options;
+            _directory = directory;
+            _root = generated.Root;
+            _generated = generated;
+            _tmux = new PrivateTmuxServer(Path.Combine(directory, "tmux"));
         }
 
-        foreach (var (id, e) in expected.Agents.Where(kv => kv.Value.Careful))
+        private InProcessController Controller => _controller ?? throw new InvalidOperationException("the run has not started");
+
+        private Baseline Before => _before ?? throw new InvalidOperationException("the run has not started");
+
+        public static ConcurrencyRun Create(ConcurrencyOptions options)
         {
-            if (globalAgents[id] is JsonObject entry)
+            var directory = Directory.CreateTempSubdirectory("registryctl-torture-concurrency-").FullName;
+            var root = Path.Combine(directory, "workspace");
+            var carelessTasks = options.CarelessSimulators * options.CarelessTasksPerSimulator;
+            var generated = WorkspaceGenerator.Generate(root, options.CarefulTasks + carelessTasks, new AgentMix(Live: 3, Zombie: 1, Completed: 2), orphans: 1, ClockReading.From(TimeProvider.System), seed: options.Seed);
+            return new ConcurrencyRun(options, directory, generated);
+        }
+
+        /// <summary>Starts tmux and the controller, and takes the baseline once the controller is ready.</summary>
+        public async Task StartAsync(TextWriter? progress, CancellationToken cancellationToken)
+        {
+            await _tmux.StartAsync(WorkspaceGenerator.LiveAndOrphanSessions(_generated.Truth), cancellationToken: cancellationToken);
+            _taskPaths = _generated.TaskIds.Select(t => Path.Combine(_root, t, RegistryDiscovery.TaskRegistryFileName)).ToList();
+            _globalPath = RegistryDiscovery.GlobalRegistryPath(_root);
+            _careful = _taskPaths.Take(_options.CarefulTasks).ToList();
+            _careless = _taskPaths.Skip(_options.CarefulTasks).Chunk(_options.CarelessTasksPerSimulator).ToList();
+
+            _controller = await InProcessController.StartAsync(
+                _root,
+                _tmux.SocketPath,
+                [new("Reconcile:Grace", $"{_options.Grace.TotalMilliseconds:0}ms"), .. _options.ControllerSettings],
+                cancellationToken);
+            progress?.WriteLine($"controller ready on {_root} ({_taskPaths.Count} task registries, tmux -S {_tmux.SocketPath})");
+
+            // The starting point, once the startup reconcile has repaired the generated zombies.
+            _before = new Baseline(_taskPaths.ToDictionary(p => p, Read), Read(_globalPath), _generated.Truth);
+            _script = OrchestratorScripts.Extract(OrchestratorScripts.Simulator, _directory);
+        }
+
+        /// <summary>The careful simulators share every careful task registry; each careless one owns its own chunk.</summary>
+        public async Task<List<(string Log, PythonProcess Process)>> StartSimulatorsAsync(CancellationToken cancellationToken)
+        {
+            var simulators = new List<(string Log, PythonProcess Process)>();
+            for (var i = 0; i < _options.Simulators; i++)
             {
-                var status = (string?)entry["status"];
-                var mirrored = e.Fate switch
+                var isCareful = i < _options.CarefulSimulators;
+                var name = isCareful ? $"careful{i}" : $"careless{i - _options.CarefulSimulators}";
+                var log = Path.Combine(_directory, name + ".log.json");
+                var config = new JsonObject
                 {
-                    "alive" => status is null || IsActive(status),
-                    "completed" => status == "completed",
-                    "terminated" or "crashed" => status == "terminated",
-                    _ => true,
+                    ["name"] = name,
+                    ["mode"] = isCareful ? "careful" : "careless",
+                    ["registries"] = new JsonArray([.. (isCareful ? _careful : [.. _careless[i - _options.CarefulSimulators]]).Select(p => (JsonNode?)p)]),
+                    ["global"] = _globalPath,
+                    ["tmux"] = _tmux.SocketPath,
+                    ["ops"] = _options.OperationsPerSimulator,
+                    ["seed"] = _options.Seed * 1000 + i,
+                    ["log"] = log,
                 };
-                if (!mirrored)
+                var configPath = Path.Combine(_directory, name + ".config.json");
+                await File.WriteAllTextAsync(configPath, config.ToJsonString(), cancellationToken);
+                simulators.Add((log, OrchestratorScripts.Start(_script, configPath)));
+            }
+
+            return simulators;
+        }
+
+        /// <summary>Waits for every simulator and reads its log; a simulator that times out, fails or writes no log is a violation.</summary>
+        public async Task<List<JsonObject>> WaitForSimulatorsAsync(List<(string Log, PythonProcess Process)> simulators, CancellationToken cancellationToken)
+        {
+            var logs = new List<JsonObject>();
+            // Generous: a loaded machine slows the simulators' tmux calls and 0.1 s lock steps a lot.
+            var timeout = TimeSpan.FromSeconds(300 + _options.OperationsPerSimulator);
+            try
+            {
+                foreach (var (log, process) in simulators)
                 {
-                    problems.Add($"global: {id} ({e.Fate}) reads {status ?? "(no status)"}");
+                    int code;
+                    try
+                    {
+                        code = await process.WaitAsync(timeout, cancellationToken);
+                    }
+                    catch (TimeoutException ex)
+                    {
+                        _violations.Add($"simulator {Path.GetFileName(log)}: {ex.Message}");
+                        continue;
+                    }
+
+                    if (code != 0 || !File.Exists(log))
+                    {
+                        _violations.Add($"simulator {Path.GetFileName(log)} exited {code}: {process.Stderr.Trim()}");
+                        continue;
+                    }
+
+                    logs.Add(JsonNode.Parse(await File.ReadAllTextAsync(log, cancellationToken))!.AsObject());
+                }
+            }
+            finally
+            {
+                foreach (var (_, process) in simulators)
+                {
+                    process.Dispose();
+                }
+            }
+
+            return logs;
+        }
+
+        /// <summary>What the simulators themselves saw go wrong (a torn read, a lost write), with the bytes saved beside.</summary>
+        public void AddSimulatorViolations(List<JsonObject> logs)
+        {
+            foreach (var log in logs)
+            {
+                foreach (var v in log["violations"]!.AsArray())
+                {
+                    var raw = v!["bytes_b64"] is { } b64 ? SaveBytes(_directory, Convert.FromBase64String((string)b64!)) : null;
+                    _violations.Add($"[{(string?)log["mode"]} {(string?)v["simulator"]}] {(string?)v["kind"]}: {(string?)v["detail"]} in {(string?)v["registry"]} at {(string?)v["at"]}{(raw is null ? string.Empty : $" (bytes: {raw})")}");
                 }
             }
         }
 
-        if (!unparsable && (long)global["active_agents"]! != totalActive)
+        /// <summary>Checks again and again until every invariant holds or the settle deadline passes; what still fails then is a violation.</summary>
+        /// <returns>How long the controller took to settle (or the deadline, when it did not).</returns>
+        public async Task<TimeSpan> SettleAsync(Expectations expected, CancellationToken cancellationToken)
         {
-            problems.Add($"global: active_agents {global["active_agents"]} but {totalActive} agents are active");
+            var settle = Stopwatch.StartNew();
+            IReadOnlyList<string> final;
+            while (true)
+            {
+                final = await CheckAsync(expected, Before, _taskPaths, _globalPath, _tmux, cancellationToken);
+                if (final.Count == 0 || settle.Elapsed > _options.SettleDeadline)
+                {
+                    break;
+                }
+
+                await Task.Delay(200, cancellationToken);
+            }
+
+            _violations.AddRange(final.Select(f => "after settling: " + f));
+            return settle.Elapsed;
         }
 
-        var spawnedGlobal = before.GlobalSpawned + expected.Agents.Count(kv => kv.Value.Careful);
-        if ((long)global["total_agents_spawned"]! != spawnedGlobal)
+        /// <summary>The report; a run with violations keeps its directory for a look.</summary>
+        public ConcurrencyReport Report(List<JsonObject> logs, Expectations expected, TimeSpan duration, TimeSpan settleTime)
         {
-            problems.Add($"global: total_agents_spawned {global["total_agents_spawned"]}, the simulators spawned {spawnedGlobal} in all");
+            var byKind = Kinds.ToDictionary(k => k, k => logs.Sum(l => (long)l["stats"]![k]!));
+            _keep = _violations.Count > 0;
+            return new ConcurrencyReport(
+                logs.Sum(l => (int)l["stats"]!["ops"]!),
+                byKind,
+                duration,
+                settleTime,
+                Controller.Status.Reconciles,
+                Controller.Status.Writes,
+                logs.Sum(l => (long)l["stats"]!["lock_waits"]!),
+                logs.Sum(l => (double)l["stats"]!["lock_wait_seconds"]!),
+                logs.Sum(l => (long)l["stats"]!["controller_terminated_first"]!),
+                logs.Sum(l => (long)l["stats"]!["careless_read_retries"]!),
+                expected.Crashed,
+                _violations,
+                _keep ? _directory : null);
         }
 
-        var sessions = (await tmux.ListSessionsAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
-        var wantedSessions = before.Sessions.Concat(expected.AliveSessions).ToHashSet(StringComparer.Ordinal);
-        if (!sessions.SetEquals(wantedSessions))
+        public async ValueTask DisposeAsync()
         {
-            problems.Add($"tmux: {sessions.Except(wantedSessions).Count()} unexpected sessions, {wantedSessions.Except(sessions).Count()} missing (the controller never kills a session here)");
+            if (_controller is not null)
+            {
+                await _controller.DisposeAsync();
+            }
+
+            await _tmux.KillServerAsync();
+            if (!_keep)
+            {
+                Directory.Delete(_directory, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>One pass over the workspace, collecting every invariant it breaks.</summary>
+    private sealed class Inspection(Expectations expected, Baseline before)
+    {
+        public List<string> Problems { get; } = [];
+
+        /// <returns>How many of the task's agents are active, or null when its registry does not parse.</returns>
+        public int? CheckTask(string path)
+        {
+            var task = Path.GetFileName(Path.GetDirectoryName(path))!;
+            JsonObject registry;
+            try
+            {
+                registry = Read(path);
+            }
+            catch (JsonException ex)
+            {
+                Problems.Add($"{task}: does not parse: {ex.Message}");
+                return null;
+            }
+
+            var agents = registry["agents"]!.AsArray().Select(a => a!.AsObject()).ToList();
+            CheckTaskIds(task, path, agents);
+            var active = agents.Count(a => IsActive((string?)a["status"]));
+            CheckTaskCounters(task, path, registry, active);
+            foreach (var agent in agents)
+            {
+                CheckTaskAgent(task, agent);
+            }
+
+            return active;
         }
 
-        return problems;
+        public void CheckGlobalAgents(JsonObject global)
+        {
+            var globalAgents = global["agents"]!.AsObject();
+            var wantedGlobal = before.GlobalIds.Concat(expected.Agents.Where(kv => kv.Value.Careful).Select(kv => kv.Key)).ToHashSet(StringComparer.Ordinal);
+            foreach (var missing in wantedGlobal.Where(id => !globalAgents.ContainsKey(id)))
+            {
+                Problems.Add($"global: agent {missing} lost");
+            }
+
+            foreach (var (id, e) in expected.Agents.Where(kv => kv.Value.Careful))
+            {
+                if (globalAgents[id] is JsonObject entry)
+                {
+                    var status = (string?)entry["status"];
+                    var mirrored = e.Fate switch
+                    {
+                        "alive" => status is null || IsActive(status),
+                        "completed" => status == "completed",
+                        "terminated" or "crashed" => status == "terminated",
+                        _ => true,
+                    };
+                    if (!mirrored)
+                    {
+                        Problems.Add($"global: {id} ({e.Fate}) reads {status ?? "(no status)"}");
+                    }
+                }
+            }
+        }
+
+        /// <param name="totalActive">The task registries' active agents, or null when one of them did not parse (then active_agents cannot be judged).</param>
+        public void CheckGlobalCounters(JsonObject global, int? totalActive)
+        {
+            if (totalActive is { } active && (long)global["active_agents"]! != active)
+            {
+                Problems.Add($"global: active_agents {global["active_agents"]} but {active} agents are active");
+            }
+
+            var spawnedGlobal = before.GlobalSpawned + expected.Agents.Count(kv => kv.Value.Careful);
+            if ((long)global["total_agents_spawned"]! != spawnedGlobal)
+            {
+                Problems.Add($"global: total_agents_spawned {global["total_agents_spawned"]}, the simulators spawned {spawnedGlobal} in all");
+            }
+        }
+
+        public async Task CheckSessionsAsync(PrivateTmuxServer tmux, CancellationToken cancellationToken)
+        {
+            var sessions = (await tmux.ListSessionsAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
+            var wantedSessions = before.Sessions.Concat(expected.AliveSessions).ToHashSet(StringComparer.Ordinal);
+            if (!sessions.SetEquals(wantedSessions))
+            {
+                Problems.Add($"tmux: {sessions.Except(wantedSessions).Count()} unexpected sessions, {wantedSessions.Except(sessions).Count()} missing (the controller never kills a session here)");
+            }
+        }
+
+        private void CheckTaskIds(string task, string path, List<JsonObject> agents)
+        {
+            var ids = agents.Select(a => (string)a["id"]!).ToList();
+            if (ids.Count != ids.Distinct(StringComparer.Ordinal).Count())
+            {
+                Problems.Add($"{task}: duplicate agent ids");
+            }
+
+            var wanted = before.Ids[path].Concat(expected.SpawnedInto(path)).ToHashSet(StringComparer.Ordinal);
+            foreach (var missing in wanted.Except(ids, StringComparer.Ordinal))
+            {
+                Problems.Add($"{task}: agent {missing} lost");
+            }
+
+            foreach (var extra in ids.Except(wanted, StringComparer.Ordinal))
+            {
+                Problems.Add($"{task}: agent {extra} appeared from nowhere");
+            }
+        }
+
+        private void CheckTaskCounters(string task, string path, JsonObject registry, int active)
+        {
+            if ((long)registry["active_count"]! != active)
+            {
+                Problems.Add($"{task}: active_count {registry["active_count"]} but {active} agents are active");
+            }
+
+            var spawned = before.TotalSpawned[path] + expected.Spawns(path);
+            if ((long)registry["total_spawned"]! != spawned)
+            {
+                Problems.Add($"{task}: total_spawned {registry["total_spawned"]}, the simulators spawned {spawned} in all");
+            }
+
+            var completed = before.Completed[path] + expected.Completions(path);
+            if ((long)registry["completed_count"]! != completed)
+            {
+                Problems.Add($"{task}: completed_count {registry["completed_count"]}, the simulators completed {completed} in all");
+            }
+        }
+
+        private void CheckTaskAgent(string task, JsonObject agent)
+        {
+            var id = (string)agent["id"]!;
+            var status = (string?)agent["status"];
+            if (before.LiveInitial.Contains(id) && !IsActive(status))
+            {
+                Problems.Add($"{task}: {id} (its session lived throughout) is {status}, reason {agent["termination_reason"]}");
+            }
+
+            if (expected.Agents.TryGetValue(id, out var e))
+            {
+                Problems.AddRange(e.Check(task, agent));
+            }
+        }
     }
 
     /// <summary>The workspace as the simulators found it.</summary>
