@@ -9,6 +9,7 @@ namespace RegistryController.Store;
 /// <summary>
 /// Reads how agents ended, but only for those whose liveness is in question (session gone or dead):
 /// a healthy workspace costs no evidence read at all, and a zombie costs the last line of two files.
+/// Runs after <see cref="AgentProcessProbe"/>: an agent kept alive by its own process is not in question.
 /// </summary>
 public static class AgentEvidenceProbe
 {
@@ -30,7 +31,7 @@ public static class AgentEvidenceProbe
         var evidence = ImmutableDictionary.CreateBuilder<string, AgentEvidence>(StringComparer.Ordinal);
         foreach (var agent in model.Agents)
         {
-            if (!evidence.ContainsKey(agent.Id) && AgentJudge.InQuestion(AgentState.Of(agent, model.TaskId ?? string.Empty), view, clock, options))
+            if (!evidence.ContainsKey(agent.Id) && AgentJudge.InQuestion(AgentState.Of(agent, model.TaskId ?? string.Empty) with { Processes = registry.Processes }, view, clock, options))
             {
                 evidence[agent.Id] = Relative(AgentEvidenceReader.Read(taskDirectory, agent.Id, options.TerminalStatuses), taskDirectory);
             }
