@@ -19,7 +19,7 @@ public class ArchitectureTests
     public static readonly string[][] Layers =
     [
         ["Telemetry", "Cluster", "Configuration"],
-        ["Registry", "Locking", "Evidence", "Tmux"],
+        ["Registry", "Locking", "Evidence", "Tmux", "Processes"],
         ["Judgement"],
         ["Store"],
         ["Runtime"],

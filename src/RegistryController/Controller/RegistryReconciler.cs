@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using RegistryController.Cluster;
 using RegistryController.Judgement;
+using RegistryController.Processes;
 using RegistryController.Registry;
 using RegistryController.Runtime;
 using RegistryController.Store;
@@ -138,8 +139,8 @@ public sealed partial class RegistryReconciler(
     private async Task<ReconcileResult> ReconcileTaskAsync(RegistryLocation location, RegistrySnapshot snapshot, TimedView timed, WorkspaceCache cache, CancellationToken cancellationToken)
     {
         var clock = ClockReading.From(time);
-        snapshot = AgentEvidenceProbe.Probe(snapshot, timed.View, clock, reconcileOptions);
-        var plan = Reconciler.PlanTask(snapshot.Model!, timed.View, clock, reconcileOptions, activity: snapshot.Activity, evidence: snapshot.Evidence);
+        snapshot = AgentEvidenceProbe.Probe(snapshot, timed.View, clock, reconcileOptions, ProcProcessTable.Instance);
+        var plan = Reconciler.PlanTask(snapshot.Model!, timed.View, clock, reconcileOptions, activity: snapshot.Activity, evidence: snapshot.Evidence, processes: snapshot.Processes);
         foreach (var stuck in plan.Findings.Where(f => f.Code == FindingCodes.Stuck))
         {
             LogStuck(location.Path, stuck.Message);
@@ -156,8 +157,8 @@ public sealed partial class RegistryReconciler(
             }
 
             clock = ClockReading.From(time);
-            snapshot = AgentEvidenceProbe.Probe(snapshot, timed.View, clock, reconcileOptions);
-            plan = Reconciler.PlanTask(snapshot.Model!, timed.View, clock, reconcileOptions, activity: snapshot.Activity, evidence: snapshot.Evidence);
+            snapshot = AgentEvidenceProbe.Probe(snapshot, timed.View, clock, reconcileOptions, ProcProcessTable.Instance);
+            plan = Reconciler.PlanTask(snapshot.Model!, timed.View, clock, reconcileOptions, activity: snapshot.Activity, evidence: snapshot.Evidence, processes: snapshot.Processes);
         }
 
         var (approved, held, requeueAfter) = DecideGuard(plan, timed.View, clock, cache);
@@ -172,7 +173,7 @@ public sealed partial class RegistryReconciler(
             return new ReconcileResult(ReconcileOutcome.Noop, plan.Zombies, [], plan.Before, plan.Before, held, requeueAfter, null);
         }
 
-        var outcome = await store.UpdateAsync(location, model => Reconciler.PlanTask(model, timed.View, clock, reconcileOptions, approved, snapshot.Activity, snapshot.Evidence).Edits, cancellationToken);
+        var outcome = await store.UpdateAsync(location, model => Reconciler.PlanTask(model, timed.View, clock, reconcileOptions, approved, snapshot.Activity, snapshot.Evidence, snapshot.Processes).Edits, cancellationToken);
         cache.Update(location, outcome.After);
         var ended = Report(location, outcome);
         return new ReconcileResult(

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using RegistryController.Cluster;
 using RegistryController.Judgement;
+using RegistryController.Processes;
 using RegistryController.Registry;
 using RegistryController.Runtime;
 using RegistryController.Store;
@@ -169,7 +170,7 @@ public sealed partial class SqliteWorkspaceReconciler(
     private (ClockReading Clock, WorkspaceSnapshot Probed, WorkspaceVerdict Verdict) Judge(WorkspaceSnapshot workspace, TmuxView view)
     {
         var clock = ClockReading.From(time);
-        var probed = AgentEvidenceProbe.Probe(workspace, view, clock, reconcileOptions);
+        var probed = AgentEvidenceProbe.Probe(workspace, view, clock, reconcileOptions, ProcProcessTable.Instance);
         var verdict = Reconciler.Judge(probed, view, clock, reconcileOptions, ReconcileScope.Everything);
         foreach (var stuck in verdict.Registries.SelectMany(v => v.Plan?.Findings ?? []).Where(f => f.Code == FindingCodes.Stuck))
         {

@@ -30,14 +30,25 @@ public static class AgentJudge
             return new(AgentCondition.Fresh, null, null);
         }
 
+        var process = ProcessJudgement.Of(agent, clock);
+        if (agent.Session is not { Length: > 0 } session)
+        {
+            // An agent without tmux (the cursor backend ran its agents as plain child processes) is judged by its
+            // process alone, whatever tmux's state: no session means tmux has nothing to say about it.
+            return process.Life switch
+            {
+                ProcessLife.Alive => Living(agent, clock, options),
+                ProcessLife.Gone => Dead(agent, string.Empty, process.Reason!, process, clock, options, $"agent {agent.Id} is {agent.Status} and records no tmux session, and {process.Describe(clock)}"),
+                _ when !view.CanJudgeLiveness => new(AgentCondition.Unjudged, null, null),
+                _ => new(AgentCondition.NoSession, null, new Finding(Severity.Medium, FindingCodes.NoSessionRecorded, process.Life == ProcessLife.Unknown
+                    ? $"agent {agent.Id} is {agent.Status} but records no tmux_session, and {process.Describe(clock)}: its liveness cannot be checked"
+                    : $"agent {agent.Id} is {agent.Status} but records no tmux_session: its liveness cannot be checked")),
+            };
+        }
+
         if (!view.CanJudgeLiveness)
         {
             return new(AgentCondition.Unjudged, null, null);
-        }
-
-        if (agent.Session is not { Length: > 0 } session)
-        {
-            return new(AgentCondition.NoSession, null, new Finding(Severity.Medium, FindingCodes.NoSessionRecorded, $"agent {agent.Id} is {agent.Status} but records no tmux_session: its liveness cannot be checked"));
         }
 
         string? reason = view.Sessions.TryGetValue(session, out var live)
@@ -45,18 +56,45 @@ public static class AgentJudge
             : ZombieReasons.SessionNotFound;
         if (reason is null)
         {
-            return options.StuckAfter is { } stuckAfter && agent.LastActive is { } lastActive && clock.Now - lastActive > stuckAfter
-                ? new(AgentCondition.Stuck, null, new Finding(Severity.Medium, FindingCodes.Stuck, $"agent {agent.Id} is {agent.Status} and its session lives, but its log and progress files have not changed for {(int)(clock.Now - lastActive).TotalMinutes} min (reported only)"))
-                : new(AgentCondition.Alive, null, null);
+            return Living(agent, clock, options);
         }
 
-        var zombie = new Zombie(agent.Id, session, agent.Status!, reason) { Ending = EndingOf(agent, reason, clock, options) };
-        return new(AgentCondition.Zombie, zombie, new Finding(Severity.High, FindingCodes.Zombie, $"agent {agent.Id} is {agent.Status} but its session {session} {(reason == ZombieReasons.PaneDead ? "has only dead panes" : "does not exist")}"));
+        if (process.Life == ProcessLife.Alive)
+        {
+            // The orchestrator's health daemon calls such an agent dead (it asks tmux first), but its process runs and
+            // is the agent's own: it still works and writes its files, and ending it would free its slot for a second
+            // agent on the same work. A process outlives its session when the tmux server dies under an agent that
+            // ignores SIGHUP, or when it was started outside tmux; once it ends, the next pass finds a zombie.
+            return new(AgentCondition.Alive, null, new Finding(Severity.Medium, FindingCodes.ProcessOutlivesSession, $"agent {agent.Id} is {agent.Status} and its session {session} {(reason == ZombieReasons.PaneDead ? "has only dead panes" : "does not exist")}, but {process.Describe(clock)} and is the agent's own: left alone until it ends"));
+        }
+
+        // A gone or unreadable process adds nothing to a gone session (the orchestrator's own liveness signal) but the
+        // report's detail: only a live process of the agent's own spares it.
+        var said = $"agent {agent.Id} is {agent.Status} but its session {session} {(reason == ZombieReasons.PaneDead ? "has only dead panes" : "does not exist")}"
+            + (process.Life == ProcessLife.NoneRecorded ? string.Empty : $", and {process.Describe(clock)}");
+        return Dead(agent, session, reason, process, clock, options, said);
+    }
+
+    private static AgentVerdict Living(AgentState agent, ClockReading clock, ReconcileOptions options) =>
+        options.StuckAfter is { } stuckAfter && agent.LastActive is { } lastActive && clock.Now - lastActive > stuckAfter
+            ? new(AgentCondition.Stuck, null, new Finding(Severity.Medium, FindingCodes.Stuck, $"agent {agent.Id} is {agent.Status} and {(agent.Session is { Length: > 0 } ? "its session lives" : "its process runs")}, but its log and progress files have not changed for {(int)(clock.Now - lastActive).TotalMinutes} min (reported only)"))
+            : new(AgentCondition.Alive, null, null);
+
+    private static AgentVerdict Dead(AgentState agent, string session, string reason, ProcessJudgement process, ClockReading clock, ReconcileOptions options, string message)
+    {
+        var zombie = new Zombie(agent.Id, session, agent.Status!, reason)
+        {
+            Ending = EndingOf(agent, reason, clock, options),
+            Process = process.Life == ProcessLife.NoneRecorded ? null : process,
+        };
+        return new(AgentCondition.Zombie, zombie, new Finding(Severity.High, FindingCodes.Zombie, message));
     }
 
     /// <summary>
-    /// Whether the agent's liveness is in question: active, out of its grace period, and its session gone
-    /// or dead in a view that can tell. Only then is its evidence worth reading.
+    /// Whether the agent's liveness is in question: active, out of its grace period, and either its session gone or
+    /// dead in a view that can tell, or (with no session) its recorded process gone; in both cases not kept alive by a
+    /// process of its own. Only then is its evidence worth reading. Its processes must have been looked at first
+    /// (<see cref="ProcessInQuestion"/>).
     /// </summary>
     public static bool InQuestion(AgentState agent, TmuxView view, ClockReading clock, ReconcileOptions options)
     {
@@ -64,12 +102,36 @@ public static class AgentJudge
         ArgumentNullException.ThrowIfNull(view);
         ArgumentNullException.ThrowIfNull(clock);
         ArgumentNullException.ThrowIfNull(options);
-        return options.IsActive(agent.Status)
-            && !IsFresh(agent, clock, options)
-            && view.CanJudgeLiveness
-            && agent.Session is { Length: > 0 } session
-            && (!view.Sessions.TryGetValue(session, out var live) || live.AllPanesDead);
+        if (!options.IsActive(agent.Status) || IsFresh(agent, clock, options))
+        {
+            return false;
+        }
+
+        var life = ProcessJudgement.Of(agent, clock).Life;
+        return agent.Session is { Length: > 0 } session
+            ? SessionGone(view, session) && life != ProcessLife.Alive
+            : life == ProcessLife.Gone;
     }
+
+    /// <summary>
+    /// Whether the agent's recorded processes are worth a look in the process table: it records a pid, is active and
+    /// out of its grace period, and has no session, or a session gone or dead in a view that can tell. An agent whose
+    /// session lives costs no look.
+    /// </summary>
+    public static bool ProcessInQuestion(AgentState agent, TmuxView view, ClockReading clock, ReconcileOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        ArgumentNullException.ThrowIfNull(view);
+        ArgumentNullException.ThrowIfNull(clock);
+        ArgumentNullException.ThrowIfNull(options);
+        return !agent.Pids.IsEmpty
+            && options.IsActive(agent.Status)
+            && !IsFresh(agent, clock, options)
+            && (agent.Session is not { Length: > 0 } session || SessionGone(view, session));
+    }
+
+    private static bool SessionGone(TmuxView view, string session) =>
+        view.CanJudgeLiveness && (!view.Sessions.TryGetValue(session, out var live) || live.AllPanesDead);
 
     /// <summary>
     /// How a zombie ended, from the best evidence: the agent's own terminal report in its progress file

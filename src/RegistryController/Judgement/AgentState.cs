@@ -1,4 +1,6 @@
+using System.Collections.Immutable;
 using RegistryController.Evidence;
+using RegistryController.Processes;
 using RegistryController.Registry;
 
 namespace RegistryController.Judgement;
@@ -20,10 +22,22 @@ public sealed record AgentState(string Id, string TaskId, string? Status, string
     /// </summary>
     public AgentEvidence? Evidence { get; init; }
 
+    /// <summary>The processes the orchestrator recorded for it (<c>claude_pid</c>, <c>cursor_pid</c>); usually none.</summary>
+    public ImmutableArray<int> Pids { get; init; } = [];
+
+    /// <summary>
+    /// What this host's process table showed for those pids, keyed by pid; looked at only for an agent whose liveness
+    /// is in question, empty when not looked at.
+    /// </summary>
+    public IReadOnlyDictionary<int, ProcessSighting> Processes { get; init; } = ImmutableDictionary<int, ProcessSighting>.Empty;
+
     /// <summary>An entry of a JSON task registry, as the judgement sees it.</summary>
     public static AgentState Of(AgentRecord agent, string taskId)
     {
         ArgumentNullException.ThrowIfNull(agent);
-        return new(agent.Id, taskId, agent.Status, agent.TmuxSession, agent.StartedAt);
+        return new(agent.Id, taskId, agent.Status, agent.TmuxSession, agent.StartedAt)
+        {
+            Pids = [.. new[] { agent.ClaudePid, agent.CursorPid }.OfType<int>().Where(pid => pid > 0).Distinct()],
+        };
     }
 }

@@ -15,4 +15,5 @@ public static class FindingCodes
     public const string UnknownStatus = "unknown_status";
     public const string EvidenceUnreadable = "evidence_unreadable";
     public const string SlotsHeld = "slots_held";
+    public const string ProcessOutlivesSession = "process_outlives_session";
 }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using RegistryController.Evidence;
+using RegistryController.Processes;
 using RegistryController.Registry;
 using RegistryController.Tmux;
 
@@ -24,7 +25,7 @@ public static class Reconciler
         {
             if (registry is { Kind: RegistryKind.Task, Model: { } model } && scope.Includes(registry))
             {
-                taskPlans[registry] = PlanTask(model, view, clock, options, activity: registry.Activity, evidence: registry.Evidence);
+                taskPlans[registry] = PlanTask(model, view, clock, options, activity: registry.Activity, evidence: registry.Evidence, processes: registry.Processes);
             }
         }
 
@@ -34,7 +35,7 @@ public static class Reconciler
         {
             foreach (var registry in taskPlans.Keys.ToList())
             {
-                taskPlans[registry] = PlanTask(registry.Model!, view, clock, options, ImmutableHashSet<string>.Empty, registry.Activity, registry.Evidence);
+                taskPlans[registry] = PlanTask(registry.Model!, view, clock, options, ImmutableHashSet<string>.Empty, registry.Activity, registry.Evidence, registry.Processes);
             }
         }
 
@@ -116,7 +117,8 @@ public static class Reconciler
     /// <summary>
     /// Judges one task registry. <paramref name="allowedTerminations"/> limits which zombies may be
     /// terminated: under the lock only those the workspace verdict (and its guard) approved.
-    /// <paramref name="activity"/> holds when each agent's tracked files last changed (for stuck agents).
+    /// <paramref name="activity"/> holds when each agent's tracked files last changed (for stuck agents),
+    /// <paramref name="processes"/> what the process table showed of recorded pids (for agents in question).
     /// </summary>
     public static RegistryPlan PlanTask(
         RegistryModel model,
@@ -125,7 +127,8 @@ public static class Reconciler
         ReconcileOptions options,
         IReadOnlySet<string>? allowedTerminations = null,
         IReadOnlyDictionary<string, DateTimeOffset>? activity = null,
-        IReadOnlyDictionary<string, AgentEvidence>? evidence = null)
+        IReadOnlyDictionary<string, AgentEvidence>? evidence = null,
+        IReadOnlyDictionary<int, ProcessSighting>? processes = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(view);
@@ -146,6 +149,7 @@ public static class Reconciler
             {
                 LastActive = activity is not null && activity.TryGetValue(agent.Id, out var lastActive) ? lastActive : null,
                 Evidence = evidence?.GetValueOrDefault(agent.Id),
+                Processes = processes ?? ImmutableDictionary<int, ProcessSighting>.Empty,
             };
             foreach (var problem in state.Evidence?.Problems ?? [])
             {

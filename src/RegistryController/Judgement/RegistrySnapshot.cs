@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using RegistryController.Evidence;
+using RegistryController.Processes;
 using RegistryController.Registry;
 
 namespace RegistryController.Judgement;
@@ -13,6 +14,9 @@ public sealed record RegistrySnapshot(string Path, RegistryKind Kind, string? Ta
 
     /// <summary>How agents whose liveness is in question ended, as their files tell (read only for them).</summary>
     public ImmutableDictionary<string, AgentEvidence> Evidence { get; init; } = ImmutableDictionary<string, AgentEvidence>.Empty;
+
+    /// <summary>What this host's process table showed, by pid, for the recorded processes of agents in question.</summary>
+    public ImmutableDictionary<int, ProcessSighting> Processes { get; init; } = ImmutableDictionary<int, ProcessSighting>.Empty;
 
     /// <summary>
     /// Where the task's <c>logs/</c>, <c>progress/</c> and <c>archive/</c> are: the registry file's directory, unless the

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using RegistryController.Judgement;
+using RegistryController.Processes;
 using RegistryController.Registry;
 using RegistryController.Runtime;
 using RegistryController.Store;
@@ -47,7 +48,7 @@ public sealed partial class ReconcilePass
         Activity.Current = null;
         var view = await viewTask;
         var clock = ClockReading.From(_time);
-        workspace = AgentEvidenceProbe.Probe(workspace, view, clock, _options);
+        workspace = AgentEvidenceProbe.Probe(workspace, view, clock, _options, ProcProcessTable.Instance);
         var verdict = Reconciler.Judge(workspace, view, clock, _options, scope);
         verdict = verdict with { Registries = [.. verdict.Registries.Select(v => WithSlots(v, maxConcurrent))] };
         verdict = await WithOrphansAsync(root, workspace, verdict, clock, cancellationToken);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using RegistryController.Judgement;
+using RegistryController.Processes;
 using RegistryController.Registry;
 using RegistryController.Runtime;
 using RegistryController.Store;
@@ -45,7 +46,7 @@ public sealed partial class ReconcilePass(ITmuxViewSource tmux, IRegistryStore s
         });
         var view = await viewTask;
         var clock = ClockReading.From(_time);
-        workspace = AgentEvidenceProbe.Probe(workspace, view, clock, _options);
+        workspace = AgentEvidenceProbe.Probe(workspace, view, clock, _options, ProcProcessTable.Instance);
         var verdict = Reconciler.Judge(workspace, view, clock, _options, scope);
 
         // A broken view licenses no write at all: even a counter fix would be judged on half the facts.
@@ -115,7 +116,7 @@ public sealed partial class ReconcilePass(ITmuxViewSource tmux, IRegistryStore s
             // Under the lock only the zombies this verdict approved (and its guard allowed) may go.
             var approved = task.Plan?.Edits.OfType<EndAgent>().Select(t => t.AgentId).ToImmutableHashSet(StringComparer.Ordinal);
             Activity.Current = spans.GetValueOrDefault(task.Registry.Path);
-            var (outcome, after) = await ApplyAsync(workspace.Root, task, model => Reconciler.PlanTask(model, verdict.Tmux, clock, _options, approved, task.Registry.Activity, task.Registry.Evidence).Edits, cancellationToken);
+            var (outcome, after) = await ApplyAsync(workspace.Root, task, model => Reconciler.PlanTask(model, verdict.Tmux, clock, _options, approved, task.Registry.Activity, task.Registry.Evidence, task.Registry.Processes).Edits, cancellationToken);
             outcomes[task] = outcome;
             if (after is not null)
             {

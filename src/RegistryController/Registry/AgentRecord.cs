@@ -3,6 +3,8 @@ namespace RegistryController.Registry;
 /// <summary>
 /// What the controller needs of one agent entry. <see cref="Index"/> is the position in a task
 /// registry's list (agent ids are not guaranteed unique there); -1 for global entries, which are keyed by id.
+/// <see cref="ClaudePid"/> and <see cref="CursorPid"/> are the processes the orchestrator recorded (usually none; the
+/// cursor backend of late 2025 ran its agents without tmux and recorded only <c>cursor_pid</c>).
 /// </summary>
 public sealed record AgentRecord(
     string Id,
@@ -18,4 +20,6 @@ public sealed record AgentRecord(
     string? CompletedAt = null,
     string? LastUpdate = null,
     string? ReconciledBy = null,
-    string? OutcomeEvidence = null);
+    string? OutcomeEvidence = null,
+    int? ClaudePid = null,
+    int? CursorPid = null);

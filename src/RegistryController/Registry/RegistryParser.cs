@@ -239,8 +239,14 @@ public static class RegistryParser
             OptionalString(agent, "completed_at", path, where),
             OptionalString(agent, "last_update", path, where),
             OptionalString(agent, AgentEndFields.ReconciledByField, path, where),
-            OptionalString(agent, AgentEndFields.OutcomeEvidenceField, path, where));
+            OptionalString(agent, AgentEndFields.OutcomeEvidenceField, path, where),
+            OptionalPid(agent, "claude_pid"),
+            OptionalPid(agent, "cursor_pid"));
     }
+
+    /// <summary>A pid, when the field holds one; anything else is no pid (a liveness hint never makes a registry unreadable).</summary>
+    private static int? OptionalPid(JsonElement obj, string name) =>
+        obj.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var pid) && pid > 0 ? pid : null;
 
     /// <param name="group">A nested object the field sits in (tracked_files), for the error's location.</param>
     private static string? OptionalString(JsonElement obj, string name, string path, Where owner, string? group = null)

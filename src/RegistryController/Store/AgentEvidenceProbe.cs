@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using RegistryController.Evidence;
 using RegistryController.Judgement;
+using RegistryController.Processes;
 using RegistryController.Registry;
 using RegistryController.Tmux;
 
@@ -9,19 +10,22 @@ namespace RegistryController.Store;
 /// <summary>
 /// Reads how agents ended, but only for those whose liveness is in question (session gone or dead):
 /// a healthy workspace costs no evidence read at all, and a zombie costs the last line of two files.
+/// Looks at the agents' recorded processes first (<see cref="AgentProcessProbe"/>): an agent kept alive by its own
+/// process is not in question, so its files are not read.
 /// </summary>
 public static class AgentEvidenceProbe
 {
-    public static WorkspaceSnapshot Probe(WorkspaceSnapshot workspace, TmuxView view, ClockReading clock, ReconcileOptions options)
+    public static WorkspaceSnapshot Probe(WorkspaceSnapshot workspace, TmuxView view, ClockReading clock, ReconcileOptions options, IProcessTable processes)
     {
         ArgumentNullException.ThrowIfNull(workspace);
-        return workspace with { Registries = [.. workspace.Registries.Select(r => Probe(r, view, clock, options))] };
+        return workspace with { Registries = [.. workspace.Registries.Select(r => Probe(r, view, clock, options, processes))] };
     }
 
-    public static RegistrySnapshot Probe(RegistrySnapshot registry, TmuxView view, ClockReading clock, ReconcileOptions options)
+    public static RegistrySnapshot Probe(RegistrySnapshot registry, TmuxView view, ClockReading clock, ReconcileOptions options, IProcessTable processes)
     {
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(options);
+        registry = AgentProcessProbe.Probe(registry, view, clock, options, processes);
         if (registry is not { Kind: RegistryKind.Task, Model: { } model } || registry.TaskDirectory is not { } taskDirectory)
         {
             return registry;
@@ -30,7 +34,7 @@ public static class AgentEvidenceProbe
         var evidence = ImmutableDictionary.CreateBuilder<string, AgentEvidence>(StringComparer.Ordinal);
         foreach (var agent in model.Agents)
         {
-            if (!evidence.ContainsKey(agent.Id) && AgentJudge.InQuestion(AgentState.Of(agent, model.TaskId ?? string.Empty), view, clock, options))
+            if (!evidence.ContainsKey(agent.Id) && AgentJudge.InQuestion(AgentState.Of(agent, model.TaskId ?? string.Empty) with { Processes = registry.Processes }, view, clock, options))
             {
                 evidence[agent.Id] = Relative(AgentEvidenceReader.Read(taskDirectory, agent.Id, options.TerminalStatuses), taskDirectory);
             }

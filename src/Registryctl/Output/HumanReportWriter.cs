@@ -141,7 +141,7 @@ public sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
             var action = ended.Contains(zombie.AgentId)
                 ? (outcome.Written ? style.Cyan($" → {ending}") : style.Dim($" → would be {ending}"))
                 : string.Empty;
-            output.WriteLine($"      zombie {zombie.AgentId} ({zombie.OldStatus}): {zombie.Reason} [{zombie.Session}]{action}");
+            output.WriteLine($"      zombie {zombie.AgentId} ({zombie.OldStatus}): {zombie.Reason} [{Where(zombie)}]{action}");
         }
 
         foreach (var agent in outcome.Superseded)
@@ -215,6 +215,27 @@ public sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
             _ => "discrepancies",
         };
         return parts.Count == 0 ? verb : $"{verb}: {string.Join(", ", parts)}";
+    }
+
+    /// <summary>Where the agent lived: its session, and its recorded process with what became of it ("pid 4242 not found").</summary>
+    private static string Where(Zombie zombie)
+    {
+        var process = zombie.Process is { Sighting: { } sighting } judged
+            ? $"pid {sighting.Pid} {judged.Reason switch
+            {
+                ZombieReasons.ProcessNotFound => "not found",
+                ZombieReasons.ProcessExited => "exited",
+                ZombieReasons.ProcessReused => "reused by a later process",
+                _ => "unreadable",
+            }}"
+            : null;
+        return (zombie.Session, process) switch
+        {
+            ({ Length: > 0 } session, { } p) => $"{session}, {p}",
+            ({ Length: > 0 } session, null) => session,
+            (_, { } p) => $"no session, {p}",
+            _ => "no session",
+        };
     }
 
     /// <summary>How the ending is known, in a few words: "stream log result", "stream log: error_max_turns".</summary>

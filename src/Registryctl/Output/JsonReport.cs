@@ -44,10 +44,21 @@ public sealed record JsonRegistry(
     public IReadOnlyList<string> Superseded { get; init; } = [];
 }
 
-/// <param name="Reason">What tmux showed: session_not_found or pane_dead.</param>
+/// <param name="Session">Its tmux session; empty for an agent that records none (judged by its process alone).</param>
+/// <param name="Reason">What tmux showed (session_not_found, pane_dead) or, for an agent without a session, the
+/// process table (process_not_found, process_exited, process_reused).</param>
 /// <param name="Outcome">The status it is given: completed, failed or terminated.</param>
 /// <param name="Terminated">Whether its ending was written.</param>
-public sealed record JsonZombie(string AgentId, string Session, string OldStatus, string Reason, string Outcome, JsonEvidence Evidence, bool Terminated);
+public sealed record JsonZombie(string AgentId, string Session, string OldStatus, string Reason, string Outcome, JsonEvidence Evidence, bool Terminated)
+{
+    /// <summary>Its recorded process (claude_pid / cursor_pid) as this host showed it; null when it records none.</summary>
+    public JsonProcess? Process { get; init; }
+}
+
+/// <param name="Pid">The recorded pid.</param>
+/// <param name="State">running, not_found, exited, reused (runs, but started after the agent) or unreadable.</param>
+/// <param name="StartedAt">When the process holding that pid started, for a running one.</param>
+public sealed record JsonProcess(int Pid, string State, DateTimeOffset? StartedAt);
 
 /// <param name="Kind">stream_result, progress_report or none.</param>
 public sealed record JsonEvidence(string Kind, string? File, string? Detail);

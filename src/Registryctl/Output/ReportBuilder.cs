@@ -79,7 +79,7 @@ public static class ReportBuilder
             status,
             outcome.Written,
             outcome.Error,
-            plan is null ? [] : [.. plan.Zombies.Select(z => new JsonZombie(z.AgentId, z.Session, z.OldStatus, z.Reason, z.Ending.Status, new JsonEvidence(z.Ending.Evidence.Kind, z.Ending.Evidence.File, z.Ending.Evidence.Detail), outcome.Written && terminated.Contains(z.AgentId)))],
+            plan is null ? [] : [.. plan.Zombies.Select(z => new JsonZombie(z.AgentId, z.Session, z.OldStatus, z.Reason, z.Ending.Status, new JsonEvidence(z.Ending.Evidence.Kind, z.Ending.Evidence.File, z.Ending.Evidence.Detail), outcome.Written && terminated.Contains(z.AgentId)) { Process = ProcessOf(z) })],
             plan is null ? [] : [.. plan.FreshAgents],
             plan is null ? [] : [.. plan.Findings.Select(f => new JsonFinding(Snake(f.Severity.ToString()), f.Code, f.Message))],
             plan is null ? null : new JsonCountChange(Counts(plan.Before), Counts(outcome.After ?? plan.Before)))
@@ -88,6 +88,10 @@ public static class ReportBuilder
             Superseded = outcome.Superseded,
         };
     }
+
+    private static JsonProcess? ProcessOf(Zombie zombie) => zombie.Process is { Sighting: { } sighting } judged
+        ? new JsonProcess(sighting.Pid, judged.Reason == ZombieReasons.ProcessReused ? "reused" : Snake(sighting.State.ToString()), sighting.StartedAt)
+        : null;
 
     private static JsonCounts Counts(CountSnapshot counts) => new(counts.Active, counts.TotalSpawned, counts.Completed);
 

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using RegistryController.Evidence;
 using RegistryController.Judgement;
+using RegistryController.Processes;
 using RegistryController.Registry;
 using RegistryController.Tmux;
 
@@ -74,6 +75,14 @@ internal static class Verdicts
     /// <summary>The registry with what its agents' files say of how they ended.</summary>
     public static RegistrySnapshot WithEvidence(this RegistrySnapshot registry, string agentId, StreamResult? result = null, ProgressReport? report = null) =>
         registry with { Evidence = registry.Evidence.SetItem(agentId, new AgentEvidence(result, report, [])) };
+
+    /// <summary>The registry with what the process table showed for a pid.</summary>
+    public static RegistrySnapshot WithProcess(this RegistrySnapshot registry, ProcessSighting sighting) =>
+        registry with { Processes = registry.Processes.SetItem(sighting.Pid, sighting) };
+
+    /// <summary>A running process that started <paramref name="before"/> <see cref="LongAgo"/> (negative: after it).</summary>
+    public static ProcessSighting Running(int pid, TimeSpan before) =>
+        new(pid, ProcessState.Running, Clock.Parse(LongAgo)!.Value - before);
 
     /// <summary>The last line of <c>logs/&lt;id&gt;_stream.jsonl</c>: Claude's result.</summary>
     public static StreamResult Result(string agentId, bool isError = false, string subtype = "success") =>

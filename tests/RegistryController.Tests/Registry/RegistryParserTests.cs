@@ -111,4 +111,18 @@ public class RegistryParserTests
         Assert.StartsWith(path + ": not valid JSON at line 4", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("4242", 4242)]
+    [InlineData("\"4242\"", null)]
+    [InlineData("-1", null)]
+    [InlineData("99999999999", null)]
+    public void A_recorded_cursor_pid_is_read_when_it_is_a_pid_and_ignored_otherwise(string json, int? pid)
+    {
+        // The cursor backend of late 2025 wrote agents with "backend": "cursor", a cursor_pid and no tmux_session.
+        var content = $$"""{"task_id": "TASK-A", "agents": [{"id": "c", "backend": "cursor", "status": "running", "cursor_pid": {{json}}}]}""";
+
+        var agent = Assert.Single(RegistryParser.Parse(Encoding.UTF8.GetBytes(content), TaskPath, RegistryKind.Task).Agents);
+
+        Assert.Equal((pid, null), (agent.CursorPid, agent.ClaudePid));
+    }
 }

@@ -39,7 +39,9 @@ internal static class SqliteWorkspace
                     LogFile: $"logs/{a.AgentId}_stream.jsonl",
                     ProgressFile: $"progress/{a.AgentId}_progress.jsonl",
                     CompletedAt: a.CompletedAt,
-                    LastUpdate: a.LastUpdate))],
+                    LastUpdate: a.LastUpdate,
+                    ClaudePid: a.ClaudePid,
+                    CursorPid: a.CursorPid))],
                 ActiveCount: null,
                 TotalSpawned: null,
                 CompletedCount: null);
