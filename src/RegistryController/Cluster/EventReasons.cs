@@ -1,7 +1,7 @@
 namespace RegistryController.Cluster;
 
 /// <summary>The reasons the controller records (Kubernetes event reasons are UpperCamelCase).</summary>
-public static class EventReasons
+internal static class EventReasons
 {
     public const string ZombieTerminated = "ZombieTerminated";
     public const string OrphanSession = "OrphanSession";

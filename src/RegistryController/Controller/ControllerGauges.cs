@@ -9,7 +9,7 @@ namespace RegistryController.Controller;
 /// The gauges that observe a running controller (current orphans, active agents per workspace, queue
 /// depth). Created once on the static Meter; each running manager registers itself while it lives.
 /// </summary>
-public static class ControllerGauges
+internal static class ControllerGauges
 {
     private static readonly ConcurrentDictionary<ControllerManager, byte> Managers = new();
 

@@ -8,7 +8,7 @@ namespace RegistryController.Controller;
 /// A 2025 workspace's file events: the root watched recursively, and a registry file created, changed, renamed into
 /// place or deleted is its own key; a task directory appearing after start may already hold its registry.
 /// </summary>
-public sealed class RegistryFileSource(string root, WorkQueue<RegistryLocation> queue, Action<string> resync, ILogger logger)
+internal sealed class RegistryFileSource(string root, WorkQueue<RegistryLocation> queue, Action<string> resync, ILogger logger)
     : WorkspaceFileSource(root, root, recursive: true, queue, resync, logger)
 {
     protected override void Route(string path, WatcherChangeTypes change)

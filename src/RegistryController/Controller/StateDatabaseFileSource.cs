@@ -10,7 +10,7 @@ namespace RegistryController.Controller;
 /// or a rollback-journal commit writes <c>state.sqlite3</c> itself. <c>-shm</c> is left out: every reader, ours
 /// included, writes its read marks there, and our own reads must not wake us.
 /// </summary>
-public sealed class StateDatabaseFileSource(string root, WorkQueue<RegistryLocation> queue, Action<string> resync, ILogger logger)
+internal sealed class StateDatabaseFileSource(string root, WorkQueue<RegistryLocation> queue, Action<string> resync, ILogger logger)
     : WorkspaceFileSource(root, Path.GetDirectoryName(StateLayouts.DatabasePath(root))!, recursive: false, queue, resync, logger)
 {
     private readonly string _database = StateLayouts.DatabasePath(root);

@@ -4,7 +4,7 @@ using RegistryController.Tmux;
 namespace RegistryController.Controller;
 
 /// <summary>Which sessions changed between two views (appeared, vanished, or their panes died or revived).</summary>
-public static class TmuxSessionDiff
+internal static class TmuxSessionDiff
 {
     /// <summary>Changed session names, or null when the views differ in kind (then every registry may be affected).</summary>
     public static ImmutableHashSet<string>? Changed(TmuxView? previous, TmuxView current)

@@ -11,7 +11,7 @@ namespace RegistryController.Controller;
 /// queue itself: what a changed path means is the layout's own mapping (<see cref="Route"/>). An overflow or
 /// watcher error means events were lost: a full resync of the workspace is due.
 /// </summary>
-public abstract partial class WorkspaceFileSource : IDisposable
+internal abstract partial class WorkspaceFileSource : IDisposable
 {
     private readonly string _directory;
     private readonly WorkQueue<RegistryLocation> _queue;

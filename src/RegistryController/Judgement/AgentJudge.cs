@@ -7,7 +7,7 @@ namespace RegistryController.Judgement;
 /// The rule for one agent, in one place: whichever store the agent comes from, the same facts (its
 /// status and start, its session in the tmux view, its files' activity) give the same verdict.
 /// </summary>
-public static class AgentJudge
+internal static class AgentJudge
 {
     public static AgentVerdict Judge(AgentState agent, TmuxView view, ClockReading clock, ReconcileOptions options)
     {

@@ -1,7 +1,7 @@
 namespace RegistryController.Judgement;
 
 /// <summary>What the judgement concluded about one agent.</summary>
-public enum AgentCondition
+internal enum AgentCondition
 {
     /// <summary>Not in an active status: nothing to judge (finished, or a status the controller does not know).</summary>
     Inactive,
@@ -29,4 +29,4 @@ public enum AgentCondition
 /// The judgement of one agent: its condition, what it should become (for a zombie) and what a person
 /// should be told.
 /// </summary>
-public sealed record AgentVerdict(AgentCondition Condition, Zombie? Zombie, Finding? Finding);
+internal sealed record AgentVerdict(AgentCondition Condition, Zombie? Zombie, Finding? Finding);

@@ -5,7 +5,7 @@ namespace RegistryController.Judgement;
 /// crashed tmux server or a wrong socket than a mass death, so it needs a person (or time) to agree.
 /// The words for people live with whoever tells them (the CLI's advice, the controller's log).
 /// </summary>
-public static class MassGuard
+internal static class MassGuard
 {
     public static GuardDecision Decide(int wouldTerminate, int activeAgents, ReconcileOptions options)
     {

@@ -10,7 +10,7 @@ namespace RegistryController.Locking;
 /// contention retried with exponential back-off and jitter inside, and a file that does not parse
 /// re-read a few times (the careless writer's half-written file is a transient state).
 /// </summary>
-public static class LockRetryPipeline
+internal static class LockRetryPipeline
 {
     public static ResiliencePipeline Create(LockOptions options, TimeProvider? time = null)
     {

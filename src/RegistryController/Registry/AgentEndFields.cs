@@ -9,7 +9,7 @@ namespace RegistryController.Registry;
 /// adds <c>termination_reason</c> and <c>terminated_at</c>), plus who wrote it and on what evidence.
 /// Both the file edit and the model the controller keeps are made from this table.
 /// </summary>
-public static class AgentEndFields
+internal static class AgentEndFields
 {
     public const string ReconciledByField = "reconciled_by";
     public const string OutcomeEvidenceField = "outcome_evidence";

@@ -7,7 +7,7 @@ namespace RegistryController.Registry;
 /// Applies <see cref="RegistryEdit"/>s to a parsed tree. Existing keys are replaced where they stand
 /// and new keys are appended, so the rewritten file differs only on the lines that changed.
 /// </summary>
-public static class RegistryEditor
+internal static class RegistryEditor
 {
     public static void Apply(JsonObject root, RegistryKind kind, IEnumerable<RegistryEdit> edits)
     {

@@ -1,7 +1,7 @@
 namespace RegistryController.Registry;
 
 /// <summary>A registry file that cannot be trusted: the controller reports it and never writes it.</summary>
-public sealed class RegistryFormatException : Exception
+internal sealed class RegistryFormatException : Exception
 {
     public RegistryFormatException(string path, string problem, Exception? inner = null)
         : base($"{path}: {problem}", inner)

@@ -12,7 +12,7 @@ namespace RegistryController.Registry;
 /// have to guess about (a wrong type, a list where a dict belongs) is an error naming the file, so
 /// that a file it cannot fully understand is never written.
 /// </summary>
-public static class RegistryParser
+internal static class RegistryParser
 {
     // Python's json module nests as deep as its recursion limit allows; 64 (the .NET default) would
     // reject files the orchestrator reads happily.

@@ -9,7 +9,7 @@ namespace RegistryController.Runtime;
 /// <see cref="ReconcileResult.RequeueAfter"/>; put its <see cref="ReconcileResult.FollowUps"/> on the
 /// queue; mark it done. A reconciler's exception is an error result: a worker outlives any one key.
 /// </summary>
-public sealed class ReconcileLoop(
+internal sealed class ReconcileLoop(
     WorkQueue<RegistryLocation> queue,
     Func<WorkItem<RegistryLocation>, CancellationToken, Task<ReconcileResult>> reconcile,
     ReconcileLoop.Observer observer)

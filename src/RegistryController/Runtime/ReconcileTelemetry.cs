@@ -8,7 +8,7 @@ using RegistryController.Telemetry;
 namespace RegistryController.Runtime;
 
 /// <summary>What every reconcile (in `run` or in a CLI pass) puts on its span and into the metrics.</summary>
-public static class ReconcileTelemetry
+internal static class ReconcileTelemetry
 {
     public static Activity? Start(RegistryLocation location, string trigger, bool dryRun, IEnumerable<ActivityContext>? causes = null)
     {

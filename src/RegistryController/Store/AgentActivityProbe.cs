@@ -9,7 +9,7 @@ namespace RegistryController.Store;
 /// last changed. Paths are taken relative to the task directory unless absolute, and only inside
 /// the workspace; a file that does not exist says nothing.
 /// </summary>
-public static class AgentActivityProbe
+internal static class AgentActivityProbe
 {
     public static RegistrySnapshot Probe(RegistrySnapshot snapshot, string workspaceRoot, ReconcileOptions options)
     {

@@ -13,7 +13,7 @@ namespace RegistryController.Store;
 /// Looks at the agents' recorded processes first (<see cref="AgentProcessProbe"/>): an agent kept alive by its own
 /// process is not in question, so its files are not read.
 /// </summary>
-public static class AgentEvidenceProbe
+internal static class AgentEvidenceProbe
 {
     public static WorkspaceSnapshot Probe(WorkspaceSnapshot workspace, TmuxView view, ClockReading clock, ReconcileOptions options, IProcessTable processes)
     {

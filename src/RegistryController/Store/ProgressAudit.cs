@@ -12,7 +12,7 @@ namespace RegistryController.Store;
 /// <c>message</c>, <c>progress</c>), so its tools, its dashboard, its 2026 re-import and a person
 /// reading the file all see what happened and why.
 /// </summary>
-public static class ProgressAudit
+internal static class ProgressAudit
 {
     /// <summary>Why the agent was ended, in words: the audit line's <c>message</c>, and the SQLite store's <c>agent_progress_latest.message</c>.</summary>
     public static string MessageFor(EndAgent end)

@@ -1,7 +1,7 @@
 namespace RegistryController.Store;
 
 /// <summary>A registry the controller must not or cannot open (a link out of the workspace, permissions, not a file).</summary>
-public sealed class RegistryAccessException(string path, string problem, Exception? inner = null)
+internal sealed class RegistryAccessException(string path, string problem, Exception? inner = null)
     : IOException($"{path}: {problem}", inner)
 {
     public string Path { get; } = path;

@@ -1,7 +1,7 @@
 namespace RegistryController.Store;
 
 /// <summary>The lock stayed taken for the whole bound; the message names who held it.</summary>
-public sealed class RegistryLockTimeoutException(string path, string problem, Exception? inner = null)
+internal sealed class RegistryLockTimeoutException(string path, string problem, Exception? inner = null)
     : IOException($"{path}: {problem}", inner)
 {
     public string Path { get; } = path;

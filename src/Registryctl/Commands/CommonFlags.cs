@@ -9,7 +9,7 @@ namespace Registryctl.Commands;
 /// Flags every command that talks to tmux shares: which server, how patiently, and any setting.
 /// A flag is a shortcut for one configuration key; its help shows the default of that key's options record.
 /// </summary>
-public sealed class CommonFlags
+internal sealed class CommonFlags
 {
     public Option<string?> TmuxSocket { get; } = new("--tmux-socket", "-S") { Description = "tmux server socket path (tmux -S)" };
 

@@ -8,7 +8,7 @@ namespace Registryctl.Commands;
 /// <c>registryctl demo</c>: a generated workspace and a private tmux server (never the user's own),
 /// then health, repair and health again, so a newcomer sees every verdict in half a minute.
 /// </summary>
-public static class DemoCommand
+internal static class DemoCommand
 {
     public static Command Create()
     {

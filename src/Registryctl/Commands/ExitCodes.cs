@@ -1,7 +1,7 @@
 namespace Registryctl.Commands;
 
 /// <summary>The exit codes scripts can rely on.</summary>
-public static class ExitCodes
+internal static class ExitCodes
 {
     /// <summary>health: healthy. repair: done, or nothing to do.</summary>
     public const int Ok = 0;

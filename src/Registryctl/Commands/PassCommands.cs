@@ -15,7 +15,7 @@ using Registryctl.Output;
 namespace Registryctl.Commands;
 
 /// <summary><c>registryctl health</c> and <c>registryctl repair</c>: one pass over a workspace, then a report.</summary>
-public static class PassCommands
+internal static class PassCommands
 {
     public static Command Health()
     {

@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace Registryctl.Commands;
 
 /// <summary>The command tree, and one entry point that maps usage errors to exit code 2.</summary>
-public static class RegistryctlCommand
+internal static class RegistryctlCommand
 {
     public static RootCommand Create() => new("registryctl: keeps tmux agent registries true to what tmux is really running")
     {

@@ -17,7 +17,7 @@ namespace Registryctl.Commands;
 /// listener. SIGTERM or SIGINT stops taking work, lets the reconcile in flight finish within the
 /// shutdown bound, and exits 0.
 /// </summary>
-public static class RunCommand
+internal static class RunCommand
 {
     /// <summary>The defaults the flags' help shows, from the records that own them.</summary>
     private static readonly (ControllerOptions Controller, LogOptions Log, LeaseOptions Lease) Defaults = (new(), new(), new());

@@ -4,7 +4,7 @@ using Registryctl.Configuration;
 namespace Registryctl.Commands;
 
 /// <summary>The options health and repair share: where to look, at what, and how to report.</summary>
-public sealed class ScopeOptions
+internal sealed class ScopeOptions
 {
     public CommonFlags Common { get; } = new();
 

@@ -20,7 +20,7 @@ public sealed record LogOptions
     public LogLevel Level { get; init; } = LogLevel.Information;
 }
 
-public sealed class LogOptionsValidator : IValidateOptions<LogOptions>
+internal sealed class LogOptionsValidator : IValidateOptions<LogOptions>
 {
     public ValidateOptionsResult Validate(string? name, LogOptions options)
     {

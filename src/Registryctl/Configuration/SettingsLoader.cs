@@ -19,7 +19,7 @@ namespace Registryctl.Configuration;
 /// with the validator beside the record. A key is <c>Section:Property</c> of its record, and its default
 /// is the record's. Errors name the key.
 /// </summary>
-public static partial class SettingsLoader
+internal static partial class SettingsLoader
 {
     public static (ResolvedSettings? Settings, IReadOnlyList<string> Errors) Load(IConfiguration configuration, Func<string, string?>? environment = null)
     {

@@ -1,7 +1,7 @@
 namespace Registryctl.Configuration;
 
 /// <summary>The top-level <c>Workspace</c> and <c>Workspaces</c> keys: which orchestrator workspaces to look at.</summary>
-public sealed record WorkspaceOptions
+internal sealed record WorkspaceOptions
 {
     public const string WorkspaceVariable = "CLAUDE_ORCHESTRATOR_WORKSPACE";
     public const string DefaultWorkspace = ".agent-workspace";

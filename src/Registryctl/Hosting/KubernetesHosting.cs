@@ -16,7 +16,7 @@ namespace Registryctl.Hosting;
 /// Call before AddRegistryController: the host stops services in reverse order, so the events of
 /// the last reconcile are flushed and the Lease released after the controller has stopped.
 /// </summary>
-public static class KubernetesHosting
+internal static class KubernetesHosting
 {
     /// <summary>Why these settings cannot run here, or null.</summary>
     public static string? Problem(ResolvedSettings settings, KubernetesEnvironment? cluster)

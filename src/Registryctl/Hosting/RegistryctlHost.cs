@@ -17,7 +17,7 @@ namespace Registryctl.Hosting;
 /// The Generic Host every command runs in: configuration from appsettings.json, then
 /// <c>REGISTRYCTL_</c> environment variables, then flags; the engine's parts through DI.
 /// </summary>
-public static class RegistryctlHost
+internal static class RegistryctlHost
 {
     public const string EnvironmentPrefix = "REGISTRYCTL_";
 

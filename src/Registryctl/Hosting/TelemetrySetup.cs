@@ -15,7 +15,7 @@ namespace Registryctl.Hosting;
 /// OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER(_ARG) and OTEL_SDK_DISABLED are all read by the SDK
 /// itself. With no endpoint configured no exporter is added, so no connection is ever attempted.
 /// </summary>
-public static class TelemetrySetup
+internal static class TelemetrySetup
 {
     public const string DefaultServiceName = "registry-controller";
 

@@ -9,7 +9,7 @@ namespace Registryctl.Output;
 /// Recommendations with a severity: high for zombies and counts, medium for orphans, info when healthy.
 /// Words for people live here, in the CLI: the judgement only states facts.
 /// </summary>
-public static class Advice
+internal static class Advice
 {
     /// <summary>Why a tripped mass guard holds (or was overridden), and what a person can do.</summary>
     public static string? GuardMessage(GuardDecision guard, TmuxView view, ReconcileOptions options)

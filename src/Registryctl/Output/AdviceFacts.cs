@@ -7,7 +7,7 @@ using RegistryController.Tmux;
 namespace Registryctl.Output;
 
 /// <summary>What advice is based on: what is still wrong, and what a repair already did.</summary>
-public sealed record AdviceFacts(
+internal sealed record AdviceFacts(
     TmuxView View,
     int Unreadable,
     int FailedWrites,

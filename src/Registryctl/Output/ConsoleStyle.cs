@@ -1,7 +1,7 @@
 namespace Registryctl.Output;
 
 /// <summary>ANSI colour, on only for a terminal and never when NO_COLOR is set (no-color.org).</summary>
-public sealed class ConsoleStyle(bool enabled)
+internal sealed class ConsoleStyle(bool enabled)
 {
     public bool Enabled { get; } = enabled;
 

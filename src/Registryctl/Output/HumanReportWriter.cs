@@ -8,7 +8,7 @@ using RegistryController.Tmux;
 namespace Registryctl.Output;
 
 /// <summary>The report a person scans: a line per registry, its details indented, then orphans, advice and a summary.</summary>
-public sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
+internal sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
 {
     /// <summary>A person scans the first few; a thousand lines would bury the registries above them.</summary>
     public const int OrphansShown = 10;

@@ -5,7 +5,7 @@ namespace Registryctl.Output;
 // The documented --json report (docs/report.md). Property names are snake_case on the wire;
 // the version in Schema changes whenever a field changes meaning or disappears.
 
-public sealed record JsonReport(
+internal sealed record JsonReport(
     string Schema,
     string Command,
     string Mode,
@@ -21,11 +21,11 @@ public sealed record JsonReport(
     IReadOnlyList<JsonRecommendation> Recommendations,
     JsonSummary Summary);
 
-public sealed record JsonTmux(string Status, string Server, string Detail, int Sessions, double DurationMs);
+internal sealed record JsonTmux(string Status, string Server, string Detail, int Sessions, double DurationMs);
 
-public sealed record JsonGuard(bool Holds, bool Forced, int WouldTerminate, int ActiveAgents, string? Message);
+internal sealed record JsonGuard(bool Holds, bool Forced, int WouldTerminate, int ActiveAgents, string? Message);
 
-public sealed record JsonRegistry(
+internal sealed record JsonRegistry(
     string Path,
     string Kind,
     string? TaskId,
@@ -49,7 +49,7 @@ public sealed record JsonRegistry(
 /// process table (process_not_found, process_exited, process_reused).</param>
 /// <param name="Outcome">The status it is given: completed, failed or terminated.</param>
 /// <param name="Terminated">Whether its ending was written.</param>
-public sealed record JsonZombie(string AgentId, string Session, string OldStatus, string Reason, string Outcome, JsonEvidence Evidence, bool Terminated)
+internal sealed record JsonZombie(string AgentId, string Session, string OldStatus, string Reason, string Outcome, JsonEvidence Evidence, bool Terminated)
 {
     /// <summary>Its recorded process (claude_pid / cursor_pid) as this host showed it; null when it records none.</summary>
     public JsonProcess? Process { get; init; }
@@ -58,26 +58,26 @@ public sealed record JsonZombie(string AgentId, string Session, string OldStatus
 /// <param name="Pid">The recorded pid.</param>
 /// <param name="State">running, not_found, exited, reused (runs, but started after the agent) or unreadable.</param>
 /// <param name="StartedAt">When the process holding that pid started, for a running one.</param>
-public sealed record JsonProcess(int Pid, string State, DateTimeOffset? StartedAt);
+internal sealed record JsonProcess(int Pid, string State, DateTimeOffset? StartedAt);
 
 /// <param name="Kind">stream_result, progress_report or none.</param>
-public sealed record JsonEvidence(string Kind, string? File, string? Detail);
+internal sealed record JsonEvidence(string Kind, string? File, string? Detail);
 
-public sealed record JsonFinding(string Severity, string Code, string Message);
+internal sealed record JsonFinding(string Severity, string Code, string Message);
 
-public sealed record JsonCountChange(JsonCounts Before, JsonCounts After);
+internal sealed record JsonCountChange(JsonCounts Before, JsonCounts After);
 
-public sealed record JsonCounts(long? Active, long? TotalSpawned, long? Completed);
+internal sealed record JsonCounts(long? Active, long? TotalSpawned, long? Completed);
 
-public sealed record JsonOrphan(string Session, DateTimeOffset? Created);
+internal sealed record JsonOrphan(string Session, DateTimeOffset? Created);
 
-public sealed record JsonRecommendation(string Severity, string Message);
+internal sealed record JsonRecommendation(string Severity, string Message);
 
-public sealed record JsonSummary(int Registries, int Healthy, int WithDiscrepancies, int Repaired, int Unchecked, int Errors, int Written, int Zombies, int Terminated, int Orphans);
+internal sealed record JsonSummary(int Registries, int Healthy, int WithDiscrepancies, int Repaired, int Unchecked, int Errors, int Written, int Zombies, int Terminated, int Orphans);
 
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(JsonReport))]
-public sealed partial class JsonReportContext : JsonSerializerContext;
+internal sealed partial class JsonReportContext : JsonSerializerContext;

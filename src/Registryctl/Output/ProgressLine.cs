@@ -4,7 +4,7 @@ namespace Registryctl.Output;
 /// A one-line "reading registries 412/1000" on stderr while a long pass runs. Only on a terminal,
 /// only past a size where a person would otherwise wonder, and erased before the report prints.
 /// </summary>
-public sealed class ProgressLine(int threshold = 200) : IProgress<(int Done, int Total)>, IDisposable
+internal sealed class ProgressLine(int threshold = 200) : IProgress<(int Done, int Total)>, IDisposable
 {
     private readonly bool _terminal = !Console.IsErrorRedirected;
     private readonly Lock _gate = new();

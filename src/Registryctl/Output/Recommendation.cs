@@ -2,4 +2,4 @@ using RegistryController.Judgement;
 
 namespace Registryctl.Output;
 
-public sealed record Recommendation(Severity Severity, string Message);
+internal sealed record Recommendation(Severity Severity, string Message);

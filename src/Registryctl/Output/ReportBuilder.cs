@@ -7,7 +7,7 @@ using RegistryController.Tmux;
 namespace Registryctl.Output;
 
 /// <summary>Turns a pass into the documented report shape; the human and JSON writers both read it.</summary>
-public static class ReportBuilder
+internal static class ReportBuilder
 {
     public const string Schema = "registryctl.report/v1";
 
