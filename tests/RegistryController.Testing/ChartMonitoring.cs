@@ -1,7 +1,9 @@
+extern alias KubernetesFull;
+
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
-using k8s;
+using KubernetesFull::k8s;
 
 namespace RegistryController.Testing;
 

@@ -1,12 +1,16 @@
+extern alias KubernetesFull;
+
 using System.Text.Json.Serialization;
-using k8s;
-using k8s.Models;
+using KubernetesFull::k8s;
+using KubernetesFull::k8s.Models;
 
 namespace RegistryController.Testing;
 
 /// <summary>
 /// Rendered manifests loaded into KubernetesClient's typed models with strict YAML deserialization:
 /// a field the model does not know (a typo, a wrong indent, a field of another kind) fails the load.
+/// The full KubernetesClient (under an alias beside the controller's KubernetesClient.Aot): only it loads
+/// several kinds, custom ones included, from one YAML stream.
 /// </summary>
 public static class Manifests
 {

@@ -1,6 +1,8 @@
+extern alias KubernetesFull;
+
 using System.Text.Json.Serialization;
-using k8s;
-using k8s.Models;
+using KubernetesFull::k8s;
+using KubernetesFull::k8s.Models;
 
 namespace RegistryController.Testing;
 

@@ -1,5 +1,8 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
+using System.Text;
+using System.Text.Json;
 using System.Threading.Channels;
 using k8s;
 using k8s.Autorest;
@@ -173,13 +176,8 @@ public sealed partial class KubernetesEventSink : IEventSink, IHostedService, IA
             var count = previous.Count + 1;
             try
             {
-                var patch = new Dictionary<string, object>
-                {
-                    ["count"] = count,
-                    ["lastTimestamp"] = Rfc3339(pending.At),
-                    ["message"] = message,
-                };
-                await _client.CoreV1.PatchNamespacedEventAsync(new V1Patch(patch, V1Patch.PatchType.StrategicMergePatch), previous.Name, _pod.Namespace, cancellationToken: timeout.Token);
+                var patch = new V1Patch(RepeatPatch(count, pending.At, message), V1Patch.PatchType.StrategicMergePatch);
+                await _client.CoreV1.PatchNamespacedEventAsync(patch, previous.Name, _pod.Namespace, cancellationToken: timeout.Token);
                 _recorded[key] = previous with { Count = count, LastSeen = pending.At };
                 Interlocked.Increment(ref _patched);
                 return;
@@ -251,6 +249,25 @@ public sealed partial class KubernetesEventSink : IEventSink, IHostedService, IA
         var stamp = Math.Max((at.ToUnixTimeMilliseconds() * 1_000_000) + (at.Ticks % TimeSpan.TicksPerMillisecond * 100), _lastNameStamp + 1);
         _lastNameStamp = stamp;
         return string.Create(CultureInfo.InvariantCulture, $"{_pod.PodName}.{stamp:x}");
+    }
+
+    /// <summary>
+    /// The patch body as JSON text, which KubernetesClient sends as it is: any other content it serializes
+    /// with its source-generated context, which knows its models and not a dictionary of values.
+    /// </summary>
+    private static string RepeatPatch(int count, DateTimeOffset at, string message)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("count", count);
+            json.WriteString("lastTimestamp", Rfc3339(at));
+            json.WriteString("message", message);
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     private static string Rfc3339(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);

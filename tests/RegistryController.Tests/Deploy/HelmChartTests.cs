@@ -1,4 +1,6 @@
-using k8s.Models;
+extern alias KubernetesFull;
+
+using KubernetesFull::k8s.Models;
 
 namespace RegistryController.Tests.Deploy;
 

@@ -1,4 +1,6 @@
-using k8s.Models;
+extern alias KubernetesFull;
+
+using KubernetesFull::k8s.Models;
 
 namespace RegistryController.Tests.Deploy;
 
@@ -16,7 +18,7 @@ public class KustomizeTests
     {
         var objects = await BuildBaseAsync();
 
-        Assert.Equal(["ServiceAccount", "Role", "RoleBinding", "Pod"], objects.Select(o => ((k8s.IKubernetesObject)o).Kind));
+        Assert.Equal(["ServiceAccount", "Role", "RoleBinding", "Pod"], objects.Select(o => ((KubernetesFull::k8s.IKubernetesObject)o).Kind));
     }
 
     [Fact]

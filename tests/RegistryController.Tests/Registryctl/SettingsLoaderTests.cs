@@ -149,4 +149,21 @@ public class SettingsLoaderTests
         Assert.Contains(errors, e => e.StartsWith("Lock:MaxFileBytes: ", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Log:Format: ", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Every_setting_of_every_options_record_is_of_a_type_the_binder_reads_but_the_status_lists()
+    {
+        // A property of another type would be skipped without a word; the status lists are read by SettingsLoader itself.
+        Type[] records = [typeof(ReconcileOptions), typeof(ControllerOptions), typeof(TmuxOptions), typeof(WorkQueueOptions), typeof(LockOptions),
+            typeof(RegistryStoreOptions), typeof(LeaseOptions), typeof(LogOptions), typeof(TelemetryOptions), typeof(WorkspaceOptions)];
+        var unread = records.SelectMany(r => r.GetProperties().Where(p => p.SetMethod is not null && !OptionsBinder.Reads(p.PropertyType)).Select(p => $"{r.Name}.{p.Name}"));
+
+        Assert.Equal(["ReconcileOptions.ActiveStatuses", "ReconcileOptions.TerminalStatuses"], unread.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_mass_guard_fraction_is_read_from_Reconcile_MassGuardFraction()
+    {
+        Assert.Equal(0.25, Loaded(("Reconcile:MassGuardFraction", "0.25")).Reconcile.MassGuardFraction);
+    }
 }
