@@ -49,7 +49,6 @@ internal static class PassCommands
         CancellationToken cancellationToken)
     {
         var stderr = parse.InvocationConfiguration.Error;
-        var stdout = parse.InvocationConfiguration.Output;
         var problems = new List<string>();
         var overrides = options.ToConfiguration(parse, problems);
 
@@ -96,8 +95,14 @@ internal static class PassCommands
         // Exported before the process exits, or a short command's spans would be lost.
         tracer?.ForceFlush();
         meter?.ForceFlush();
+        return await WriteReportAsync(parse, options, name, report, settings.Reconcile);
+    }
+
+    private static async Task<int> WriteReportAsync(ParseResult parse, ScopeOptions options, string name, PassReport report, ReconcileOptions reconcile)
+    {
+        var stdout = parse.InvocationConfiguration.Output;
         var exitCode = ExitCodeOf(report);
-        var json = ReportBuilder.Build(name, report, exitCode, settings.Reconcile);
+        var json = ReportBuilder.Build(name, report, exitCode, reconcile);
         if (parse.GetValue(options.Json))
         {
             await stdout.WriteLineAsync(JsonSerializer.Serialize(json, JsonReportContext.Default.JsonReport));

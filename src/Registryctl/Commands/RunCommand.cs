@@ -98,30 +98,7 @@ internal static class RunCommand
             return ExitCodes.CannotRun;
         }
 
-        builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(settings.Log.Level);
-        // Per-request and lifetime chatter from ASP.NET is noise for operators of a controller.
-        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-        if (settings.Log.Format == LogFormat.Json)
-        {
-            builder.Logging.AddJsonConsole(o =>
-            {
-                o.IncludeScopes = true;
-                o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fffzzz";
-            });
-        }
-        else
-        {
-            builder.Logging.AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.IncludeScopes = true;
-                o.TimestampFormat = "HH:mm:ss.fff ";
-            });
-        }
-
-        // Logs go to stderr: stdout stays free for whatever wraps the controller.
-        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        ConfigureLogging(builder, settings.Log);
         builder.WebHost.UseUrls($"http://{settings.Controller.Listen}");
         builder.Services.AddKubernetesIntegration(settings, cluster);
         builder.Services.AddRegistryController(settings);
@@ -143,5 +120,33 @@ internal static class RunCommand
         }
 
         return ExitCodes.Ok;
+    }
+
+    private static void ConfigureLogging(WebApplicationBuilder builder, LogOptions log)
+    {
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(log.Level);
+        // Per-request and lifetime chatter from ASP.NET is noise for operators of a controller.
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        if (log.Format == LogFormat.Json)
+        {
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.IncludeScopes = true;
+                o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fffzzz";
+            });
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.IncludeScopes = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            });
+        }
+
+        // Logs go to stderr: stdout stays free for whatever wraps the controller.
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
     }
 }

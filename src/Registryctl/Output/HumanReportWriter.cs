@@ -34,22 +34,7 @@ internal sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
             output.WriteLine(style.Dim("  no registries in scope"));
         }
 
-        if (!verdict.Orphans.IsEmpty)
-        {
-            output.WriteLine();
-            output.WriteLine(style.Yellow($"orphans ({verdict.Orphans.Length}): sessions no registry names{(verdict.OrphansComplete ? string.Empty : " (some registries were unreadable: this list may be too long)")}"));
-            foreach (var orphan in verdict.Orphans.Take(OrphansShown))
-            {
-                var created = orphan.Created is { } c ? $"  created {c.ToLocalTime():yyyy-MM-dd HH:mm:ss}" : string.Empty;
-                output.WriteLine($"  {orphan.Session}{style.Dim(created)}");
-            }
-
-            if (verdict.Orphans.Length > OrphansShown)
-            {
-                output.WriteLine(style.Dim($"  … and {verdict.Orphans.Length - OrphansShown} more (--json lists all)"));
-            }
-        }
-
+        WriteOrphans(verdict);
         if (verdict.Guard.Forced)
         {
             output.WriteLine();
@@ -63,7 +48,32 @@ internal sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
             output.WriteLine($"  {SeverityLabel(recommendation.Severity)} {recommendation.Message}");
         }
 
-        var s = report.Summary;
+        WriteSummary(pass, report.Summary);
+    }
+
+    private void WriteOrphans(WorkspaceVerdict verdict)
+    {
+        if (verdict.Orphans.IsEmpty)
+        {
+            return;
+        }
+
+        output.WriteLine();
+        output.WriteLine(style.Yellow($"orphans ({verdict.Orphans.Length}): sessions no registry names{(verdict.OrphansComplete ? string.Empty : " (some registries were unreadable: this list may be too long)")}"));
+        foreach (var orphan in verdict.Orphans.Take(OrphansShown))
+        {
+            var created = orphan.Created is { } c ? $"  created {c.ToLocalTime():yyyy-MM-dd HH:mm:ss}" : string.Empty;
+            output.WriteLine($"  {orphan.Session}{style.Dim(created)}");
+        }
+
+        if (verdict.Orphans.Length > OrphansShown)
+        {
+            output.WriteLine(style.Dim($"  … and {verdict.Orphans.Length - OrphansShown} more (--json lists all)"));
+        }
+    }
+
+    private void WriteSummary(PassReport pass, JsonSummary s)
+    {
         output.WriteLine();
         var parts = new List<string>
         {

@@ -1,5 +1,7 @@
+extern alias KubernetesFull;
+
 using System.Text.Json;
-using k8s.Models;
+using KubernetesFull::k8s.Models;
 
 namespace RegistryController.Tests.Deploy;
 

@@ -53,6 +53,33 @@ internal sealed partial class SqliteStateStore(SqliteStoreOptions options)
         }
     }
 
+    private const string UpdateAgentSql = """
+        UPDATE agents
+           SET status = @to,
+               last_update = @ts,
+               completed_at = CASE WHEN @terminal THEN COALESCE(completed_at, @ts) ELSE completed_at END,
+               progress = CASE WHEN @terminal AND @to = 'completed' THEN 100 ELSE progress END
+         WHERE task_id = @task AND agent_id = @agent AND status = @from
+        RETURNING progress
+        """;
+
+    private const string UpsertLatestSql = """
+        INSERT INTO agent_progress_latest(task_id, agent_id, timestamp, status, progress, message)
+        VALUES (@task, @agent, @ts, @to, @progress, @message)
+        ON CONFLICT(task_id, agent_id) DO UPDATE SET
+          timestamp = excluded.timestamp,
+          status = excluded.status,
+          progress = excluded.progress,
+          message = excluded.message
+        """;
+
+    private const string TouchTaskSql = """
+        UPDATE tasks
+           SET status = CASE WHEN @active AND status = 'INITIALIZED' THEN 'ACTIVE' ELSE status END,
+               updated_at = @ts
+         WHERE task_id = @task
+        """;
+
     /// <summary>
     /// Applies every transition whose agent is still in its <c>FromStatus</c>, in one <c>BEGIN IMMEDIATE</c>
     /// transaction; the others are returned as superseded. Waits at most <see cref="SqliteStoreOptions.BusyTimeout"/>
@@ -82,67 +109,52 @@ internal sealed partial class SqliteStateStore(SqliteStoreOptions options)
             CheckSchema(connection, path);
 
             // Prepared before the lock is taken, so that holding it costs only the steps.
-            await using var update = Command(connection, """
-                UPDATE agents
-                   SET status = @to,
-                       last_update = @ts,
-                       completed_at = CASE WHEN @terminal THEN COALESCE(completed_at, @ts) ELSE completed_at END,
-                       progress = CASE WHEN @terminal AND @to = 'completed' THEN 100 ELSE progress END
-                 WHERE task_id = @task AND agent_id = @agent AND status = @from
-                RETURNING progress
-                """, "@to", "@ts", "@terminal", "@task", "@agent", "@from");
-            await using var latest = Command(connection, """
-                INSERT INTO agent_progress_latest(task_id, agent_id, timestamp, status, progress, message)
-                VALUES (@task, @agent, @ts, @to, @progress, @message)
-                ON CONFLICT(task_id, agent_id) DO UPDATE SET
-                  timestamp = excluded.timestamp,
-                  status = excluded.status,
-                  progress = excluded.progress,
-                  message = excluded.message
-                """, "@task", "@agent", "@ts", "@to", "@progress", "@message");
-            await using var touch = Command(connection, """
-                UPDATE tasks
-                   SET status = CASE WHEN @active AND status = 'INITIALIZED' THEN 'ACTIVE' ELSE status END,
-                       updated_at = @ts
-                 WHERE task_id = @task
-                """, "@active", "@ts", "@task");
+            await using var update = Command(connection, UpdateAgentSql, "@to", "@ts", "@terminal", "@task", "@agent", "@from");
+            await using var latest = Command(connection, UpsertLatestSql, "@task", "@agent", "@ts", "@to", "@progress", "@message");
+            await using var touch = Command(connection, TouchTaskSql, "@active", "@ts", "@task");
 
             await BeginImmediateAsync(connection, path, ct);
-            var held = Stopwatch.StartNew();
-            var applied = ImmutableArray.CreateBuilder<SqliteTransition>();
-            var superseded = ImmutableArray.CreateBuilder<SqliteTransition>();
-            try
-            {
-                foreach (var t in transitions)
-                {
-                    var progress = Update(update, t);
-                    if (progress is null)
-                    {
-                        superseded.Add(t);
-                        continue;
-                    }
-
-                    Run(latest, ("@task", t.TaskId), ("@agent", t.AgentId), ("@ts", t.Timestamp), ("@to", t.ToStatus),
-                        ("@progress", progress.Value), ("@message", t.Message));
-                    Run(touch, ("@active", _options.ActiveStatuses.Contains(t.ToStatus)), ("@ts", t.Timestamp), ("@task", t.TaskId));
-                    applied.Add(t);
-                }
-
-                Execute(connection, "COMMIT");
-            }
-            catch
-            {
-                TryRollback(connection);
-                throw;
-            }
-
-            held.Stop();
-            return new SqliteApplyResult(applied.ToImmutable(), superseded.ToImmutable(), held.Elapsed);
+            return ApplyLocked(connection, transitions, update, latest, touch);
         }
         catch (SqliteException e)
         {
             throw new SqliteStateException(path, Problem(e, writing: true), e);
         }
+    }
+
+    /// <summary>Inside the write lock: the compare-and-set of every transition, then the commit (or a rollback on any fault).</summary>
+    private SqliteApplyResult ApplyLocked(SqliteConnection connection, IReadOnlyList<SqliteTransition> transitions, SqliteCommand update, SqliteCommand latest, SqliteCommand touch)
+    {
+        var held = Stopwatch.StartNew();
+        var applied = ImmutableArray.CreateBuilder<SqliteTransition>();
+        var superseded = ImmutableArray.CreateBuilder<SqliteTransition>();
+        try
+        {
+            foreach (var t in transitions)
+            {
+                var progress = Update(update, t);
+                if (progress is null)
+                {
+                    superseded.Add(t);
+                    continue;
+                }
+
+                Run(latest, ("@task", t.TaskId), ("@agent", t.AgentId), ("@ts", t.Timestamp), ("@to", t.ToStatus),
+                    ("@progress", progress.Value), ("@message", t.Message));
+                Run(touch, ("@active", _options.ActiveStatuses.Contains(t.ToStatus)), ("@ts", t.Timestamp), ("@task", t.TaskId));
+                applied.Add(t);
+            }
+
+            Execute(connection, "COMMIT");
+        }
+        catch
+        {
+            TryRollback(connection);
+            throw;
+        }
+
+        held.Stop();
+        return new SqliteApplyResult(applied.ToImmutable(), superseded.ToImmutable(), held.Elapsed);
     }
 
     // The new progress of the row when the compare-and-set matched it, null when the agent has left FromStatus.

@@ -180,7 +180,8 @@ public class KubernetesEventSinkTests
     public async Task Stopping_writes_the_events_still_queued()
     {
         await using var api = await FakeKubernetesApi.StartAsync();
-        var sink = new KubernetesEventSink(api.Client(), Pod);
+        // The bound on the flush is not what this test is about: generous, so a loaded machine's first request fits.
+        var sink = new KubernetesEventSink(api.Client(), Pod, new EventSinkOptions { FlushTimeout = TimeSpan.FromSeconds(30) });
 
         sink.Publish(Zombie);
         sink.Publish(Zombie with { Reason = EventReasons.OrphanSession, Type = ControllerEventType.Warning, Message = "tmux session agent_x is named by no registry" });
