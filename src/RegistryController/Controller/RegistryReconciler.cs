@@ -233,8 +233,10 @@ public sealed partial class RegistryReconciler(
             return (null, false, null);
         }
 
-        var verdict = Reconciler.Judge(cache.Snapshot(), view, clock, reconcileOptions, ReconcileScope.Everything);
-        var step = _guard.Observe(cache, verdict, view, clock.Now);
+        // The workspace's verdict from the cache's memo: only registries changed since the last verdict are judged
+        // again (this one, usually), so that a start-up or resync with the guard tripping stays linear.
+        var (guard, zombies) = cache.JudgeGuard(view, clock, reconcileOptions);
+        var step = _guard.Observe(cache, guard, zombies, view, clock.Now);
         return step.Phase == GuardPhase.Holding && !plan.Zombies.IsEmpty
             ? (ImmutableHashSet<string>.Empty, true, step.Remaining)
             : (null, false, null);

@@ -11,7 +11,7 @@ namespace RegistryController.Controller;
 /// of every registry, so that a reconcile of one file can still judge workspace-wide facts
 /// (orphans, the mass guard, the global counter) without re-reading the others.
 /// </summary>
-public sealed class WorkspaceCache(string root)
+public sealed partial class WorkspaceCache(string root)
 {
     private readonly ConcurrentDictionary<string, RegistrySnapshot> _registries = new(StringComparer.Ordinal);
     private readonly Lock _namedGate = new();
@@ -33,6 +33,8 @@ public sealed class WorkspaceCache(string root)
             }
 
             _registries[snapshot.Path] = snapshot;
+            // After the write: the guard's memo must not take the old snapshot for the new one.
+            GuardTallyStale(snapshot.Path);
         }
     }
 
@@ -56,6 +58,7 @@ public sealed class WorkspaceCache(string root)
             {
                 _registries.TryRemove(gone, out _);
                 _named = null;
+                GuardTallyStale(gone);
             }
         }
 
@@ -78,7 +81,9 @@ public sealed class WorkspaceCache(string root)
         lock (_namedGate)
         {
             _named = null;
-            return _registries.TryRemove(path, out _);
+            var forgotten = _registries.TryRemove(path, out _);
+            GuardTallyStale(path);
+            return forgotten;
         }
     }
 

@@ -18,13 +18,20 @@ internal sealed partial class WorkspaceGuard(ControllerOptions options, IEventSi
     {
         ArgumentNullException.ThrowIfNull(cache);
         ArgumentNullException.ThrowIfNull(verdict);
-        var zombies = verdict.Registries.SelectMany(r => r.Plan?.Zombies ?? []).Select(z => z.AgentId);
-        var step = cache.Guard.Observe(verdict.Guard, zombies, now, options.GuardHold);
+        return Observe(cache, verdict.Guard, verdict.Registries.SelectMany(r => r.Plan?.Zombies ?? []).Select(z => z.AgentId), view, now);
+    }
+
+    /// <summary>Where the guard stands after <paramref name="guard"/>, decided on the whole workspace, would terminate <paramref name="zombies"/>.</summary>
+    public GuardStep Observe(WorkspaceCache cache, GuardDecision guard, IEnumerable<string> zombies, TmuxView view, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        ArgumentNullException.ThrowIfNull(guard);
+        var step = cache.Guard.Observe(guard, zombies, now, options.GuardHold);
         if (step.Changed)
         {
             // Said once per hold, not once per reconcile: a workspace of a thousand task registries would otherwise
             // log (and publish) the same verdict a thousand times.
-            Announce(cache.Root, step.Phase, verdict.Guard, view);
+            Announce(cache.Root, step.Phase, guard, view);
         }
 
         return step;

@@ -188,6 +188,37 @@ internal static class AgentJudge
     private static readonly TimeSpan GraceMargin = TimeSpan.FromMilliseconds(50);
 
     private static bool IsFresh(AgentState agent, ClockReading clock, ReconcileOptions options) =>
+        FreshUntil(agent, clock, options) is not null;
+
+    /// <summary>
+    /// When the agent's grace period ends, if it is in it now (null: it is not): until then it is spared as fresh.
+    /// Only the passing of time changes that, and only from fresh to not fresh.
+    /// </summary>
+    public static DateTimeOffset? FreshUntil(AgentState agent, ClockReading clock, ReconcileOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        ArgumentNullException.ThrowIfNull(clock);
+        ArgumentNullException.ThrowIfNull(options);
         // A started_at in the future (clock skew, a time-zone mix-up) counts as fresh: when unsure, spare the agent.
-        clock.Parse(agent.StartedAt) is { } started && clock.Now - started < options.Grace;
+        return clock.Parse(agent.StartedAt) is { } started && clock.Now - started < options.Grace ? started + options.Grace : null;
+    }
+
+    /// <summary>
+    /// Whether every agent's verdict is the same on <paramref name="a"/> as on <paramref name="b"/>: a view is used
+    /// only for whether it can judge liveness, which sessions it lists and whether all of a session's panes are dead.
+    /// A new look at an unchanged tmux server is then no reason to judge anything again.
+    /// </summary>
+    public static bool SameLiveness(TmuxView a, TmuxView b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (ReferenceEquals(a, b))
+        {
+            return true;
+        }
+
+        return a.CanJudgeLiveness == b.CanJudgeLiveness
+            && a.Sessions.Count == b.Sessions.Count
+            && a.Sessions.All(s => b.Sessions.TryGetValue(s.Key, out var other) && other.AllPanesDead == s.Value.AllPanesDead);
+    }
 }

@@ -66,6 +66,30 @@ public static class Reconciler
         return new WorkspaceVerdict(workspace.Root, view, verdicts.ToImmutable(), orphans, complete, guard);
     }
 
+    /// <summary>
+    /// What one registry adds to the mass guard of <see cref="Judge"/> (scope: everything): its task plan's zombies
+    /// and its active agents, so that the guard's verdict can be summed from registries judged one at a time, each
+    /// only when it (or the view) changed. Judges exactly as <see cref="Judge"/> does before its guard decides.
+    /// </summary>
+    public static GuardTally TallyGuard(RegistrySnapshot registry, TmuxView view, ClockReading clock, ReconcileOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(view);
+        ArgumentNullException.ThrowIfNull(clock);
+        ArgumentNullException.ThrowIfNull(options);
+        if (registry is not { Kind: RegistryKind.Task, Model: { } model })
+        {
+            return GuardTally.None;
+        }
+
+        var plan = PlanTask(model, view, clock, options, activity: registry.Activity, evidence: registry.Evidence, processes: registry.Processes);
+        var freshUntil = model.Agents
+            .Where(a => options.IsActive(a.Status))
+            .Select(a => AgentJudge.FreshUntil(AgentState.Of(a, model.TaskId ?? string.Empty), clock, options))
+            .Min();
+        return new GuardTally([.. plan.Zombies.Select(z => z.AgentId)], ActiveAgents.Count([model], options), freshUntil);
+    }
+
     /// <summary>Every session named by an agent of the workspace, in any registry.</summary>
     public static ImmutableHashSet<string> NamedSessions(WorkspaceSnapshot workspace)
     {
