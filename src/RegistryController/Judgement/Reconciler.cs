@@ -175,20 +175,17 @@ public static class Reconciler
                 Evidence = evidence?.GetValueOrDefault(agent.Id),
                 Processes = processes ?? ImmutableDictionary<int, ProcessSighting>.Empty,
             };
-            foreach (var problem in state.Evidence?.Problems ?? [])
-            {
-                // A bad log is no reason to stop: the agent ends on what else is known, and a person is told.
-                findings.Add(new Finding(Severity.Low, FindingCodes.EvidenceUnreadable, $"agent {agent.Id}: {problem.File}: {problem.Problem}"));
-            }
+            // A bad log is no reason to stop: the agent ends on what else is known, and a person is told.
+            findings.AddRange((state.Evidence?.Problems ?? []).Select(problem => new Finding(Severity.Low, FindingCodes.EvidenceUnreadable, $"agent {agent.Id}: {problem.File}: {problem.Problem}")));
 
             var verdict = AgentJudge.Judge(state, view, clock, options);
+            if (verdict.Finding is { } finding)
+            {
+                findings.Add(finding);
+            }
+
             if (verdict.Condition == AgentCondition.Inactive)
             {
-                if (verdict.Finding is { } inactive)
-                {
-                    findings.Add(inactive);
-                }
-
                 continue;
             }
 
@@ -196,11 +193,6 @@ public static class Reconciler
             if (verdict.Condition == AgentCondition.Fresh)
             {
                 fresh.Add(agent.Id);
-            }
-
-            if (verdict.Finding is { } finding)
-            {
-                findings.Add(finding);
             }
 
             if (verdict.Zombie is not { } zombie)
@@ -218,19 +210,7 @@ public static class Reconciler
         }
 
         var activeAfter = active - terminated;
-        if (model.ActiveCount is { } written)
-        {
-            if (written != active)
-            {
-                findings.Add(new Finding(Severity.High, FindingCodes.ActiveCountMismatch, $"active_count is {written} but {active} agents have an active status"));
-            }
-
-            if (written != activeAfter)
-            {
-                edits.Add(new SetCounter(RegistryModel.ActiveCountField(RegistryKind.Task), written, activeAfter));
-            }
-        }
-
+        PlanActiveCount(model, active, activeAfter, findings, edits);
         AddHistoryFindings(model, findings);
         var before = CountSnapshot.Of(model);
         return new RegistryPlan(
@@ -390,6 +370,25 @@ public static class Reconciler
         Copy(AgentEndFields.ReconciledByField, source.ReconciledBy, entry.ReconciledBy);
         Copy(AgentEndFields.OutcomeEvidenceField, source.OutcomeEvidence, entry.OutcomeEvidence);
         return fields.ToImmutable();
+    }
+
+    /// <summary>The task's <c>active_count</c>: checked against the statuses now, set to what they will be after.</summary>
+    private static void PlanActiveCount(RegistryModel model, int active, int activeAfter, ImmutableArray<Finding>.Builder findings, ImmutableArray<RegistryEdit>.Builder edits)
+    {
+        if (model.ActiveCount is not { } written)
+        {
+            return;
+        }
+
+        if (written != active)
+        {
+            findings.Add(new Finding(Severity.High, FindingCodes.ActiveCountMismatch, $"active_count is {written} but {active} agents have an active status"));
+        }
+
+        if (written != activeAfter)
+        {
+            edits.Add(new SetCounter(RegistryModel.ActiveCountField(RegistryKind.Task), written, activeAfter));
+        }
     }
 
     private static void AddHistoryFindings(RegistryModel model, ImmutableArray<Finding>.Builder findings)
