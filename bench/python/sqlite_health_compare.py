@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Whole-process `registryctl health --json` on a 2026 (SQLite) workspace beside the I/O floor.
+
+Builds a workspace whose registry/state.sqlite3 is the orchestrator's fixture database (its schema, never
+altered) holding TASKS tasks x AGENTS agents (one live agent per task with a tmux session on a private server,
+the rest completed), then times, in one run and alternating: `registryctl health --json` and the floor, one
+`sqlite3` query of every agent row plus one `tmux ls`. Prints medians and the ratio.
+
+    python3 bench/python/sqlite_health_compare.py --registryctl out/registryctl [--tasks 1000] [--agents 20] [--runs 7]
+"""
+import argparse, json, os, shutil, sqlite3, statistics, subprocess, tempfile, time
+
+FIXTURE = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "fixtures", "orchestrator-2026", "registry", "state.sqlite3")
+
+
+def build(root, tasks, agents, socket):
+    registry = os.path.join(root, "registry")
+    os.makedirs(registry)
+    db = os.path.join(registry, "state.sqlite3")
+    shutil.copyfile(os.environ.get("FIXTURE_DB", FIXTURE), db)
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA journal_mode=WAL")
+    for table in ("agent_progress_latest", "agents", "task_config", "tasks"):
+        con.execute(f"DELETE FROM {table}")
+    now = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(time.time() - 600))
+    sessions = []
+    for t in range(tasks):
+        task = f"TASK-20261130-{t:04d}"
+        con.execute("INSERT INTO tasks(task_id, workspace, status, created_at, updated_at) VALUES (?,?,?,?,?)",
+                    (task, os.path.join(root, task), "ACTIVE", now, now))
+        for a in range(agents):
+            agent = f"agent-{t:04d}-{a:02d}"
+            live = a == 0
+            session = f"agent_{agent}" if live else None
+            if live:
+                sessions.append(session)
+            con.execute("INSERT INTO agents(agent_id, task_id, type, tmux_session, started_at, completed_at, status, progress, last_update)"
+                        " VALUES (?,?,?,?,?,?,?,?,?)",
+                        (agent, task, "builder", session, now, None if live else now, "working" if live else "completed", 50 if live else 100, now))
+    con.commit()
+    con.close()
+    for i in range(0, len(sessions), 100):
+        command = ["tmux", "-S", socket]
+        for j, name in enumerate(sessions[i:i + 100]):
+            command += ([";"] if j else []) + ["new-session", "-d", "-s", name, "sleep 86400"]
+        subprocess.run(command, check=True)
+    return db, len(sessions)
+
+
+def timed(command):
+    start = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, shell=isinstance(command, str))
+    return time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--registryctl", required=True)
+    parser.add_argument("--tasks", type=int, default=1000)
+    parser.add_argument("--agents", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    directory = tempfile.mkdtemp(prefix="registryctl-sqlite-bench-")
+    socket = os.path.join(directory, "tmux.sock")
+    root = os.path.join(directory, "workspace")
+    try:
+        db, live = build(root, args.tasks, args.agents, socket)
+        print(f"{args.tasks} tasks x {args.agents} agents ({os.path.getsize(db) / 1e6:.1f} MB database), {live} live sessions, {os.cpu_count()} cores")
+        health = [os.path.abspath(args.registryctl), "health", "--json", "--workspace", root, "--tmux-socket", socket]
+        floor = f"sqlite3 -readonly {db} 'SELECT agent_id, task_id, tmux_session, status, started_at, claude_pid, cursor_pid FROM agents' >/dev/null && tmux -S {socket} ls >/dev/null"
+        timed(floor)  # warm the page cache for both
+        first = subprocess.run(health, capture_output=True, text=True)
+        summary = json.loads(first.stdout).get("summary", {})
+        print(f"health exited {first.returncode}: {summary}")
+        times = {"registryctl health --json": [], "floor: sqlite3 query + tmux ls": []}
+        for _ in range(args.runs):
+            times["registryctl health --json"].append(timed(health))
+            times["floor: sqlite3 query + tmux ls"].append(timed(floor))
+        medians = {k: statistics.median(v) for k, v in times.items()}
+        for name, median in medians.items():
+            print(f"{name:32} median {median * 1000:8.1f} ms  (runs: {', '.join(f'{t * 1000:.0f}' for t in times[name])})")
+        print(f"ratio health / floor: {medians['registryctl health --json'] / medians['floor: sqlite3 query + tmux ls']:.2f}")
+    finally:
+        subprocess.run(["tmux", "-S", socket, "kill-server"], stderr=subprocess.DEVNULL)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
