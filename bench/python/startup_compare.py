@@ -118,6 +118,8 @@ def main():
         python = statistics.median(r[0] for r in results["python3 bench/python/count_zombies.py"])
         print(f"\n{'command':40} {'n':>3} {'median s':>9} {'min s':>7} {'max s':>7} {'peak RSS MB':>11} {'CPU s':>6} {'x floor':>8} {'x one-liner':>11}")
         for name, rows in results.items():
+            if not rows:
+                continue  # --orchestrator-runs 0: not timed this run
             walls = [r[0] for r in rows]
             median = statistics.median(walls)
             print(f"{name:40} {len(rows):>3} {median:>9.3f} {min(walls):>7.3f} {max(walls):>7.3f} "

@@ -18,20 +18,36 @@ internal static class RegistryParser
     // reject files the orchestrator reads happily.
     private static readonly JsonDocumentOptions DocumentOptions = new()
     {
-        MaxDepth = 512,
+        MaxDepth = RegistryFieldReader.MaxDepth,
         AllowTrailingCommas = false,
         CommentHandling = JsonCommentHandling.Disallow,
         AllowDuplicateProperties = false,
     };
 
-    /// <summary>Python's default <c>sys.get_int_max_str_digits()</c>: longer whole numbers fail <c>json.loads</c>.</summary>
-    private const int PythonMaxIntegerDigits = 4300;
+    private const int PythonMaxIntegerDigits = RegistryFieldReader.PythonMaxIntegerDigits;
 
     private const string LoneSurrogate = "holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair), which the controller cannot read or rewrite faithfully";
 
     private static readonly JsonNodeOptions NodeOptions = new() { PropertyNameCaseInsensitive = false };
 
+    /// <summary>
+    /// The model of a registry: read by <see cref="RegistryFieldReader"/> when the file is as the orchestrator writes
+    /// it (one forward pass, no document), else by the thorough parse, which names what is wrong.
+    /// </summary>
     public static RegistryModel Parse(ReadOnlyMemory<byte> bytes, string path, RegistryKind kind)
+    {
+        CheckBytes(bytes.Span, path);
+        return RegistryFieldReader.TryRead(bytes.Span, kind) ?? Extract(bytes, path, kind);
+    }
+
+    /// <summary>The thorough parse alone: a whole document, every check, an error naming the first problem.</summary>
+    internal static RegistryModel ParseThoroughly(ReadOnlyMemory<byte> bytes, string path, RegistryKind kind)
+    {
+        CheckBytes(bytes.Span, path);
+        return Extract(bytes, path, kind);
+    }
+
+    private static RegistryModel Extract(ReadOnlyMemory<byte> bytes, string path, RegistryKind kind)
     {
         using var document = ParseDocument(bytes, path);
         return Extract(document.RootElement, path, kind);
@@ -40,26 +56,30 @@ internal static class RegistryParser
     /// <summary>Parses for editing: the validated model and a mutable tree of the same bytes.</summary>
     public static (RegistryModel Model, JsonObject Root) ParseForEdit(ReadOnlyMemory<byte> bytes, string path, RegistryKind kind)
     {
-        var model = Parse(bytes, path, kind);
+        // The thorough parse: the document is built anyway, and this is the write's last look before it.
+        var model = ParseThoroughly(bytes, path, kind);
         var root = JsonNode.Parse(bytes.Span, NodeOptions, DocumentOptions) as JsonObject
             ?? throw new RegistryFormatException(path, "the top level is not a JSON object");
         return (model, root);
     }
 
-    private static JsonDocument ParseDocument(ReadOnlyMemory<byte> bytes, string path)
+    private static void CheckBytes(ReadOnlySpan<byte> bytes, string path)
     {
         if (bytes.Length == 0)
         {
             throw new RegistryFormatException(path, "the file is empty (a writer may be in the middle of writing it)");
         }
 
-        // JsonDocument does not check the UTF-8 inside strings, and the writer copies original tokens
-        // as they are: without this, bytes Python cannot decode would be accepted and written back.
-        if (!Utf8.IsValid(bytes.Span))
+        // Neither JsonDocument nor Utf8JsonReader checks the UTF-8 inside strings, and the writer copies original
+        // tokens as they are: without this, bytes Python cannot decode would be accepted and written back.
+        if (!Utf8.IsValid(bytes))
         {
-            throw new RegistryFormatException(path, $"not valid UTF-8 {InvalidUtf8Position(bytes.Span)} (Python cannot decode it either)");
+            throw new RegistryFormatException(path, $"not valid UTF-8 {InvalidUtf8Position(bytes)} (Python cannot decode it either)");
         }
+    }
 
+    private static JsonDocument ParseDocument(ReadOnlyMemory<byte> bytes, string path)
+    {
         // Before the document: with duplicate keys disallowed, JsonDocument.Parse compares every key
         // unescaped and a lone surrogate in one escapes from it as an InvalidOperationException.
         CheckTokens(bytes.Span, path);

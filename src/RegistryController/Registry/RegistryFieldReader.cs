@@ -1,0 +1,454 @@
+using System.Collections.Immutable;
+using System.Text;
+using System.Text.Json;
+
+namespace RegistryController.Registry;
+
+/// <summary>
+/// The fast read of a registry as the orchestrator writes it: one forward-only pass that keeps only the fields the
+/// verdict uses and builds no document. It checks what the thorough parse checks on the way (well-formed JSON, the
+/// nesting bound, no duplicate key in any object, no number Python's json module refuses) and gives up, returning
+/// null, at the first thing that is not plainly right: a field of the wrong type, an escaped key, an agent without
+/// an id. The thorough parse then names the problem in its own words, so this reader never has to word an error
+/// and can never accept what the thorough parse refuses.
+/// </summary>
+internal static class RegistryFieldReader
+{
+    /// <summary>The same bound as the thorough parse: Python nests as deep as its recursion limit allows.</summary>
+    public const int MaxDepth = 512;
+
+    /// <summary>Python's default <c>sys.get_int_max_str_digits()</c>: longer whole numbers fail <c>json.loads</c>.</summary>
+    public const int PythonMaxIntegerDigits = 4300;
+
+    /// <summary>The model of <paramref name="bytes"/> (valid UTF-8, checked by the caller), or null to leave it to the thorough parse.</summary>
+    public static RegistryModel? TryRead(ReadOnlySpan<byte> bytes, RegistryKind kind)
+    {
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = MaxDepth });
+        var keys = new KeyTracker();
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            var model = ReadRoot(ref reader, keys, kind);
+            // Anything after the top-level object other than white space is not JSON; Read throws on it.
+            return model is not null && !reader.Read() ? model : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // A lone surrogate escape in a string the verdict reads.
+            return null;
+        }
+    }
+
+    private static RegistryModel? ReadRoot(ref Utf8JsonReader reader, KeyTracker keys, RegistryKind kind)
+    {
+        string? taskId = null;
+        ImmutableArray<AgentRecord>? agents = null;
+        long? active = null, total = null, completed = null;
+        var activeField = Encoding.UTF8.GetBytes(RegistryModel.ActiveCountField(kind));
+        var totalField = Encoding.UTF8.GetBytes(RegistryModel.TotalSpawnedField(kind));
+        keys.Open();
+        while (NextProperty(ref reader, keys))
+        {
+            var name = reader.ValueSpan;
+            reader.Read();
+            var ok = true;
+            if (name.SequenceEqual("agents"u8))
+            {
+                agents = kind == RegistryKind.Task ? ReadAgentList(ref reader, keys) : ReadAgentDict(ref reader, keys);
+                ok = agents is not null;
+            }
+            else if (kind == RegistryKind.Task && name.SequenceEqual("task_id"u8))
+            {
+                ok = TryString(ref reader, out taskId);
+            }
+            else if (name.SequenceEqual(activeField))
+            {
+                ok = TryInteger(ref reader, out active);
+            }
+            else if (name.SequenceEqual(totalField))
+            {
+                ok = TryInteger(ref reader, out total);
+            }
+            else if (kind == RegistryKind.Task && name.SequenceEqual("completed_count"u8))
+            {
+                ok = TryInteger(ref reader, out completed);
+            }
+            else
+            {
+                Skip(ref reader, keys);
+            }
+
+            if (!ok)
+            {
+                return null;
+            }
+        }
+
+        keys.Close();
+        // A global registry written before the first spawn has no agents yet; a task registry always has its list.
+        var list = agents ?? (kind == RegistryKind.Global ? [] : (ImmutableArray<AgentRecord>?)null);
+        return list is { } found ? new RegistryModel(kind, taskId, found, active, total, completed) : null;
+    }
+
+    private static ImmutableArray<AgentRecord>? ReadAgentList(ref Utf8JsonReader reader, KeyTracker keys)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            return null;
+        }
+
+        var builder = ImmutableArray.CreateBuilder<AgentRecord>();
+        var fields = new AgentFields();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (ReadAgent(ref reader, keys, fields, null, builder.Count) is not { } agent)
+            {
+                return null;
+            }
+
+            builder.Add(agent);
+        }
+
+        return builder.DrainToImmutable();
+    }
+
+    private static ImmutableArray<AgentRecord>? ReadAgentDict(ref Utf8JsonReader reader, KeyTracker keys)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return null;
+        }
+
+        var builder = ImmutableArray.CreateBuilder<AgentRecord>();
+        var fields = new AgentFields();
+        keys.Open();
+        while (NextProperty(ref reader, keys))
+        {
+            var id = reader.GetString()!;
+            reader.Read();
+            if (ReadAgent(ref reader, keys, fields, id, -1) is not { } agent)
+            {
+                return null;
+            }
+
+            builder.Add(agent);
+        }
+
+        keys.Close();
+        return builder.DrainToImmutable();
+    }
+
+    /// <param name="fields">Scratch space for the entry's fields, reused from one agent to the next.</param>
+    /// <param name="id">The global registry's key; null in a task registry, where the entry's own <c>id</c> names it.</param>
+    private static AgentRecord? ReadAgent(ref Utf8JsonReader reader, KeyTracker keys, AgentFields fields, string? id, int index)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return null;
+        }
+
+        fields.Clear();
+        keys.Open();
+        while (NextProperty(ref reader, keys))
+        {
+            var field = FieldOf(reader.ValueSpan);
+            reader.Read();
+            var ok = field switch
+            {
+                AgentField.Other => Skip(ref reader, keys),
+                AgentField.TrackedFiles => ReadTrackedFiles(ref reader, keys, fields),
+                AgentField.ClaudePid => TryPid(ref reader, keys, out fields.ClaudePid),
+                AgentField.CursorPid => TryPid(ref reader, keys, out fields.CursorPid),
+                AgentField.Status or AgentField.TaskId => fields.TryRepeated(ref reader, field),
+                _ => TryString(ref reader, out fields.Strings[(int)field]),
+            };
+            if (!ok)
+            {
+                return null;
+            }
+        }
+
+        keys.Close();
+        var text = fields.Strings;
+        var agentId = id ?? text[(int)AgentField.Id];
+        return agentId is null ? null : new AgentRecord(
+            agentId,
+            index,
+            text[(int)AgentField.Status],
+            text[(int)AgentField.TmuxSession],
+            text[(int)AgentField.StartedAt],
+            text[(int)AgentField.TaskId],
+            text[(int)AgentField.LogFile],
+            text[(int)AgentField.ProgressFile],
+            text[(int)AgentField.TerminationReason],
+            text[(int)AgentField.TerminatedAt],
+            text[(int)AgentField.CompletedAt],
+            text[(int)AgentField.LastUpdate],
+            text[(int)AgentField.ReconciledBy],
+            text[(int)AgentField.OutcomeEvidence],
+            fields.ClaudePid,
+            fields.CursorPid);
+    }
+
+    /// <summary><c>tracked_files</c> of any other type is not an error: the thorough parse reads it only when it is an object.</summary>
+    private static bool ReadTrackedFiles(ref Utf8JsonReader reader, KeyTracker keys, AgentFields fields)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return Skip(ref reader, keys);
+        }
+
+        keys.Open();
+        while (NextProperty(ref reader, keys))
+        {
+            var name = reader.ValueSpan;
+            reader.Read();
+            var ok = name.SequenceEqual("log_file"u8) ? TryString(ref reader, out fields.Strings[(int)AgentField.LogFile])
+                : name.SequenceEqual("progress_file"u8) ? TryString(ref reader, out fields.Strings[(int)AgentField.ProgressFile])
+                : Skip(ref reader, keys);
+            if (!ok)
+            {
+                return false;
+            }
+        }
+
+        keys.Close();
+        return true;
+    }
+
+    /// <summary>Moves to the next key of the current object; false at its end. Throws (to give up) on an escaped or repeated key.</summary>
+    private static bool NextProperty(ref Utf8JsonReader reader, KeyTracker keys)
+    {
+        if (!reader.Read() || reader.TokenType == JsonTokenType.EndObject)
+        {
+            return false;
+        }
+
+        // An escaped key may equal another one only once unescaped, and may hold a lone surrogate: the thorough parse's.
+        if (reader.ValueIsEscaped || !keys.Add(reader.ValueSpan))
+        {
+            throw new JsonException();
+        }
+
+        return true;
+    }
+
+    /// <summary>Passes over a value the verdict does not read, checking its keys and numbers as the thorough parse would.</summary>
+    private static bool Skip(ref Utf8JsonReader reader, KeyTracker keys)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.StartObject:
+                keys.Open();
+                while (NextProperty(ref reader, keys))
+                {
+                    reader.Read();
+                    Skip(ref reader, keys);
+                }
+
+                keys.Close();
+                return true;
+            case JsonTokenType.StartArray:
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    Skip(ref reader, keys);
+                }
+
+                return true;
+            case JsonTokenType.Number:
+                return FitsPython(reader.ValueSpan) ? true : throw new JsonException();
+            default:
+                return true;
+        }
+    }
+
+    private static bool FitsPython(ReadOnlySpan<byte> number) =>
+        number.Length <= PythonMaxIntegerDigits || number.IndexOfAny(".eE"u8) >= 0
+            || number.Length - (number[0] == (byte)'-' ? 1 : 0) <= PythonMaxIntegerDigits;
+
+    private static bool TryString(ref Utf8JsonReader reader, out string? value)
+    {
+        value = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+        return reader.TokenType is JsonTokenType.String or JsonTokenType.Null;
+    }
+
+    private static bool TryInteger(ref Utf8JsonReader reader, out long? value)
+    {
+        value = null;
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return true;
+        }
+
+        if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var number))
+        {
+            value = number;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>A pid when the field holds one; anything else is no pid (a liveness hint never makes a registry unreadable).</summary>
+    private static bool TryPid(ref Utf8JsonReader reader, KeyTracker keys, out int? pid)
+    {
+        pid = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var value) && value > 0 ? value : null;
+        return Skip(ref reader, keys);
+    }
+
+    private static AgentField FieldOf(ReadOnlySpan<byte> name) => name.Length switch
+    {
+        2 when name.SequenceEqual("id"u8) => AgentField.Id,
+        6 when name.SequenceEqual("status"u8) => AgentField.Status,
+        7 when name.SequenceEqual("task_id"u8) => AgentField.TaskId,
+        10 when name.SequenceEqual("started_at"u8) => AgentField.StartedAt,
+        10 when name.SequenceEqual("claude_pid"u8) => AgentField.ClaudePid,
+        10 when name.SequenceEqual("cursor_pid"u8) => AgentField.CursorPid,
+        11 when name.SequenceEqual("last_update"u8) => AgentField.LastUpdate,
+        12 when name.SequenceEqual("tmux_session"u8) => AgentField.TmuxSession,
+        12 when name.SequenceEqual("completed_at"u8) => AgentField.CompletedAt,
+        13 when name.SequenceEqual("tracked_files"u8) => AgentField.TrackedFiles,
+        13 when name.SequenceEqual("terminated_at"u8) => AgentField.TerminatedAt,
+        13 when name.SequenceEqual("reconciled_by"u8) => AgentField.ReconciledBy,
+        16 when name.SequenceEqual("outcome_evidence"u8) => AgentField.OutcomeEvidence,
+        18 when name.SequenceEqual("termination_reason"u8) => AgentField.TerminationReason,
+        _ => AgentField.Other,
+    };
+
+    /// <summary>The fields read from an agent entry; the strings first, in <see cref="AgentFields.Strings"/>' order.</summary>
+    private enum AgentField
+    {
+        Id,
+        Status,
+        TmuxSession,
+        StartedAt,
+        TaskId,
+        LogFile,
+        ProgressFile,
+        TerminationReason,
+        TerminatedAt,
+        CompletedAt,
+        LastUpdate,
+        ReconciledBy,
+        OutcomeEvidence,
+        TrackedFiles,
+        ClaudePid,
+        CursorPid,
+        Other,
+    }
+
+    /// <summary>One agent's fields as they are read, reused from one agent of a registry to the next.</summary>
+    private sealed class AgentFields
+    {
+        public readonly string?[] Strings = new string?[(int)AgentField.TrackedFiles];
+
+        // The status and task id repeat from agent to agent: the last one's string is kept, not a new copy per agent.
+        private readonly (byte[] Bytes, string Text)?[] _last = new (byte[], string)?[(int)AgentField.TrackedFiles];
+
+        public int? ClaudePid;
+        public int? CursorPid;
+
+        public void Clear()
+        {
+            Array.Clear(Strings);
+            ClaudePid = null;
+            CursorPid = null;
+        }
+
+        public bool TryRepeated(ref Utf8JsonReader reader, AgentField field)
+        {
+            if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped
+                && _last[(int)field] is { } last && reader.ValueSpan.SequenceEqual(last.Bytes))
+            {
+                Strings[(int)field] = last.Text;
+                return true;
+            }
+
+            if (!TryString(ref reader, out Strings[(int)field]))
+            {
+                return false;
+            }
+
+            if (Strings[(int)field] is { } text && !reader.ValueIsEscaped)
+            {
+                _last[(int)field] = (reader.ValueSpan.ToArray(), text);
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The keys of every open object, copied as they come (keys are never escaped here), to find a repeated one as
+    /// the thorough parse would. Small objects are searched through; a large one (the global registry's dict of
+    /// thousands of agents) gets a set of its keys' hashes.
+    /// </summary>
+    private sealed class KeyTracker
+    {
+        private const int SearchedUpTo = 16;
+
+        private readonly List<(int Start, int Length, int Hash)> _keys = [];
+        private readonly Stack<(int First, HashSet<int>? Hashes)> _open = new();
+        private byte[] _names = new byte[4096];
+        private int _used;
+
+        public void Open() => _open.Push((_keys.Count, null));
+
+        public void Close()
+        {
+            var (first, _) = _open.Pop();
+            _used = first < _keys.Count ? _keys[first].Start : _used;
+            _keys.RemoveRange(first, _keys.Count - first);
+        }
+
+        /// <summary>False when the current object already has this key.</summary>
+        public bool Add(ReadOnlySpan<byte> name)
+        {
+            var hash = HashOf(name);
+            var (first, hashes) = _open.Peek();
+            if (hashes is null && _keys.Count - first >= SearchedUpTo)
+            {
+                hashes = [.. _keys.Skip(first).Select(k => k.Hash)];
+                _open.Pop();
+                _open.Push((first, hashes));
+            }
+
+            if (hashes is null || !hashes.Add(hash))
+            {
+                for (var i = first; i < _keys.Count; i++)
+                {
+                    var key = _keys[i];
+                    if (key.Hash == hash && _names.AsSpan(key.Start, key.Length).SequenceEqual(name))
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            if (_used + name.Length > _names.Length)
+            {
+                Array.Resize(ref _names, Math.Max(_names.Length * 2, _used + name.Length));
+            }
+
+            name.CopyTo(_names.AsSpan(_used));
+            _keys.Add((_used, name.Length, hash));
+            _used += name.Length;
+            return true;
+        }
+
+        private static int HashOf(ReadOnlySpan<byte> name)
+        {
+            var hash = default(HashCode);
+            hash.AddBytes(name);
+            return hash.ToHashCode();
+        }
+    }
+}
