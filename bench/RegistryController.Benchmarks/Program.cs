@@ -13,6 +13,8 @@ switch (args)
 {
     case ["check", ..]:
         return await QuickCheckAsync();
+    case ["parts", var count, ..]:
+        return await PassParts.RunAsync(int.Parse(count, CultureInfo.InvariantCulture));
     case ["passes", var count, ..]:
         return await PassesAsync(int.Parse(count, CultureInfo.InvariantCulture));
     default:

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
@@ -23,6 +24,9 @@ internal sealed partial class RegistryFile : IDisposable
     }
 
     public string Path { get; }
+
+    /// <summary>The file as opened, before any lock: its inode names it (in a lock-timeout message) for as long as it is open.</summary>
+    public FileIdentity Opened { get; private set; }
 
     public static RegistryFile Open(RegistryLocation location, bool forWriting)
     {
@@ -50,6 +54,7 @@ internal sealed partial class RegistryFile : IDisposable
             throw new RegistryAccessException(location.Path, "is not a regular file: refused");
         }
 
+        file.Opened = new FileIdentity(stat.st_ino, stat.st_size, stat.st_mtime, stat.st_mtime_nsec);
         return file;
     }
 
@@ -83,17 +88,49 @@ internal sealed partial class RegistryFile : IDisposable
 
     public byte[] ReadAll(long maxBytes)
     {
-        var size = Identity().Size;
-        if (size > maxBytes)
-        {
-            throw new RegistryAccessException(Path, $"is {size:N0} bytes, over the {maxBytes:N0}-byte limit ({RegistryStoreOptions.Section}:{nameof(RegistryStoreOptions.MaxFileBytes)}): not read");
-        }
-
+        var size = SizeWithin(maxBytes);
         var buffer = new byte[size];
+        ReadInto(buffer.AsSpan());
+        return buffer;
+    }
+
+    /// <summary>
+    /// The whole file, for a read that keeps nothing of the bytes: a registry of the usual size in a pooled buffer (no
+    /// fresh array to clear and collect per registry, per pass), a large one (the global registry) in an array not
+    /// cleared first, which the pool would otherwise keep for the life of the controller. Dispose it after use.
+    /// </summary>
+    public FileBytes ReadAllOnce(long maxBytes)
+    {
+        var size = (int)SizeWithin(maxBytes);
+        var pooled = size <= FileBytes.PooledUpTo;
+        var buffer = pooled ? ArrayPool<byte>.Shared.Rent(size) : GC.AllocateUninitializedArray<byte>(size);
+        var bytes = new FileBytes(buffer, size, pooled);
+        try
+        {
+            ReadInto(buffer.AsSpan(0, size));
+            return bytes;
+        }
+        catch
+        {
+            bytes.Dispose();
+            throw;
+        }
+    }
+
+    private long SizeWithin(long maxBytes)
+    {
+        var size = Identity().Size;
+        return size <= maxBytes
+            ? size
+            : throw new RegistryAccessException(Path, $"is {size:N0} bytes, over the {maxBytes:N0}-byte limit ({RegistryStoreOptions.Section}:{nameof(RegistryStoreOptions.MaxFileBytes)}): not read");
+    }
+
+    private void ReadInto(Span<byte> buffer)
+    {
         var read = 0;
         while (read < buffer.Length)
         {
-            var n = RandomAccess.Read(_handle, buffer.AsSpan(read), read);
+            var n = RandomAccess.Read(_handle, buffer[read..], read);
             if (n == 0)
             {
                 // Shrunk under us: an unlocked writer. What we have is not the file.
@@ -102,8 +139,6 @@ internal sealed partial class RegistryFile : IDisposable
 
             read += n;
         }
-
-        return buffer;
     }
 
     /// <summary>
@@ -187,3 +222,20 @@ internal sealed partial class RegistryFile : IDisposable
 
 /// <summary>Enough of fstat to notice that a file changed between two looks.</summary>
 internal readonly record struct FileIdentity(ulong Inode, long Size, long MTime, long MTimeNanoseconds);
+
+/// <summary>A file's bytes read once; disposing returns a pooled buffer to the pool.</summary>
+internal readonly struct FileBytes(byte[] buffer, int length, bool pooled) : IDisposable
+{
+    /// <summary>Registries up to this size are read into pooled buffers (a task registry is a few kilobytes).</summary>
+    public const int PooledUpTo = 1 << 20;
+
+    public ReadOnlyMemory<byte> Memory => buffer.AsMemory(0, length);
+
+    public void Dispose()
+    {
+        if (pooled)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

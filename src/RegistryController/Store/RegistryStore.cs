@@ -39,11 +39,12 @@ public sealed class RegistryStore : IRegistryStore
                 _ =>
                 {
                     using var file = RegistryFile.Open(location, forWriting: false);
-                    inode = file.Identity().Inode;
+                    inode = file.Opened.Inode;
                     file.Lock(exclusive: false);
-                    var bytes = file.ReadAll(_options.MaxFileBytes);
-                    activity?.SetTag(RegistryTelemetry.Attributes.Bytes, bytes.Length);
-                    return ValueTask.FromResult(RegistryParser.Parse(bytes, location.Path, location.Kind));
+                    // The model holds copies of what it keeps: the bytes go back for the next registry.
+                    using var bytes = file.ReadAllOnce(_options.MaxFileBytes);
+                    activity?.SetTag(RegistryTelemetry.Attributes.Bytes, bytes.Memory.Length);
+                    return ValueTask.FromResult(RegistryParser.Parse(bytes.Memory, location.Path, location.Kind));
                 },
                 cancellationToken);
             return RegistrySnapshot.Read(location.Path, location.Kind, location.TaskId, model);
@@ -71,8 +72,7 @@ public sealed class RegistryStore : IRegistryStore
                 {
                     attempts++;
                     using var file = RegistryFile.Open(location, forWriting: true);
-                    var identity = file.Identity();
-                    inode = identity.Inode;
+                    inode = file.Opened.Inode;
                     file.Lock(exclusive: true);
                     var wait = waited.Elapsed;
                     var held = Stopwatch.StartNew();
