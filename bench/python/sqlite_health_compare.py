@@ -7,6 +7,10 @@ the rest completed), then times, in one run and alternating: `registryctl health
 `sqlite3` query of every agent row plus one `tmux ls`. Prints medians and the ratio.
 
     python3 bench/python/sqlite_health_compare.py --registryctl out/registryctl [--tasks 1000] [--agents 20] [--runs 7]
+        [--keep DIR]
+
+--keep DIR builds the workspace in DIR (which must not exist yet) and leaves it, with its tmux server, after the
+runs, for profiling by hand: it prints the commands to run and to tear it all down.
 """
 import argparse, json, os, shutil, sqlite3, statistics, subprocess, tempfile, time
 
@@ -59,8 +63,13 @@ def main():
     parser.add_argument("--tasks", type=int, default=1000)
     parser.add_argument("--agents", type=int, default=20)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--keep", metavar="DIR", help="build in DIR and leave the workspace and its tmux server running")
     args = parser.parse_args()
-    directory = tempfile.mkdtemp(prefix="registryctl-sqlite-bench-")
+    if args.keep:
+        directory = os.path.abspath(args.keep)
+        os.makedirs(directory)
+    else:
+        directory = tempfile.mkdtemp(prefix="registryctl-sqlite-bench-")
     socket = os.path.join(directory, "tmux.sock")
     root = os.path.join(directory, "workspace")
     try:
@@ -81,8 +90,12 @@ def main():
             print(f"{name:32} median {median * 1000:8.1f} ms  (runs: {', '.join(f'{t * 1000:.0f}' for t in times[name])})")
         print(f"ratio health / floor: {medians['registryctl health --json'] / medians['floor: sqlite3 query + tmux ls']:.2f}")
     finally:
-        subprocess.run(["tmux", "-S", socket, "kill-server"], stderr=subprocess.DEVNULL)
-        shutil.rmtree(directory, ignore_errors=True)
+        if args.keep:
+            print(f"kept: {args.registryctl} health --json --workspace {root} --tmux-socket {socket}")
+            print(f"tear down: tmux -S {socket} kill-server; rm -rf {directory}")
+        else:
+            subprocess.run(["tmux", "-S", socket, "kill-server"], stderr=subprocess.DEVNULL)
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 if __name__ == "__main__":
