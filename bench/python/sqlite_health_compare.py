@@ -4,11 +4,17 @@
 Builds a workspace whose registry/state.sqlite3 is the orchestrator's fixture database (its schema, never
 altered) holding TASKS tasks x AGENTS agents (one live agent per task with a tmux session on a private server,
 the rest completed), then times, in one run and alternating: `registryctl health --json` and the floor, one
-`sqlite3` query of every agent row plus one `tmux ls`. Prints medians and the ratio.
+`sqlite3` query of every agent row plus one `tmux ls`. Prints the medians of wall time and of CPU time (user + system of
+the command and of the processes it waited for: fairer than wall time on a loaded machine), the ratios, and the load
+average before and after.
 
     python3 bench/python/sqlite_health_compare.py --registryctl out/registryctl [--tasks 1000] [--agents 20] [--runs 7]
+        [--keep DIR]
+
+--keep DIR builds the workspace in DIR (which must not exist yet) and leaves it, with its tmux server, after the
+runs, for profiling by hand: it prints the commands to run and to tear it all down.
 """
-import argparse, json, os, shutil, sqlite3, statistics, subprocess, tempfile, time
+import argparse, json, os, resource, shutil, sqlite3, statistics, subprocess, tempfile, time
 
 FIXTURE = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "fixtures", "orchestrator-2026", "registry", "state.sqlite3")
 
@@ -48,9 +54,13 @@ def build(root, tasks, agents, socket):
 
 
 def timed(command):
+    """Wall time, and the CPU time (user + system) of the command and every process it waited for."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, shell=isinstance(command, str))
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main():
@@ -59,8 +69,13 @@ def main():
     parser.add_argument("--tasks", type=int, default=1000)
     parser.add_argument("--agents", type=int, default=20)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--keep", metavar="DIR", help="build in DIR and leave the workspace and its tmux server running")
     args = parser.parse_args()
-    directory = tempfile.mkdtemp(prefix="registryctl-sqlite-bench-")
+    if args.keep:
+        directory = os.path.abspath(args.keep)
+        os.makedirs(directory)
+    else:
+        directory = tempfile.mkdtemp(prefix="registryctl-sqlite-bench-")
     socket = os.path.join(directory, "tmux.sock")
     root = os.path.join(directory, "workspace")
     try:
@@ -72,17 +87,26 @@ def main():
         first = subprocess.run(health, capture_output=True, text=True)
         summary = json.loads(first.stdout).get("summary", {})
         print(f"health exited {first.returncode}: {summary}")
+        print(f"load average before the runs: {', '.join(f'{l:.2f}' for l in os.getloadavg())}")
         times = {"registryctl health --json": [], "floor: sqlite3 query + tmux ls": []}
         for _ in range(args.runs):
             times["registryctl health --json"].append(timed(health))
             times["floor: sqlite3 query + tmux ls"].append(timed(floor))
-        medians = {k: statistics.median(v) for k, v in times.items()}
+        medians = {k: statistics.median(w for w, _ in v) for k, v in times.items()}
+        cpus = {k: statistics.median(c for _, c in v) for k, v in times.items()}
         for name, median in medians.items():
-            print(f"{name:32} median {median * 1000:8.1f} ms  (runs: {', '.join(f'{t * 1000:.0f}' for t in times[name])})")
-        print(f"ratio health / floor: {medians['registryctl health --json'] / medians['floor: sqlite3 query + tmux ls']:.2f}")
+            print(f"{name:32} median {median * 1000:8.1f} ms  (runs: {', '.join(f'{w * 1000:.0f}' for w, _ in times[name])})")
+            print(f"{'':32} CPU    {cpus[name] * 1000:8.1f} ms  (runs: {', '.join(f'{c * 1000:.0f}' for _, c in times[name])})")
+        print(f"ratio health / floor: {medians['registryctl health --json'] / medians['floor: sqlite3 query + tmux ls']:.2f}"
+              f" (CPU: {cpus['registryctl health --json'] / cpus['floor: sqlite3 query + tmux ls']:.2f})")
+        print(f"load average after the runs: {', '.join(f'{l:.2f}' for l in os.getloadavg())}")
     finally:
-        subprocess.run(["tmux", "-S", socket, "kill-server"], stderr=subprocess.DEVNULL)
-        shutil.rmtree(directory, ignore_errors=True)
+        if args.keep:
+            print(f"kept: {args.registryctl} health --json --workspace {root} --tmux-socket {socket}")
+            print(f"tear down: tmux -S {socket} kill-server; rm -rf {directory}")
+        else:
+            subprocess.run(["tmux", "-S", socket, "kill-server"], stderr=subprocess.DEVNULL)
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,21 @@ public sealed record AgentState(string Id, string TaskId, string? Status, string
         ArgumentNullException.ThrowIfNull(agent);
         return new(agent.Id, taskId, agent.Status, agent.TmuxSession, agent.StartedAt)
         {
-            Pids = [.. new[] { agent.ClaudePid, agent.CursorPid }.OfType<int>().Where(pid => pid > 0).Distinct()],
+            Pids = PidsOf(agent.ClaudePid, agent.CursorPid),
+        };
+    }
+
+    // Called for every agent of a workspace, several times a pass: no LINQ, no allocation when no pid is recorded.
+    private static ImmutableArray<int> PidsOf(int? claude, int? cursor)
+    {
+        int? first = claude > 0 ? claude : null;
+        int? second = cursor > 0 && cursor != first ? cursor : null;
+        return (first, second) switch
+        {
+            ({ } a, { } b) => [a, b],
+            ({ } a, null) => [a],
+            (null, { } b) => [b],
+            _ => [],
         };
     }
 }

@@ -34,7 +34,8 @@ internal static class AgentEvidenceProbe
         var evidence = ImmutableDictionary.CreateBuilder<string, AgentEvidence>(StringComparer.Ordinal);
         foreach (var agent in model.Agents)
         {
-            if (!evidence.ContainsKey(agent.Id) && AgentJudge.InQuestion(AgentState.Of(agent, model.TaskId ?? string.Empty) with { Processes = registry.Processes }, view, clock, options))
+            // Only an active agent is ever in question; most rows of a workspace are finished.
+            if (options.IsActive(agent.Status) && !evidence.ContainsKey(agent.Id) && AgentJudge.InQuestion(AgentState.Of(agent, model.TaskId ?? string.Empty) with { Processes = registry.Processes }, view, clock, options))
             {
                 evidence[agent.Id] = Relative(AgentEvidenceReader.Read(taskDirectory, agent.Id, options.TerminalStatuses), taskDirectory);
             }

@@ -22,6 +22,7 @@ internal static class AgentProcessProbe
     {
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(processes);
+        ArgumentNullException.ThrowIfNull(options);
         if (registry is not { Kind: RegistryKind.Task, Model: { } model })
         {
             return registry;
@@ -30,6 +31,12 @@ internal static class AgentProcessProbe
         var sightings = registry.Processes.ToBuilder();
         foreach (var agent in model.Agents)
         {
+            // Only an active agent's processes are ever in question; most rows of a workspace are finished.
+            if (!options.IsActive(agent.Status))
+            {
+                continue;
+            }
+
             var state = AgentState.Of(agent, model.TaskId ?? string.Empty);
             if (AgentJudge.ProcessInQuestion(state, view, clock, options))
             {

@@ -42,8 +42,8 @@ internal sealed partial class SqliteStateStore(SqliteStoreOptions options)
             // transaction shares, so tasks and agents are of the same instant, and COMMIT lets it go at once.
             await using var transaction = connection.BeginTransaction(deferred: true);
             CheckSchema(connection, path);
-            var tasks = await ReadTasksAsync(connection, ct);
-            var agents = await ReadAgentsAsync(connection, ct);
+            var tasks = ReadTasks(connection, ct);
+            var agents = ReadAgents(connection, ct);
             await transaction.CommitAsync(ct);
             return new SqliteSnapshot(path, tasks, agents);
         }
@@ -349,61 +349,152 @@ internal sealed partial class SqliteStateStore(SqliteStoreOptions options)
         }
     }
 
-    private static async Task<ImmutableArray<SqliteTaskRow>> ReadTasksAsync(SqliteConnection connection, CancellationToken ct)
+    private ImmutableArray<SqliteTaskRow> ReadTasks(SqliteConnection connection, CancellationToken ct)
     {
-        await using var command = connection.CreateCommand();
         // max_concurrent defaults to 20 when the task has no task_config row, as get_task_config does.
-        command.CommandText = """
+        using var rows = new RowReader(connection, """
             SELECT t.task_id, t.status, c.max_concurrent
               FROM tasks AS t LEFT JOIN task_config AS c ON c.task_id = t.task_id
              ORDER BY t.task_id
-            """;
-        await using var reader = await command.ExecuteReaderAsync(ct);
+            """, 3);
         var tasks = ImmutableArray.CreateBuilder<SqliteTaskRow>();
-        while (await reader.ReadAsync(ct))
+        while (rows.Step(_options.BusyTimeout, ct))
         {
-            if (Text(reader, 0) is { } taskId)
+            if (rows.Text(0) is { } taskId)
             {
-                tasks.Add(new SqliteTaskRow(taskId, Text(reader, 1), Int(reader, 2) ?? 20));
+                tasks.Add(new SqliteTaskRow(taskId, rows.Text(1), rows.Int(2) ?? 20));
             }
         }
 
         return tasks.ToImmutable();
     }
 
-    private static async Task<ImmutableArray<SqliteAgentRow>> ReadAgentsAsync(SqliteConnection connection, CancellationToken ct)
+    private ImmutableArray<SqliteAgentRow> ReadAgents(SqliteConnection connection, CancellationToken ct)
     {
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
+        using var rows = new RowReader(connection, """
             SELECT agent_id, task_id, type, tmux_session, status, started_at, completed_at, last_update,
                    progress, claude_pid, cursor_pid
               FROM agents
              ORDER BY task_id, agent_id
-            """;
-        await using var reader = await command.ExecuteReaderAsync(ct);
+            """, 11);
         var agents = ImmutableArray.CreateBuilder<SqliteAgentRow>();
-        while (await reader.ReadAsync(ct))
+        while (rows.Step(_options.BusyTimeout, ct))
         {
             // A row without a key cannot be repaired by key; the orchestrator sets both at every insert.
-            if (Text(reader, 0) is { } agentId && Text(reader, 1) is { } taskId)
+            if (rows.Text(0) is { } agentId && rows.Text(1) is { } taskId)
             {
-                agents.Add(new SqliteAgentRow(agentId, taskId, Text(reader, 2), Text(reader, 3), Text(reader, 4),
-                    Text(reader, 5), Text(reader, 6), Text(reader, 7), Int(reader, 8), Int(reader, 9), Int(reader, 10)));
+                agents.Add(new SqliteAgentRow(agentId, taskId, rows.Text(2), rows.Text(3), rows.Text(4),
+                    rows.Text(5), rows.Text(6), rows.Text(7), rows.Int(8), rows.Int(9), rows.Int(10)));
             }
         }
 
         return agents.ToImmutable();
     }
 
-    // SQLite columns hold any type whatever they were declared as; read what is there without throwing on a row.
-    private static string? Text(SqliteDataReader reader, int ordinal) => reader.GetValue(ordinal) switch
+    /// <summary>
+    /// One SELECT stepped with SQLite's own calls, for the reads of every row of a workspace (20,000 agents are
+    /// usual): a text cell is decoded only when its bytes differ from the same column of the row before, so a task's
+    /// rows share one string for its id, and runs of the same status, type or timestamp share theirs. Cells hold any
+    /// type whatever their column was declared as: read what is there without throwing on a row.
+    /// </summary>
+    private sealed class RowReader : IDisposable
     {
-        DBNull => null,
-        string s => s,
-        byte[] b => System.Text.Encoding.UTF8.GetString(b),
-        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        var other => other.ToString(),
-    };
+        // How often a long read looks at its cancellation token, in rows.
+        private const int CancellationStride = 1024;
+
+        private readonly SqliteConnection _connection;
+        private readonly sqlite3_stmt _statement;
+        private readonly byte[]?[] _lastBytes;
+        private readonly int[] _lastLength;
+        private readonly string?[] _lastText;
+        private long _rows;
+
+        public RowReader(SqliteConnection connection, string sql, int columns)
+        {
+            _connection = connection;
+            Check(connection, raw.sqlite3_prepare_v2(connection.Handle, sql, out _statement));
+            _lastBytes = new byte[columns][];
+            _lastLength = new int[columns];
+            _lastText = new string[columns];
+        }
+
+        /// <summary>
+        /// The next row, or false at the end. The first step pins the read transaction's snapshot: a writer that holds
+        /// the database then (a checkpoint, a recovery) is waited for up to <paramref name="busyTimeout"/>, as
+        /// Microsoft.Data.Sqlite's own reader would, beyond the busy handler's own wait.
+        /// </summary>
+        public bool Step(TimeSpan busyTimeout, CancellationToken ct)
+        {
+            if (_rows++ % CancellationStride == 0)
+            {
+                ct.ThrowIfCancellationRequested();
+            }
+
+            var waited = Stopwatch.StartNew();
+            while (true)
+            {
+                var rc = raw.sqlite3_step(_statement);
+                switch (rc)
+                {
+                    case raw.SQLITE_ROW:
+                        return true;
+                    case raw.SQLITE_DONE:
+                        return false;
+                    case var busy when (busy & 0xFF) is Busy or Locked && waited.Elapsed < busyTimeout:
+                        ct.ThrowIfCancellationRequested();
+                        _ = raw.sqlite3_reset(_statement);
+                        continue;
+                    default:
+                        Check(_connection, rc);
+                        return false;
+                }
+            }
+        }
+
+        public string? Text(int column)
+        {
+            switch (raw.sqlite3_column_type(_statement, column))
+            {
+                case raw.SQLITE_NULL:
+                    return null;
+                case raw.SQLITE_INTEGER:
+                    return raw.sqlite3_column_int64(_statement, column).ToString(CultureInfo.InvariantCulture);
+                case raw.SQLITE_FLOAT:
+                    return raw.sqlite3_column_double(_statement, column).ToString(null, CultureInfo.InvariantCulture);
+                case raw.SQLITE_TEXT:
+                    // Converts the cell to UTF-8 in place when the database keeps UTF-16, so its bytes below are UTF-8.
+                    _ = raw.sqlite3_column_text(_statement, column);
+                    break;
+            }
+
+            // TEXT, and a BLOB read as UTF-8.
+            var bytes = raw.sqlite3_column_blob(_statement, column);
+            var last = _lastBytes[column];
+            if (last is not null && _lastText[column] is { } text && bytes.SequenceEqual(last.AsSpan(0, _lastLength[column])))
+            {
+                return text;
+            }
+
+            if (last is null || last.Length < bytes.Length)
+            {
+                _lastBytes[column] = last = new byte[Math.Max(bytes.Length, 64)];
+            }
+
+            bytes.CopyTo(last);
+            _lastLength[column] = bytes.Length;
+            return _lastText[column] = System.Text.Encoding.UTF8.GetString(bytes);
+        }
+
+        public int? Int(int column) => raw.sqlite3_column_type(_statement, column) switch
+        {
+            raw.SQLITE_INTEGER => raw.sqlite3_column_int64(_statement, column) is var l and >= int.MinValue and <= int.MaxValue ? (int)l : null,
+            raw.SQLITE_FLOAT => raw.sqlite3_column_double(_statement, column) is var d && d == Math.Floor(d) && d is >= int.MinValue and <= int.MaxValue ? (int)d : null,
+            raw.SQLITE_TEXT => int.TryParse(Text(column), NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : null,
+            _ => null,
+        };
+
+        public void Dispose() => _statement.Dispose();
+    }
 
     private static int? Int(SqliteDataReader reader, int ordinal) => reader.GetValue(ordinal) switch
     {

@@ -18,30 +18,50 @@ internal static class SqliteWorkspace
     public static (WorkspaceSnapshot Workspace, ImmutableDictionary<string, int> MaxConcurrent) Snapshot(string root, SqliteSnapshot rows, ReconcileOptions options)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        var agentsByTask = rows.Agents.GroupBy(a => a.TaskId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        ArgumentNullException.ThrowIfNull(options);
+        var agentsByTask = new Dictionary<string, List<SqliteAgentRow>>(rows.Tasks.Length, StringComparer.Ordinal);
+        foreach (var agent in rows.Agents)
+        {
+            if (!agentsByTask.TryGetValue(agent.TaskId, out var list))
+            {
+                agentsByTask[agent.TaskId] = list = [];
+            }
+
+            list.Add(agent);
+        }
+
         // foreign_keys=ON keeps rows to known tasks, but a file written without it may hold agents of no task row.
         var taskIds = rows.Tasks.Select(t => t.TaskId).Concat(agentsByTask.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
-        var registries = ImmutableArray.CreateBuilder<RegistrySnapshot>();
+        var registries = ImmutableArray.CreateBuilder<RegistrySnapshot>(agentsByTask.Count);
         foreach (var taskId in taskIds)
         {
             var agents = agentsByTask.GetValueOrDefault(taskId) ?? [];
-            var model = new RegistryModel(
-                RegistryKind.Task,
-                taskId,
-                [.. agents.Select((a, i) => new AgentRecord(
+            var records = ImmutableArray.CreateBuilder<AgentRecord>(agents.Count);
+            foreach (var a in agents)
+            {
+                // Where the orchestrator's deploy puts them, relative to the task directory. Only an active agent's
+                // files are ever looked at (the stuck rule); most rows are finished, and their paths would be 40,000
+                // strings on a workspace of 20,000 agents.
+                var active = options.IsActive(a.Status);
+                records.Add(new AgentRecord(
                     a.AgentId,
-                    i,
+                    records.Count,
                     a.Status,
                     a.TmuxSession,
                     a.StartedAt,
                     taskId,
-                    // Where the orchestrator's deploy puts them, relative to the task directory (for stuck agents).
-                    LogFile: $"logs/{a.AgentId}_stream.jsonl",
-                    ProgressFile: $"progress/{a.AgentId}_progress.jsonl",
+                    LogFile: active ? $"logs/{a.AgentId}_stream.jsonl" : null,
+                    ProgressFile: active ? $"progress/{a.AgentId}_progress.jsonl" : null,
                     CompletedAt: a.CompletedAt,
                     LastUpdate: a.LastUpdate,
                     ClaudePid: a.ClaudePid,
-                    CursorPid: a.CursorPid))],
+                    CursorPid: a.CursorPid));
+            }
+
+            var model = new RegistryModel(
+                RegistryKind.Task,
+                taskId,
+                records.MoveToImmutable(),
                 ActiveCount: null,
                 TotalSpawned: null,
                 CompletedCount: null);

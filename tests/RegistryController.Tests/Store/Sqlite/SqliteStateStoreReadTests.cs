@@ -68,6 +68,36 @@ public sealed class SqliteStateStoreReadTests : IDisposable
     }
 
     [Fact]
+    public async Task Cells_of_any_storage_class_read_as_sqlite_shows_them_whatever_the_row_before_held()
+    {
+        var db = OrchestratorSqlite.CopyFixture(_dir.Path);
+        // Rows in key order, each status in another storage class, and a text equal in bytes to the blob before it.
+        await OrchestratorSqlite.ExecuteAsync(db, "DELETE FROM agents",
+            $"INSERT INTO agents(agent_id, task_id, status, progress) VALUES ('a1', '{OrchestratorSqlite.TaskId}', CAST('working' AS BLOB), ' 42')",
+            $"INSERT INTO agents(agent_id, task_id, status, progress) VALUES ('a2', '{OrchestratorSqlite.TaskId}', 'working', 7.0)",
+            $"INSERT INTO agents(agent_id, task_id, status, progress) VALUES ('a3', '{OrchestratorSqlite.TaskId}', 1.5, 7.5)",
+            $"INSERT INTO agents(agent_id, task_id, status, progress) VALUES ('a4', '{OrchestratorSqlite.TaskId}', 3, x'3432')",
+            $"INSERT INTO agents(agent_id, task_id, status, progress) VALUES ('a5', '{OrchestratorSqlite.TaskId}', 'working', NULL)");
+
+        var snapshot = await _store.ReadAsync(db, CancellationToken.None);
+
+        Assert.Equal(
+            [("a1", "working", 42), ("a2", "working", 7), ("a3", "1.5", null), ("a4", "3", null), ("a5", "working", null)],
+            snapshot.Agents.Select(a => (a.AgentId, a.Status, a.Progress)).ToArray());
+    }
+
+    [Fact]
+    public async Task The_rows_of_one_task_share_one_string_for_its_id()
+    {
+        var db = OrchestratorSqlite.CopyFixture(_dir.Path);
+
+        var snapshot = await _store.ReadAsync(db, CancellationToken.None);
+
+        Assert.True(snapshot.Agents.Length > 1);
+        Assert.All(snapshot.Agents, a => Assert.Same(snapshot.Agents[0].TaskId, a.TaskId));
+    }
+
+    [Fact]
     public async Task Reading_sees_the_last_commit_while_a_writer_holds_uncommitted_frames_in_the_wal()
     {
         var db = OrchestratorSqlite.CopyFixture(_dir.Path);
