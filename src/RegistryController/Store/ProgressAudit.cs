@@ -250,7 +250,8 @@ internal static class ProgressAudit
     private static byte[] ReadAll(int fd)
     {
         using var content = new MemoryStream();
-        var buffer = new byte[64 * 1024];
+        // Sized to the file as it is now (a progress file is a few KB); it may grow while read, hence the loop.
+        var buffer = new byte[Syscall.fstat(fd, out var stat) == 0 ? Math.Clamp(stat.st_size + 1, 1, 1 << 20) : 4096];
         long offset = 0;
         while (true)
         {

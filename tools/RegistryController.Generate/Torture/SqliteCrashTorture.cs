@@ -79,16 +79,19 @@ public static class SqliteCrashTorture
         ArgumentNullException.ThrowIfNull(options);
         await using var run = await SqliteCrashRun.CreateAsync(options, cancellationToken);
         var window = await run.CalibrateAsync(cancellationToken);
-        progress?.WriteLine($"an unkilled repair takes the write lock {window.Lock.TotalMilliseconds:0} ms after its start, appends its last progress line {window.LastLine.TotalMilliseconds:0} ms after taking it, and exits at {window.Exit.TotalMilliseconds:0} ms; most kills land a random 0-{window.LastLine.TotalMilliseconds + 5:0} ms after the write lock is seen taken, one in ten a random time before");
+        progress?.WriteLine($"an unkilled repair takes the write lock {window.Lock.TotalMilliseconds:0} ms after its start, holds it {window.Held.TotalMilliseconds:0.0} ms, appends its last progress line {window.LastLine.TotalMilliseconds:0} ms after taking it, and exits at {window.Exit.TotalMilliseconds:0} ms");
 
         var random = new Random(options.Seed);
         var clock = Stopwatch.StartNew();
         for (var kill = 0; kill < options.Kills; kill++)
         {
-            // One in ten before the transaction (from the start), the others from the moment the write lock is taken.
-            var early = random.NextDouble() < 0.1;
-            var delay = early
-                ? window.Lock * random.NextDouble()
+            // One in ten before the transaction (from the start); three in ten within twice the lock's hold of its
+            // being seen taken (inside the transaction, at its commit, before the first line); the rest anywhere up to
+            // the last line (amid the lines).
+            var aim = random.NextDouble();
+            var early = aim < 0.1;
+            var delay = early ? window.Lock * random.NextDouble()
+                : aim < 0.4 ? window.Held * 2 * random.NextDouble()
                 : (window.LastLine + TimeSpan.FromMilliseconds(5)) * random.NextDouble();
             await run.KillOnceAsync(kill, delay, fromStart: early, cancellationToken);
             if (progress is not null && (kill + 1) % 25 == 0)
@@ -101,8 +104,8 @@ public static class SqliteCrashTorture
         return await run.FinishAsync(duration, window.Exit, cancellationToken);
     }
 
-    /// <summary>When an unkilled repair is first seen holding the write lock (after its start), its last progress line (after that), and its exit.</summary>
-    private sealed record RepairWindow(TimeSpan Lock, TimeSpan LastLine, TimeSpan Exit);
+    /// <summary>When an unkilled repair is first seen holding the write lock (after its start), for how long, its last progress line (after taking the lock), and its exit.</summary>
+    private sealed record RepairWindow(TimeSpan Lock, TimeSpan Held, TimeSpan LastLine, TimeSpan Exit);
 
     private enum Landing
     {
@@ -160,7 +163,7 @@ public static class SqliteCrashTorture
         /// <summary>Three unkilled repairs: when is the write lock taken, when is the last progress line appended, when does the repair exit?</summary>
         public async Task<RepairWindow> CalibrateAsync(CancellationToken cancellationToken)
         {
-            var runs = new List<(TimeSpan Lock, TimeSpan Last, TimeSpan Exit)>();
+            var runs = new List<(TimeSpan Lock, TimeSpan Held, TimeSpan Last, TimeSpan Exit)>();
             // The first, cold run (JIT, page cache) is slower than the kills' runs: only the three after it count.
             for (var i = 0; i < 4; i++)
             {
@@ -169,6 +172,11 @@ public static class SqliteCrashTorture
                 using var process = StartRepair(errors);
                 var started = Stopwatch.StartNew();
                 var anchor = WaitForTransaction(process, started) ?? started.Elapsed;
+                while (HoldsWalWriteLock(process.Id) && !process.HasExited)
+                {
+                }
+
+                var held = started.Elapsed - anchor;
                 TimeSpan? last = null;
                 while (last is null && !process.HasExited)
                 {
@@ -186,12 +194,13 @@ public static class SqliteCrashTorture
 
                 if (i > 0)
                 {
-                    runs.Add((anchor, last.Value, started.Elapsed));
+                    runs.Add((anchor, held, last.Value, started.Elapsed));
                 }
             }
 
             return new RepairWindow(
                 runs.Select(r => r.Lock).Order().ElementAt(1),
+                runs.Select(r => r.Held).Order().ElementAt(1),
                 runs.Select(r => r.Last).Order().ElementAt(1),
                 runs.Max(r => r.Exit));
         }
