@@ -12,7 +12,7 @@ public sealed class SqliteCrashTortureTests
     [Fact]
     public async Task Killing_sqlite_repairs_leaves_a_sound_database_and_whole_repairs_and_the_next_pass_leaves_one_terminal_line_per_ended_agent()
     {
-        var report = await SqliteCrashTorture.RunAsync(new SqliteCrashOptions { Kills = 16, Tasks = 4, ZombiesPerTask = 10, Seed = 7 });
+        var report = await SqliteCrashTorture.RunAsync(new SqliteCrashOptions { Kills = 12, Tasks = 4, ZombiesPerTask = 10, Seed = 7 });
 
         Assert.True(report.Violations.Count == 0, report.Summary());
         // The kills landed where it matters: rows committed whose progress lines were not all written yet.
