@@ -1,5 +1,8 @@
 using System.Text.Json.Nodes;
 using RegistryController.Judgement;
+using RegistryController.Locking;
+using RegistryController.Pass;
+using RegistryController.Store;
 
 namespace RegistryController.Testing;
 
@@ -51,6 +54,37 @@ public sealed class Orchestrator2026Workspace : IAsyncDisposable
     public Task<CliResult> RunAsync(params string[] args) => RegistryctlProcess.RunAsync(
         [.. args, "--workspace", Root, "--tmux-socket", Tmux.SocketPath],
         new Dictionary<string, string> { ["TZ"] = TimeZoneId });
+
+    /// <summary>One <c>repair</c> pass hosted in this process, on the real clock read in the fixture's zone.</summary>
+    public Task<PassReport> RepairInProcessAsync() =>
+        new ReconcilePass(
+            Tmux.ViewSource(),
+            new RegistryStore(new RegistryStoreOptions(), new LockOptions()),
+            new ManualTime(DateTimeOffset.UtcNow, Zone),
+            new ReconcileOptions()).RunAsync(Root, ReconcileScope.Everything, PassMode.Repair, null, CancellationToken.None);
+
+    /// <summary>The lines of <c>progress/&lt;agent&gt;_progress.jsonl</c> that registryctl wrote (<c>reconciled_by</c>), parsed.</summary>
+    public IReadOnlyList<JsonObject> ReconciledLines(string agentId)
+    {
+        var path = Path.Combine(TaskDirectory, "progress", $"{agentId}_progress.jsonl");
+        return File.Exists(path)
+            ? [.. File.ReadLines(path).Where(l => l.Length > 0).Select(l => JsonNode.Parse(l)!.AsObject()).Where(o => (string?)o["reconciled_by"] == "registryctl")]
+            : [];
+    }
+
+    /// <summary>
+    /// Takes registryctl's lines out of the agents' progress files: what a repair SIGKILLed between its commit and its
+    /// first line leaves (the rows ended, the files as before).
+    /// </summary>
+    public void RemoveReconciledLines(IEnumerable<string> agentIds)
+    {
+        ArgumentNullException.ThrowIfNull(agentIds);
+        foreach (var id in agentIds)
+        {
+            var path = Path.Combine(TaskDirectory, "progress", $"{id}_progress.jsonl");
+            File.WriteAllLines(path, File.ReadAllLines(path).Where(l => !l.Contains("\"reconciled_by\": \"registryctl\"", StringComparison.Ordinal)));
+        }
+    }
 
     /// <summary>Rows as python3's own sqlite3 reads them.</summary>
     public Task<JsonArray> QueryAsync(string sql, params string[] parameters) => OrchestratorSqlite.QueryAsync(Database, sql, parameters);

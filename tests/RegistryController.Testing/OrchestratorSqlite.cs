@@ -196,6 +196,134 @@ public static class OrchestratorSqlite
     }
 
     /// <summary>
+    /// Replaces every task and agent of a copy of the fixture database (its schema, never altered) with
+    /// <paramref name="tasks"/> (task ids) and <paramref name="agents"/> (objects with task_id, agent_id, status,
+    /// started_at, progress, last_update and an optional latest {timestamp, status, progress, message}), as the
+    /// orchestrator's own inserts would leave them. Ends with the WAL checkpointed into the file.
+    /// </summary>
+    public static Task FillAsync(string database, JsonArray tasks, JsonArray agents) => Python.RunAsync(
+        Prelude + """
+
+            path, tasks, agents = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+            conn = connect(path)
+            conn.execute("PRAGMA foreign_keys=OFF")
+            conn.execute("BEGIN IMMEDIATE")
+            for table in ("agent_progress_latest", "agents", "task_config", "tasks"):
+                conn.execute("DELETE FROM " + table)
+            now = datetime.now().isoformat()
+            for task in tasks:
+                conn.execute("INSERT INTO tasks(task_id, workspace, status, created_at, updated_at) VALUES (?,?,?,?,?)", (task, task, "ACTIVE", now, now))
+            for a in agents:
+                conn.execute("INSERT INTO agents(agent_id, task_id, type, tmux_session, started_at, status, progress, last_update) VALUES (?,?,?,?,?,?,?,?)",
+                             (a["agent_id"], a["task_id"], a["agent_id"].split("-")[0], "agent_" + a["agent_id"], a["started_at"], a["status"], a["progress"], a["last_update"]))
+                if a.get("latest"):
+                    l = a["latest"]
+                    conn.execute("INSERT INTO agent_progress_latest(task_id, agent_id, timestamp, status, progress, message) VALUES (?,?,?,?,?,?)",
+                                 (a["task_id"], a["agent_id"], l["timestamp"], l["status"], l["progress"], l["message"]))
+            conn.execute("COMMIT")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            """,
+        database, tasks.ToJsonString(), agents.ToJsonString());
+
+    /// <summary>
+    /// Puts <paramref name="agents"/> (as given to <see cref="FillAsync"/>) back as they were, in one
+    /// <c>BEGIN IMMEDIATE</c> transaction (a concurrent writer's rows untouched): status, progress, last_update,
+    /// completed_at NULL, and their <c>agent_progress_latest</c> rows.
+    /// </summary>
+    public static Task ResetAgentsAsync(string database, JsonArray agents) => Python.RunAsync(
+        Prelude + """
+
+            path, agents = sys.argv[1], json.loads(sys.argv[2])
+            conn = connect(path)
+            conn.execute("BEGIN IMMEDIATE")
+            for a in agents:
+                conn.execute("UPDATE agents SET status=?, progress=?, last_update=?, completed_at=NULL WHERE task_id=? AND agent_id=?",
+                             (a["status"], a["progress"], a["last_update"], a["task_id"], a["agent_id"]))
+                l = a["latest"]
+                conn.execute("UPDATE agent_progress_latest SET timestamp=?, status=?, progress=?, message=? WHERE task_id=? AND agent_id=?",
+                             (l["timestamp"], l["status"], l["progress"], l["message"], a["task_id"], a["agent_id"]))
+            conn.execute("COMMIT")
+            """,
+        database, agents.ToJsonString());
+
+    /// <summary>
+    /// What a reader that opens the file afresh sees, read-only by python3's sqlite3: <c>PRAGMA integrity_check</c>,
+    /// the journal mode, and every agent row with its <c>agent_progress_latest</c> row (null when none), by agent id.
+    /// </summary>
+    public static async Task<JsonObject> InspectAsync(string database) => JsonNode.Parse(await Python.RunAsync(
+        """
+        import json, sqlite3, sys
+        conn = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True, timeout=10)
+        conn.row_factory = sqlite3.Row
+        out = {"integrity": conn.execute("PRAGMA integrity_check").fetchone()[0],
+               "journal_mode": conn.execute("PRAGMA journal_mode").fetchone()[0], "agents": {}}
+        rows = conn.execute("SELECT a.agent_id, a.task_id, a.status, a.progress, a.last_update, a.completed_at, "
+                            "l.timestamp AS l_timestamp, l.status AS l_status, l.progress AS l_progress, l.message AS l_message "
+                            "FROM agents AS a LEFT JOIN agent_progress_latest AS l ON l.task_id = a.task_id AND l.agent_id = a.agent_id").fetchall()
+        for r in rows:
+            out["agents"][r["agent_id"]] = dict(r)
+        print(json.dumps(out))
+        """,
+        database))!.AsObject();
+
+    /// <summary>
+    /// The orchestrator writing while a test runs: python3 that, until <paramref name="stopFile"/> exists, changes
+    /// each of <paramref name="agents"/> (task id, agent id) in turn between working and blocked, alternately as
+    /// <c>record_progress</c> (autocommit statements) and as <c>update_agent_status</c> (<c>BEGIN IMMEDIATE</c>),
+    /// with a sequence number in <c>agent_progress_latest.message</c> ("seq N: …"), <paramref name="pause"/> apart.
+    /// It says "ready", then "&lt;agent&gt; N" after each commit, and "error &lt;agent&gt; N: …" for a write that failed.
+    /// </summary>
+    public static PythonProcess StartSequenceWriter(string database, IEnumerable<(string TaskId, string AgentId)> agents, string stopFile, TimeSpan pause) =>
+        OrchestratorScriptsStart(
+            Prelude + """
+
+                import os
+                path, agents, stop, pause = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+                conn = connect(path)
+                print("ready", flush=True)
+                seq = 0
+                while not os.path.exists(stop):
+                    for task, agent in agents:
+                        seq += 1
+                        status = "blocked" if seq % 4 < 2 else "working"
+                        now = datetime.now().isoformat()
+                        message = "seq %d: %s" % (seq, status)
+                        try:
+                            if seq % 2 == 0:
+                                conn.execute("INSERT INTO agent_progress_latest(task_id, agent_id, timestamp, status, progress, message) VALUES(?,?,?,?,?,?) "
+                                             "ON CONFLICT(task_id, agent_id) DO UPDATE SET timestamp=excluded.timestamp, status=excluded.status, "
+                                             "progress=excluded.progress, message=excluded.message", (task, agent, now, status, seq % 100, message))
+                                conn.execute("UPDATE agents SET status=?, progress=?, last_update=? WHERE agent_id=? AND task_id=?", (status, seq % 100, now, agent, task))
+                            else:
+                                conn.execute("BEGIN IMMEDIATE")
+                                conn.execute("UPDATE agents SET status=?, last_update=? WHERE task_id=? AND agent_id=?", (status, now, task, agent))
+                                conn.execute("INSERT INTO agent_progress_latest(task_id, agent_id, timestamp, status, progress, message) VALUES(?,?,?,?,?,?) "
+                                             "ON CONFLICT(task_id, agent_id) DO UPDATE SET timestamp=excluded.timestamp, status=excluded.status, "
+                                             "progress=excluded.progress, message=excluded.message", (task, agent, now, status, seq % 100, message))
+                                conn.execute("COMMIT")
+                            print("%s %d" % (agent, seq), flush=True)
+                        except Exception as e:
+                            if conn.in_transaction:
+                                conn.execute("ROLLBACK")
+                            print("error %s %d: %s" % (agent, seq, e), flush=True)
+                        time.sleep(pause)
+                """,
+            database, JsonSerializer.Serialize(agents.Select(a => new[] { a.TaskId, a.AgentId }).ToArray()), stopFile, Seconds(pause));
+
+    private static PythonProcess OrchestratorScriptsStart(string script, params string[] arguments)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add(script);
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        return new PythonProcess(System.Diagnostics.Process.Start(info) ?? throw new InvalidOperationException("python3 did not start"));
+    }
+
+    /// <summary>
     /// Makes a file unwritable even for root (<c>chattr +i</c>; <c>chmod 444</c> for anyone else); disposing undoes it.
     /// </summary>
     [SupportedOSPlatform("linux")]

@@ -14,6 +14,7 @@ public static class ToolCommand
         var root = GenerateCommand.Create();
         root.Subcommands.Add(ConcurrencyTortureCommand.Create());
         root.Subcommands.Add(CrashTortureCommand.Create());
+        root.Subcommands.Add(SqliteCrashTortureCommand.Create());
         return root;
     }
 

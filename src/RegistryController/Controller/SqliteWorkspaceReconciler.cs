@@ -40,6 +40,9 @@ public sealed partial class SqliteWorkspaceReconciler(
     // its problem changes (the retry line still says each failure).
     private readonly ConcurrentDictionary<string, string> _lastProblem = new(StringComparer.Ordinal);
 
+    // Databases whose earlier endings have all been given their progress lines by this process (SqliteRepair).
+    private readonly ConcurrentDictionary<string, bool> _completedEarlier = new(StringComparer.Ordinal);
+
     /// <summary>One reconcile of the whole database, traced as the root of its own trace, linked to its causes.</summary>
     public async Task<ReconcileResult> ReconcileAsync(RegistryLocation key, IReadOnlyCollection<Trigger> triggers, IReadOnlyList<ActivityContext> causes, CancellationToken cancellationToken)
     {
@@ -118,7 +121,10 @@ public sealed partial class SqliteWorkspaceReconciler(
             .Where(t => t is not null)
             .Min();
         var before = Active(workspace);
-        if (!verdict.Registries.Any(v => v.Plan?.Edits.OfType<EndAgent>().Any() == true) || !_leadership.IsLeader)
+        // Earlier endings are looked at once per database in this process (a repair killed between its commit and
+        // its lines was another process), and again after a pass whose lines could not all be written.
+        var complete = !_completedEarlier.ContainsKey(key.Path);
+        if ((!complete && !verdict.Registries.Any(v => v.Plan?.Edits.OfType<EndAgent>().Any() == true)) || !_leadership.IsLeader)
         {
             // Followers judge (for health and metrics) but never write.
             return new ReconcileResult(held ? ReconcileOutcome.Held : ReconcileOutcome.Noop, zombies, [], before, before, held, requeueAfter, null);
@@ -127,12 +133,21 @@ public sealed partial class SqliteWorkspaceReconciler(
         SqliteRepairResult repair;
         try
         {
-            repair = await SqliteRepair.ApplyAsync(_store, key.Path, verdict.Registries, cancellationToken);
+            repair = await SqliteRepair.ApplyAsync(_store, key.Path, verdict.Registries, complete, cancellationToken);
         }
         catch (SqliteStateException e)
         {
             Said(e.DatabasePath, e.Problem);
             return ReconcileResult.Failed(e.Message) with { Zombies = zombies, Before = before };
+        }
+
+        if (repair.AuditProblems.IsEmpty && repair.CompletionProblem is null)
+        {
+            _completedEarlier.TryAdd(key.Path, true);
+        }
+        else
+        {
+            _completedEarlier.TryRemove(key.Path, out _);
         }
 
         var ended = Report(verdict, repair);
@@ -198,6 +213,16 @@ public sealed partial class SqliteWorkspaceReconciler(
             LogSuperseded(agent);
         }
 
+        foreach (var line in repair.Completed.Values.SelectMany(l => l))
+        {
+            LogLineCompleted(line.AgentId, line.Status);
+        }
+
+        if (repair.CompletionProblem is { } problem)
+        {
+            LogCompletionFailed(problem);
+        }
+
         foreach (var (agent, audit) in repair.AuditProblems)
         {
             LogAuditFailed(agent, audit);
@@ -234,6 +259,12 @@ public sealed partial class SqliteWorkspaceReconciler(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Repaired agent {AgentId}, but its progress-file audit line could not be appended: {Problem}")]
     private partial void LogAuditFailed(string agentId, string problem);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Appended the terminal progress line ({Status}) of agent {AgentId}, missing since an earlier repair was interrupted after its commit")]
+    private partial void LogLineCompleted(string agentId, string status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Earlier endings not looked at for missing progress lines: {Problem}")]
+    private partial void LogCompletionFailed(string problem);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "State database {Database} (sqlite-2026): {Problem}; its workspace is not reconciled until it can be read, the other workspaces are")]
     private partial void LogDatabaseFailed(string database, string problem);

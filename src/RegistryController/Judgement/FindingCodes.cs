@@ -16,4 +16,5 @@ public static class FindingCodes
     public const string EvidenceUnreadable = "evidence_unreadable";
     public const string SlotsHeld = "slots_held";
     public const string ProcessOutlivesSession = "process_outlives_session";
+    public const string AuditLineCompleted = "audit_line_completed";
 }

@@ -114,12 +114,32 @@ public sealed partial class ReconcilePass
         return verdict with { Orphans = orphans, OrphansComplete = complete };
     }
 
+    // Lines this pass appended for endings an earlier, interrupted repair committed: said as findings of their task.
+    private static RegistryVerdict WithCompleted(RegistryVerdict verdict, SqliteRepairResult result, bool first)
+    {
+        var lines = result.CompletedOf(verdict.Registry.TaskId);
+        var problem = result.CompletionProblem is { } p && first
+            ? [new Finding(Severity.Medium, FindingCodes.AuditLineCompleted, $"earlier endings not looked at for missing progress lines: {p}")]
+            : ImmutableArray<Finding>.Empty;
+        return verdict.Plan is not { } plan || (lines.IsEmpty && problem.IsEmpty)
+            ? verdict
+            : verdict with
+            {
+                Plan = plan with
+                {
+                    Findings = plan.Findings
+                        .AddRange(lines.Select(l => new Finding(Severity.Info, FindingCodes.AuditLineCompleted, $"{l.AgentId}: its terminal progress line ({l.Status}), missing since an earlier repair was interrupted after its commit, appended")))
+                        .AddRange(problem),
+                },
+            };
+    }
+
     private async Task<ImmutableArray<RegistryOutcome>> RepairSqliteAsync(string database, WorkspaceVerdict verdict, CancellationToken cancellationToken)
     {
         SqliteRepairResult result;
         try
         {
-            result = await SqliteRepair.ApplyAsync(_sqlite, database, verdict.Registries, cancellationToken);
+            result = await SqliteRepair.ApplyAsync(_sqlite, database, verdict.Registries, completeEarlier: true, cancellationToken);
         }
         catch (SqliteStateException e)
         {
@@ -129,7 +149,9 @@ public sealed partial class ReconcilePass
                 : Unwritten(v, PassMode.Repair))];
         }
 
-        return [.. verdict.Registries.Select(v =>
+        // A problem looking at earlier endings is said once, with the first task.
+        var first = verdict.Registries.FirstOrDefault(v => v.Plan is not null);
+        return [.. verdict.Registries.Select(v => WithCompleted(v, result, ReferenceEquals(v, first))).Select(v =>
         {
             var ends = result.EndingsOf(v.Registry.TaskId);
             if (ends.IsEmpty)

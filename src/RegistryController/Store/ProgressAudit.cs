@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.Json;
 using Mono.Unix.Native;
 using RegistryController.Locking;
 using RegistryController.Registry;
@@ -18,23 +20,32 @@ internal static class ProgressAudit
     public static string MessageFor(EndAgent end)
     {
         ArgumentNullException.ThrowIfNull(end);
-        return $"registryctl: recorded {end.NewStatus}{(end.TerminationReason is { } reason ? $" ({reason})" : string.Empty)}, its session being gone or dead; evidence: {end.Evidence}";
+        return $"{MessagePrefix}{end.NewStatus}{(end.TerminationReason is { } reason ? $" ({reason})" : string.Empty)}, its session being gone or dead; evidence: {end.Evidence}";
     }
+
+    /// <summary>How every <see cref="MessageFor"/> begins: what tells an ending of ours in <c>agent_progress_latest</c>.</summary>
+    public const string MessagePrefix = "registryctl: recorded ";
 
     /// <summary>The line appended for <paramref name="end"/>: one <c>json.dumps</c>-style object and a newline.</summary>
     public static string LineFor(EndAgent end)
     {
         ArgumentNullException.ThrowIfNull(end);
-        var message = MessageFor(end);
+        return LineFor(new AuditedEnding(end.AgentId, end.NewStatus, end.Timestamp, MessageFor(end)));
+    }
+
+    /// <summary>The line of an ending as the SQLite store kept it (the same bytes <see cref="LineFor(EndAgent)"/> wrote for it).</summary>
+    public static string LineFor(AuditedEnding ending)
+    {
+        ArgumentNullException.ThrowIfNull(ending);
         var sb = new StringBuilder("{\"timestamp\": ");
-        PythonJsonWriter.AppendPythonString(sb, end.Timestamp);
+        PythonJsonWriter.AppendPythonString(sb, ending.Timestamp);
         sb.Append(", \"agent_id\": ");
-        PythonJsonWriter.AppendPythonString(sb, end.AgentId);
+        PythonJsonWriter.AppendPythonString(sb, ending.AgentId);
         sb.Append(", \"status\": ");
-        PythonJsonWriter.AppendPythonString(sb, end.NewStatus);
+        PythonJsonWriter.AppendPythonString(sb, ending.Status);
         sb.Append(", \"message\": ");
-        PythonJsonWriter.AppendPythonString(sb, message);
-        sb.Append(", \"progress\": ").Append(end.NewStatus == "completed" ? "100" : "0");
+        PythonJsonWriter.AppendPythonString(sb, ending.Message);
+        sb.Append(", \"progress\": ").Append(ending.Status == "completed" ? "100" : "0");
         sb.Append(", \"").Append(AgentEndFields.ReconciledByField).Append("\": ");
         PythonJsonWriter.AppendPythonString(sb, AgentEndFields.ReconciledBy);
         return sb.Append("}\n").ToString();
@@ -97,6 +108,177 @@ internal static class ProgressAudit
         }
     }
 
+    /// <summary>
+    /// Appends <paramref name="ending"/>'s line to <c>progress/&lt;id&gt;_progress.jsonl</c> unless that file or the
+    /// archived one already holds it (a line of ours with its status and timestamp). So a repair killed between its
+    /// commit and its lines is completed by the next pass, and no line is ever written twice, however many registryctl
+    /// processes try at once: the look and the append are made under <c>flock(LOCK_EX)</c> on the file, which only
+    /// registryctl takes (the orchestrator's appends take no lock, so they are never held up). Never through a
+    /// symbolic link, never outside the task directory.
+    /// </summary>
+    /// <returns>Null, or the problem that kept the line from being written; <paramref name="appended"/> says whether this call wrote it.</returns>
+    public static string? AppendOnce(string taskDirectory, AuditedEnding ending, out bool appended)
+    {
+        ArgumentNullException.ThrowIfNull(taskDirectory);
+        ArgumentNullException.ThrowIfNull(ending);
+        appended = false;
+        var name = $"{ending.AgentId}_progress.jsonl";
+        if (ending.AgentId.Contains('/', StringComparison.Ordinal) || ending.AgentId.Contains('\0', StringComparison.Ordinal))
+        {
+            return $"agent id {ending.AgentId} cannot name a file";
+        }
+
+        var live = Path.Combine(taskDirectory, "progress", name);
+        var relative = Path.GetRelativePath(taskDirectory, live);
+        try
+        {
+            // The orchestrator's clean-up may have moved the file, our line in it, to archive/ since.
+            if (Holds(File.Exists(Path.Combine(taskDirectory, "archive", name)) ? ReadNoFollow(Path.Combine(taskDirectory, "archive", name)) : null, ending))
+            {
+                return null;
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(live)!);
+            if (Posix.RealPath(taskDirectory) is not { } root
+                || Posix.RealPath(Path.GetDirectoryName(live)!) is not { } directory
+                || !directory.StartsWith(root + "/", StringComparison.Ordinal))
+            {
+                return $"{relative}: its directory lies outside the task directory; not written";
+            }
+
+            var fd = Syscall.open(live, OpenFlags.O_RDWR | OpenFlags.O_APPEND | OpenFlags.O_CREAT | OpenFlags.O_NOFOLLOW | OpenFlags.O_CLOEXEC | OpenFlags.O_NONBLOCK, FilePermissions.DEFFILEMODE & ~(FilePermissions.S_IWGRP | FilePermissions.S_IWOTH));
+            if (fd < 0)
+            {
+                return $"{relative}: {Stdlib.strerror(Stdlib.GetLastError())}; not written";
+            }
+
+            try
+            {
+                if (Syscall.fstat(fd, out var stat) != 0 || (stat.st_mode & FilePermissions.S_IFMT) != FilePermissions.S_IFREG)
+                {
+                    return $"{relative}: not a regular file; not written";
+                }
+
+                int locked;
+                while ((locked = Posix.Flock(fd, Posix.LockExclusive)) != 0 && Marshal.GetLastPInvokeError() == Posix.EIntr)
+                {
+                }
+
+                if (locked != 0)
+                {
+                    return $"{relative}: flock: {Stdlib.strerror(Stdlib.GetLastError())}; not written";
+                }
+
+                if (Holds(ReadAll(fd), ending))
+                {
+                    return null;
+                }
+
+                var problem = WriteLine(fd, Encoding.UTF8.GetBytes(LineFor(ending)), relative);
+                appended = problem is null;
+                return problem;
+            }
+            finally
+            {
+                // Closing the descriptor lets the flock go.
+                _ = Syscall.close(fd);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return $"{relative}: {ex.Message}; not written";
+        }
+    }
+
+    /// <summary>Whether <paramref name="content"/> has a line of ours for <paramref name="ending"/> (its status and timestamp).</summary>
+    private static bool Holds(byte[]? content, AuditedEnding ending)
+    {
+        if (content is null)
+        {
+            return false;
+        }
+
+        foreach (var line in Encoding.UTF8.GetString(content).Split('\n'))
+        {
+            if (!line.Contains(AgentEndFields.ReconciledBy, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            try
+            {
+                using var document = JsonDocument.Parse(line);
+                var root = document.RootElement;
+                if (root.ValueKind == JsonValueKind.Object
+                    && Text(root, AgentEndFields.ReconciledByField) == AgentEndFields.ReconciledBy
+                    && Text(root, "status") == ending.Status
+                    && Text(root, "timestamp") == ending.Timestamp)
+                {
+                    return true;
+                }
+            }
+            catch (JsonException)
+            {
+                // Not a line of ours: ours are always whole.
+            }
+        }
+
+        return false;
+    }
+
+    private static string? Text(JsonElement root, string property) =>
+        root.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static byte[]? ReadNoFollow(string path)
+    {
+        var fd = Syscall.open(path, OpenFlags.O_RDONLY | OpenFlags.O_NOFOLLOW | OpenFlags.O_CLOEXEC | OpenFlags.O_NONBLOCK);
+        if (fd < 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return Syscall.fstat(fd, out var stat) == 0 && (stat.st_mode & FilePermissions.S_IFMT) == FilePermissions.S_IFREG ? ReadAll(fd) : null;
+        }
+        finally
+        {
+            _ = Syscall.close(fd);
+        }
+    }
+
+    private static byte[] ReadAll(int fd)
+    {
+        using var content = new MemoryStream();
+        // Sized to the file as it is now (a progress file is a few KB); it may grow while read, hence the loop.
+        var buffer = new byte[Syscall.fstat(fd, out var stat) == 0 ? Math.Clamp(stat.st_size + 1, 1, 1 << 20) : 4096];
+        long offset = 0;
+        while (true)
+        {
+            long read;
+            unsafe
+            {
+                fixed (byte* p = buffer)
+                {
+                    read = Syscall.pread(fd, p, (ulong)buffer.Length, offset);
+                }
+            }
+
+            if (read < 0 && Stdlib.GetLastError() == Errno.EINTR)
+            {
+                continue;
+            }
+
+            if (read <= 0)
+            {
+                return content.ToArray();
+            }
+
+            content.Write(buffer, 0, (int)read);
+            offset += read;
+        }
+    }
+
     /// <summary>One write of the whole line to a regular file; a short write is taken back.</summary>
     private static string? WriteLine(int fd, byte[] bytes, string relative)
     {
@@ -128,3 +310,9 @@ internal static class ProgressAudit
         return string.Create(CultureInfo.InvariantCulture, $"{relative}: wrote {written} of {bytes.Length} bytes; taken back");
     }
 }
+
+/// <summary>
+/// An ending as its audit line states it: what <see cref="ProgressAudit.LineFor(EndAgent)"/> writes, and what the
+/// SQLite store keeps of it in <c>agent_progress_latest</c> (status, timestamp, message), from which the line is made again.
+/// </summary>
+internal sealed record AuditedEnding(string AgentId, string Status, string Timestamp, string Message);

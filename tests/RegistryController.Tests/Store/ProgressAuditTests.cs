@@ -80,4 +80,34 @@ public class ProgressAuditTests
         Assert.Contains("outside the task directory", problem, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(outside.Path));
     }
+
+    [Fact]
+    public async Task Many_appenders_of_the_same_ending_at_once_write_its_line_once()
+    {
+        using var temp = new TempDirectory();
+        var ending = new AuditedEnding(Completed.AgentId, Completed.NewStatus, Completed.Timestamp, ProgressAudit.MessageFor(Completed));
+        using var start = new Barrier(8);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        {
+            start.SignalAndWait();
+            return (Problem: ProgressAudit.AppendOnce(temp.Path, ending, out var appended), Appended: appended);
+        })));
+
+        Assert.All(results, r => Assert.Null(r.Problem));
+        Assert.Equal(1, results.Count(r => r.Appended));
+        Assert.Equal([ProgressAudit.LineFor(Completed)], File.ReadAllLines(temp.Combine("progress", "fixer-1_progress.jsonl")).Select(l => l + "\n"));
+    }
+
+    [Fact]
+    public void A_line_for_the_same_ending_at_another_time_is_not_taken_for_it()
+    {
+        using var temp = new TempDirectory();
+        Assert.Null(ProgressAudit.Append(temp.Path, Completed with { Timestamp = "2026-11-30T10:40:00.000000" }));
+
+        Assert.Null(ProgressAudit.AppendOnce(temp.Path, new AuditedEnding(Completed.AgentId, Completed.NewStatus, Completed.Timestamp, ProgressAudit.MessageFor(Completed)), out var appended));
+
+        Assert.True(appended);
+        Assert.Equal(2, File.ReadAllLines(temp.Combine("progress", "fixer-1_progress.jsonl")).Length);
+    }
 }

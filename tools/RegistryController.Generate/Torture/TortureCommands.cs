@@ -62,6 +62,40 @@ public static class CrashTortureCommand
     }
 }
 
+/// <summary><c>torture-crash-sqlite</c>: the long run of the SQLite crash-safety torture (docs/reliability.md).</summary>
+public static class SqliteCrashTortureCommand
+{
+    public static Command Create()
+    {
+        var kills = new Option<int>("--kills") { Description = "SIGKILLs of registryctl repair [default: 200]", DefaultValueFactory = _ => 200 };
+        var tasks = new Option<int>("--tasks") { Description = "Tasks of the state database [default: 20]", DefaultValueFactory = _ => 20 };
+        var zombies = new Option<int>("--zombies") { Description = "Zombies per task [default: 20]", DefaultValueFactory = _ => 20 };
+        var noWriter = new Option<bool>("--no-writer") { Description = "Without the python3 orchestrator writer" };
+        var seed = new Option<int>("--seed") { Description = "Random seed [default: 1]", DefaultValueFactory = _ => 1 };
+        var command = new Command("torture-crash-sqlite", "Kill registryctl repair of a 2026 workspace with SIGKILL around its write transaction and its progress lines while an orchestrator writer commits; the database must stay sound, every repair whole or absent, and the next pass must leave exactly one terminal line per ended agent")
+        {
+            kills, tasks, zombies, noWriter, seed,
+        };
+        command.SetAction(async (parse, token) =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            await output.WriteLineAsync(Machine.Describe());
+            var options = new SqliteCrashOptions
+            {
+                Kills = parse.GetValue(kills),
+                Tasks = parse.GetValue(tasks),
+                ZombiesPerTask = parse.GetValue(zombies),
+                Writer = !parse.GetValue(noWriter),
+                Seed = parse.GetValue(seed),
+            };
+            var report = await SqliteCrashTorture.RunAsync(options, output, token);
+            await output.WriteLineAsync(report.Summary());
+            return report.Violations.Count == 0 ? 0 : 1;
+        });
+        return command;
+    }
+}
+
 /// <summary>The machine a figure was measured on.</summary>
 public static class Machine
 {
