@@ -53,4 +53,14 @@ internal sealed partial class SqliteStateStore
             throw new SqliteStateException(path, Problem(e, writing: false), e);
         }
     }
+
+    /// <summary>A cell as text, whatever its storage class (as <see cref="RowReader"/> reads the agents' cells).</summary>
+    private static string? Text(SqliteDataReader reader, int ordinal) => reader.GetValue(ordinal) switch
+    {
+        DBNull => null,
+        string s => s,
+        byte[] b => System.Text.Encoding.UTF8.GetString(b),
+        IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+        var other => other.ToString(),
+    };
 }
