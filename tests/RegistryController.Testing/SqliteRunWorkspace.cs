@@ -5,10 +5,11 @@ using RegistryController.Judgement;
 namespace RegistryController.Testing;
 
 /// <summary>
-/// The orchestrator-2026 fixture made current for a controller hosted in this process: every <c>started_at</c> moved
-/// to ten minutes ago in this process's zone (the fixture's naive times are Kathmandu's, which here would be hours
-/// away, in the future or the past), and a second live agent, so that a test can kill a live agent's session that the
-/// control client is not attached to.
+/// The orchestrator-2026 fixture made current for a controller hosted in this process: every <c>started_at</c> at most
+/// ten minutes ago in this process's zone (the fixture's naive times are Kathmandu's, which here may lie hours in the
+/// future) but never after the agent's own reports in its progress file (moved later, they would date those reports
+/// from an earlier run of the agent, and from 2026-11-30 09:35 UTC on they did), and a second live agent, so that a
+/// test can kill a live agent's session that the control client is not attached to.
 /// </summary>
 public static class SqliteRunWorkspace
 {
@@ -30,7 +31,7 @@ public static class SqliteRunWorkspace
             var started = NaiveLocal(TimeSpan.FromMinutes(10));
             await OrchestratorSqlite.ExecuteAsync(
                 workspace.Database,
-                $"UPDATE agents SET started_at = '{started}'",
+                $"UPDATE agents SET started_at = min(started_at, '{started}')",
                 InsertAgent(SecondLiveAgent, "working", started));
             return workspace;
         }
