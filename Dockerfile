@@ -9,7 +9,7 @@
 # (an emptyDir in Kubernetes, --tmpfs /tmp or -v with docker run).
 #
 # Build: a native AOT publish (PublishAot is set in src/Registryctl/Registryctl.csproj): one native
-# `registryctl` of about 33 MB beside two native libraries (SQLite, Mono.Posix), no .NET runtime. The
+# `registryctl` of about 42 MB beside two native libraries (SQLite, Mono.Posix), no .NET runtime. The
 # native link needs a C toolchain, which the SDK image lacks: clang (Microsoft's documented
 # prerequisite; the ILCompiler falls back to gcc when clang is missing). The binary is linked against
 # the build image's glibc, so the check after the publish refuses a binary that bookworm's glibc (2.36)

@@ -10,10 +10,13 @@ namespace Registryctl.Commands;
 /// </summary>
 internal static class DemoCommand
 {
+    public const string Name = "demo";
+    public const string Description = "Run health, repair and health on a generated workspace with a private tmux server";
+
     public static Command Create()
     {
         var keep = new Option<bool>("--keep") { Description = "Keep the demo workspace and its tmux server to explore afterwards" };
-        var command = new Command("demo", "Run health, repair and health on a generated workspace with a private tmux server");
+        var command = new Command(Name, Description);
         command.Options.Add(keep);
         command.SetAction((parse, token) => RunAsync(parse.InvocationConfiguration.Output, parse.GetValue(keep), token));
         return command;

@@ -17,12 +17,17 @@ namespace Registryctl.Commands;
 /// <summary><c>registryctl health</c> and <c>registryctl repair</c>: one pass over a workspace, then a report.</summary>
 internal static class PassCommands
 {
+    public const string HealthName = "health";
+    public const string HealthDescription = "Compare every registry with tmux and report; writes nothing. Exit 0 healthy, 1 discrepancies, 2 could not check.";
+    public const string RepairName = "repair";
+    public const string RepairDescription = "Mark zombies terminated and recompute counters, under each file's lock. Exit 0 done, 1 some registry not repaired, 2 usage or set-up error.";
+
     public static Command Health()
     {
         var scope = new ScopeOptions();
-        var command = new Command("health", "Compare every registry with tmux and report; writes nothing. Exit 0 healthy, 1 discrepancies, 2 could not check.");
+        var command = new Command(HealthName, HealthDescription);
         scope.AddTo(command);
-        command.SetAction((parse, token) => RunAsync(parse, scope, "health", PassMode.Check, force: false, token));
+        command.SetAction((parse, token) => RunAsync(parse, scope, HealthName, PassMode.Check, force: false, token));
         return command;
     }
 
@@ -31,12 +36,12 @@ internal static class PassCommands
         var scope = new ScopeOptions();
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Show what would be written; write nothing" };
         var force = new Option<bool>("--force") { Description = "Proceed even when the mass-termination guard trips" };
-        var command = new Command("repair", "Mark zombies terminated and recompute counters, under each file's lock. Exit 0 done, 1 some registry not repaired, 2 usage or set-up error.");
+        var command = new Command(RepairName, RepairDescription);
         scope.AddTo(command);
         command.Options.Add(dryRun);
         command.Options.Add(force);
         command.SetAction((parse, token) =>
-            RunAsync(parse, scope, "repair", parse.GetValue(dryRun) ? PassMode.DryRun : PassMode.Repair, parse.GetValue(force), token));
+            RunAsync(parse, scope, RepairName, parse.GetValue(dryRun) ? PassMode.DryRun : PassMode.Repair, parse.GetValue(force), token));
         return command;
     }
 

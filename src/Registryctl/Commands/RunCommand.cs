@@ -19,6 +19,9 @@ namespace Registryctl.Commands;
 /// </summary>
 internal static class RunCommand
 {
+    public const string Name = "run";
+    public const string Description = "Run the controller: watch the registries and tmux, and reconcile every discrepancy as it happens";
+
     /// <summary>The defaults the flags' help shows, from the records that own them.</summary>
     private static readonly (ControllerOptions Controller, LogOptions Log, LeaseOptions Lease) Defaults = (new(), new(), new());
 
@@ -41,7 +44,7 @@ internal static class RunCommand
         {
             Description = $"Only the holder of a Kubernetes Lease writes (several controllers on one workspace) [default: {(Defaults.Lease.Enabled ? "on" : "off")}]",
         };
-        var command = new Command("run", "Run the controller: watch the registries and tmux, and reconcile every discrepancy as it happens");
+        var command = new Command(Name, Description);
         command.Options.Add(workspaces);
         common.AddTo(command);
         command.Options.Add(listen);
