@@ -24,13 +24,14 @@ internal static class RegistryctlCommand
     /// description, which is all the root's help, its usage errors and its suggestions read of them.
     /// Commands do not nest and the root takes no option with a value, so the first argument that is a
     /// command's name is the command (or, after `--`, a stray argument either way). A response file
-    /// (<c>@file</c>) may name any command, so with one every command is built.
+    /// (<c>@file</c>) may name any command, and a directive (<c>[suggest:N]</c>, shell completion) carries the whole
+    /// command line in one argument, so with either every command is built.
     /// </summary>
     public static RootCommand Create(IReadOnlyList<string> args)
     {
         ArgumentNullException.ThrowIfNull(args);
         return Create(
-            all: args.Any(a => a.StartsWith('@')),
+            all: args.Any(a => a.StartsWith('@') || a.StartsWith('[')),
             chosen: args.FirstOrDefault(a => Array.Exists(Commands, c => c.Name == a)));
     }
 

@@ -42,4 +42,19 @@ public class CommandTreeTests
         Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
         Assert.Contains("--dry-run", result.Stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Shell_completion_of_a_commands_options_offers_them()
+    {
+        // The suggest directive carries the whole command line in one argument: no argument is the command's name.
+        string[] args = ["[suggest:10]", "repair --d"];
+        using var whole = new StringWriter();
+        await RegistryctlCommand.Create().Parse(args).InvokeAsync(new InvocationConfiguration { Output = whole, Error = TextWriter.Null });
+
+        var result = await RegistryctlInProcess.RunAsync(args);
+
+        Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
+        Assert.Contains("--dry-run", whole.ToString(), StringComparison.Ordinal);
+        Assert.Equal(whole.ToString(), result.Stdout);
+    }
 }

@@ -440,7 +440,8 @@ internal sealed partial class SqliteStateStore(SqliteStoreOptions options)
                         return true;
                     case raw.SQLITE_DONE:
                         return false;
-                    case var busy when (busy & 0xFF) is Busy or Locked && waited.Elapsed < busyTimeout:
+                    // Only before the first row: a reset starts the query over, and rows already read would come twice.
+                    case var busy when (busy & 0xFF) is Busy or Locked && _rows == 1 && waited.Elapsed < busyTimeout:
                         ct.ThrowIfCancellationRequested();
                         _ = raw.sqlite3_reset(_statement);
                         continue;
