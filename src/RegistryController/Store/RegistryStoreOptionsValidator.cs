@@ -15,6 +15,10 @@ public sealed class RegistryStoreOptionsValidator : IValidateOptions<RegistrySto
         problems.Require(
             options.MaxFileBytes >= MinimumFileBytes,
             $"{OptionsRules.Key(RegistryStoreOptions.Section, nameof(RegistryStoreOptions.MaxFileBytes))}: {options.MaxFileBytes} is too small to hold a registry");
+        // A registry is read whole into one array.
+        problems.Require(
+            options.MaxFileBytes <= Array.MaxLength,
+            $"{OptionsRules.Key(RegistryStoreOptions.Section, nameof(RegistryStoreOptions.MaxFileBytes))}: {options.MaxFileBytes} is more than one read can hold ({Array.MaxLength})");
         return problems.Build();
     }
 }

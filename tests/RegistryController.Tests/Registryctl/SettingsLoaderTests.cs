@@ -31,6 +31,14 @@ public class SettingsLoaderTests
     }
 
     [Fact]
+    public void A_file_size_limit_beyond_what_one_read_can_hold_is_refused_naming_Lock_MaxFileBytes()
+    {
+        var errors = Errors(("Lock:MaxFileBytes", "4294967296"));
+
+        Assert.StartsWith("Lock:MaxFileBytes: 4294967296 is more than one read can hold", Assert.Single(errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_file_size_limit_is_read_from_Lock_MaxFileBytes_as_the_readme_documents()
     {
         Assert.Equal(4096, Loaded(("Lock:MaxFileBytes", "4096")).Store.MaxFileBytes);
