@@ -19,13 +19,16 @@ internal static class PassParts
         var options = new ReconcileOptions();
         var tmux = new TmuxCliViewSource(workspace.Tmux);
         var reader = new WorkspaceReader(PassChecks.Store(), options);
+        var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
         var snapshot = await reader.ReadAsync(workspace.Root, null, CancellationToken.None);
+        var heapKept = GC.GetTotalMemory(forceFullCollection: true) - heapBefore;
         var view = await tmux.GetViewAsync(CancellationToken.None);
         var clock = ClockReading.From(TimeProvider.System);
         var locations = RegistryDiscovery.Discover(workspace.Root);
         var files = locations.Select(l => (Bytes: File.ReadAllBytes(l.Path), Location: l)).ToArray();
         var probed = AgentEvidenceProbe.Probe(snapshot, view, clock, options, ProcProcessTable.Instance);
         Console.WriteLine($"// {files.Length} registries, {files.Sum(f => (long)f.Bytes.Length) / 1024} KiB; {count} runs of each part; medians");
+        Console.WriteLine($"// the snapshot of {snapshot.Registries.Sum(r => r.Model?.Agents.Length ?? 0)} agent entries keeps {heapKept / 1024.0 / 1024.0:0.0} MiB of managed heap");
 
         await TimeAsync("tmux: one list-panes -a", count, () => tmux.GetViewAsync(CancellationToken.None));
         await TimeAsync("discover the registries", count, () => Task.FromResult(RegistryDiscovery.Discover(workspace.Root)));

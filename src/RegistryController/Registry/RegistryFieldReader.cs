@@ -11,6 +11,12 @@ namespace RegistryController.Registry;
 /// null, at the first thing that is not plainly right: a field of the wrong type, an escaped key, an agent without
 /// an id. The thorough parse then names the problem in its own words, so this reader never has to word an error
 /// and can never accept what the thorough parse refuses.
+/// <para>
+/// Of a global registry's entries it keeps less: the id, the task, the status and the session (<see cref="AsKept"/>).
+/// That is all the verdict reads of them; what a mirror copies onto an entry is planned again, under the lock, from
+/// the thorough parse of the file being written. The global registry mirrors every agent of every task, so this is
+/// half of what a pass would otherwise hold. The other fields are still checked as the thorough parse checks them.
+/// </para>
 /// </summary>
 internal static class RegistryFieldReader
 {
@@ -19,6 +25,13 @@ internal static class RegistryFieldReader
 
     /// <summary>Python's default <c>sys.get_int_max_str_digits()</c>: longer whole numbers fail <c>json.loads</c>.</summary>
     public const int PythonMaxIntegerDigits = 4300;
+
+    /// <summary>What the fast read keeps of a global registry's entry: the fields the verdict reads of it.</summary>
+    public static AgentRecord AsKept(AgentRecord entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return new AgentRecord(entry.Id, entry.Index, entry.Status, entry.TmuxSession, null, entry.TaskId);
+    }
 
     /// <summary>The model of <paramref name="bytes"/> (valid UTF-8, checked by the caller), or null to leave it to the thorough parse.</summary>
     public static RegistryModel? TryRead(ReadOnlySpan<byte> bytes, RegistryKind kind)
@@ -109,7 +122,7 @@ internal static class RegistryFieldReader
         var fields = new AgentFields();
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            if (ReadAgent(ref reader, keys, fields, null, builder.Count) is not { } agent)
+            if (ReadAgent(ref reader, keys, fields, null, builder.Count, global: false) is not { } agent)
             {
                 return null;
             }
@@ -134,7 +147,7 @@ internal static class RegistryFieldReader
         {
             var id = reader.GetString()!;
             reader.Read();
-            if (ReadAgent(ref reader, keys, fields, id, -1) is not { } agent)
+            if (ReadAgent(ref reader, keys, fields, id, -1, global: true) is not { } agent)
             {
                 return null;
             }
@@ -148,7 +161,8 @@ internal static class RegistryFieldReader
 
     /// <param name="fields">Scratch space for the entry's fields, reused from one agent to the next.</param>
     /// <param name="id">The global registry's key; null in a task registry, where the entry's own <c>id</c> names it.</param>
-    private static AgentRecord? ReadAgent(ref Utf8JsonReader reader, KeyTracker keys, AgentFields fields, string? id, int index)
+    /// <param name="global">An entry of the global registry: only what <see cref="AsKept"/> keeps is read into strings.</param>
+    private static AgentRecord? ReadAgent(ref Utf8JsonReader reader, KeyTracker keys, AgentFields fields, string? id, int index, bool global)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -168,6 +182,8 @@ internal static class RegistryFieldReader
                 AgentField.ClaudePid => TryPid(ref reader, keys, out fields.ClaudePid),
                 AgentField.CursorPid => TryPid(ref reader, keys, out fields.CursorPid),
                 AgentField.Status or AgentField.TaskId => fields.TryRepeated(ref reader, field),
+                AgentField.TmuxSession => TryString(ref reader, out fields.Strings[(int)field]),
+                _ when global => IsString(ref reader),
                 _ => TryString(ref reader, out fields.Strings[(int)field]),
             };
             if (!ok)
@@ -179,7 +195,12 @@ internal static class RegistryFieldReader
         keys.Close();
         var text = fields.Strings;
         var agentId = id ?? text[(int)AgentField.Id];
-        return agentId is null ? null : new AgentRecord(
+        if (agentId is null || global)
+        {
+            return agentId is null ? null : new AgentRecord(agentId, index, text[(int)AgentField.Status], text[(int)AgentField.TmuxSession], null, text[(int)AgentField.TaskId]);
+        }
+
+        return new AgentRecord(
             agentId,
             index,
             text[(int)AgentField.Status],
@@ -279,6 +300,14 @@ internal static class RegistryFieldReader
         value = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
         return reader.TokenType is JsonTokenType.String or JsonTokenType.Null;
     }
+
+    /// <summary>A string or null, as <see cref="TryString"/> accepts, without keeping it (an escaped one is still decoded: it may hold a lone surrogate).</summary>
+    private static bool IsString(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.String => !reader.ValueIsEscaped || reader.GetString() is not null,
+        JsonTokenType.Null => true,
+        _ => false,
+    };
 
     private static bool TryInteger(ref Utf8JsonReader reader, out long? value)
     {

@@ -86,7 +86,9 @@ public sealed class RegistryFieldReaderTests : IDisposable
         Assert.Equal(expected.Agents.Length, actual.Agents.Length);
         for (var i = 0; i < expected.Agents.Length; i++)
         {
-            Assert.True(expected.Agents[i] == actual.Agents[i], $"{what}: agent {i}: {expected.Agents[i]} against {actual.Agents[i]}");
+            // Of a global entry the fast read keeps only what the verdict reads.
+            var wanted = expected.Kind == RegistryKind.Global ? RegistryFieldReader.AsKept(expected.Agents[i]) : expected.Agents[i];
+            Assert.True(wanted == actual.Agents[i], $"{what}: agent {i}: {wanted} against {actual.Agents[i]}");
         }
     }
 
