@@ -181,7 +181,7 @@ class Trial:
             "PATH": f"{bin_dir}:{env.get('PATH', '/usr/bin:/bin')}",
             "PYTHONPATH": f"{self.work / 'stubs'}:{self.src}",
             "TMUX_TMPDIR": str(self.tmux_tmpdir),
-            "SHELL": "/bin/bash",  # the agent command uses `set -o pipefail`; see the contract on dash
+            "SHELL": self.args.shell,  # tmux runs the agent command with it; the command uses `set -o pipefail`
             # No CLAUDE_ORCHESTRATOR_WORKSPACE, as in the orchestrator's .mcp.json.example: the server's own
             # base is ~/.claude-orchestrator/workspaces and each task lives under the client's cwd.
             "CLAUDE_ORCHESTRATOR_MAX_CONCURRENT": "3",
@@ -481,6 +481,8 @@ def main():
     parser.add_argument("--server-workspace", action="store_true",
                         help="set CLAUDE_ORCHESTRATOR_WORKSPACE to the task's workspace: the orchestrator's own start-up clean-up then "
                              "reaches the zombies first; the trial checks that and stops")
+    parser.add_argument("--shell", default="/bin/bash",
+                        help="SHELL for tmux, which runs the agent command with it (under dash, `set -o pipefail` fails: every deploy fails)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
