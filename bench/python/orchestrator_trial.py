@@ -431,6 +431,15 @@ class Trial:
             alive = [n for n in ("live", "extra") if n in self.agents]
             steady = self.statuses()
             self.check("run leaves live agents alone", all(self.statuses()[n] == "running" for n in alive), str(steady))
+            if "extra" in self.agents:
+                # The user stops an agent while run watches: kill_real_agent kills the session, waits for its processes,
+                # then writes terminated; run may see the dead session in that gap.
+                killed = self.orchestrator(["kill_real_agent", {"task_id": self.task_id, "agent_id": self.agents["extra"], "reason": "Trial: user stops it"}])[0]
+                self.check("kill_real_agent succeeds with run watching, and the agent ends terminated",
+                           killed.get("success") is True and self.statuses()["extra"] == "terminated", json.dumps(killed)[:600] + " " + str(self.statuses()))
+                raced = "Zombie agent " + self.agents["extra"] in (self.work / "run.log").read_text()
+                print(f"NOTE  run {'also wrote' if raced else 'did not write'} the killed agent's ending (kill_real_agent's gap)")
+                alive.remove("extra")
             self.tmux("kill-server")
             ended = lambda: all(self.statuses()[n] not in ACTIVE for n in alive)
             try:
