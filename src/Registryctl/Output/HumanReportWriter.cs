@@ -148,9 +148,11 @@ internal sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
         foreach (var zombie in plan.Zombies)
         {
             var ending = $"{zombie.Ending.Status} ({HowKnown(zombie.Ending.Evidence)})";
+            // health judges as repair does: saying the ending there lets a user see, before repairing, which zombie
+            // really finished (a result line) and which one crashed.
             var action = ended.Contains(zombie.AgentId)
                 ? (outcome.Written ? style.Cyan($" → {ending}") : style.Dim($" → would be {ending}"))
-                : string.Empty;
+                : mode == PassMode.Check ? style.Dim($" → would be {ending}") : string.Empty;
             output.WriteLine($"      zombie {zombie.AgentId} ({zombie.OldStatus}): {zombie.Reason} [{Where(zombie)}]{action}");
         }
 
