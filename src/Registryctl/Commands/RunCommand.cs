@@ -131,6 +131,9 @@ internal static class RunCommand
         builder.Logging.SetMinimumLevel(log.Level);
         // Per-request and lifetime chatter from ASP.NET is noise for operators of a controller.
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // A failing probe is the controller's own state (start-up not done, tmux out of reach), which the controller
+        // logs once when it changes; the health check service would log it as an error at every probe.
+        builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None);
         if (log.Format == LogFormat.Json)
         {
             builder.Logging.AddJsonConsole(o =>

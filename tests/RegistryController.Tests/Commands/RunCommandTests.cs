@@ -74,6 +74,26 @@ public class RunCommandTests
         }
     }
 
+    [Fact]
+    public async Task Probes_refused_while_the_startup_reconcile_waits_log_no_errors()
+    {
+        await using var workspace = await TmuxWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 1);
+        var listen = $"127.0.0.1:{FreePort.Next()}";
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{listen}"), Timeout = TimeSpan.FromSeconds(5) };
+        var holder = await PythonLockHolder.LockAsync(workspace.TaskRegistry(0), TimeSpan.FromMinutes(5));
+        await using var run = RegistryctlProcess.Start(["run", "-w", workspace.Root, "-S", workspace.Tmux.SocketPath, "--listen", listen, "--set", "Lock:Timeout=60s"]);
+        var refused = 0;
+        await Eventually.Until(async () => (await TryGetAsync(http, "/readyz"))?.StatusCode == HttpStatusCode.ServiceUnavailable && ++refused >= 3, TimeSpan.FromSeconds(30), "three probes refused while the registry is locked");
+
+        await holder.DisposeAsync();
+        await Eventually.Until(async () => (await TryGetAsync(http, "/readyz"))?.StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "ready once the lock is released");
+        var result = await run.StopAsync();
+
+        var output = result.Stdout + result.Stderr;
+        Assert.DoesNotContain("fail:", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Health check", output, StringComparison.Ordinal);
+    }
+
     private static async Task<HttpResponseMessage?> TryGetAsync(HttpClient http, string path)
     {
         try
