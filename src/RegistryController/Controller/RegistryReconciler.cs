@@ -99,6 +99,11 @@ public sealed partial class RegistryReconciler(
 
     private async Task<ReconcileResult> ReconcileCoreAsync(RegistryLocation location, Activity? activity, CancellationToken cancellationToken)
     {
+        if (Superseded(location))
+        {
+            return ReconcileResult.Forgotten;
+        }
+
         var cache = caches.For(location.WorkspaceRoot);
         if (!RegistryDiscovery.Stands(location.Path))
         {
@@ -268,8 +273,8 @@ public sealed partial class RegistryReconciler(
     }
 
     /// <summary>
-    /// Whether the workspace became sqlite-2026 since this key was queued: asked under the registry's lock, right before
-    /// writing, since the 2026 orchestrator's re-import would copy a JSON repair into its database.
+    /// Whether the workspace became sqlite-2026 since this key was queued: asked first, and again under the registry's
+    /// lock right before writing, since the 2026 orchestrator's re-import would copy a JSON repair into its database.
     /// </summary>
     private bool Superseded(RegistryLocation location) => workspaces?.Refresh(location.WorkspaceRoot) == StateLayout.Sqlite2026;
 
