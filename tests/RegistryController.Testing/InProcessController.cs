@@ -143,6 +143,10 @@ public sealed class InProcessController : IAsyncDisposable
         return started;
     }
 
+    /// <summary>One of the controller's own parts, as the host composed it (e.g. its <see cref="RegistryReconciler"/>).</summary>
+    public T Service<T>()
+        where T : notnull => _host.Services.GetRequiredService<T>();
+
     /// <summary>Waits until every queued key has been reconciled and none is running.</summary>
     public Task WaitForIdleQueueAsync(TimeSpan deadline) =>
         Eventually.Until(() => Manager.Queue.Depth == 0 && Manager.Queue.InFlight == 0, deadline, "the work queue drained");

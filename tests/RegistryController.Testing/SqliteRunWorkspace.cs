@@ -42,6 +42,54 @@ public static class SqliteRunWorkspace
         }
     }
 
+    /// <summary>
+    /// Moves the state database (and any <c>-wal</c>/<c>-shm</c>) out of the workspace, beside it: the workspace as it is
+    /// before a freshly deployed 2026 orchestrator creates its database. Returns where it went.
+    /// </summary>
+    public static string HideDatabase(this Orchestrator2026Workspace workspace)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        var hidden = Path.Combine(Path.GetDirectoryName(workspace.Root)!, "hidden-state.sqlite3");
+        foreach (var suffix in new[] { string.Empty, "-wal", "-shm" })
+        {
+            if (File.Exists(workspace.Database + suffix))
+            {
+                File.Move(workspace.Database + suffix, hidden + suffix);
+            }
+        }
+
+        return hidden;
+    }
+
+    /// <summary>The hidden database moved into place at once (its main file last, as a whole file appears).</summary>
+    public static void RestoreDatabase(this Orchestrator2026Workspace workspace, string hidden)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        foreach (var suffix in new[] { "-wal", "-shm", string.Empty })
+        {
+            if (File.Exists(hidden + suffix))
+            {
+                File.Move(hidden + suffix, workspace.Database + suffix);
+            }
+        }
+    }
+
+    /// <summary>
+    /// An adopted 2025 task the 2026 orchestrator has not re-imported yet: its JSON registry lists one active agent on
+    /// <paramref name="session"/> (use an <c>agent_</c> name), which no row names. Returns the registry's path.
+    /// </summary>
+    public static string AddAdoptedTask(this Orchestrator2026Workspace workspace, string agentId, string session)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        const string taskId = "TASK-20251017-215604-df6a3cbd";
+        var registry = Path.Combine(workspace.Root, taskId, "AGENT_REGISTRY.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(registry)!);
+        File.WriteAllText(
+            registry,
+            $$"""{"task_id": "{{taskId}}", "agents": [{"id": "{{agentId}}", "status": "running", "tmux_session": "{{session}}", "started_at": "2025-10-17T21:56:04"}], "active_count": 1}""");
+        return registry;
+    }
+
     /// <summary>An INSERT of an agent row as <c>deploy_agent_atomic</c> writes it, for the fixture's task.</summary>
     public static string InsertAgent(string agentId, string status, string startedAt) =>
         "INSERT INTO agents(agent_id, task_id, type, tmux_session, status, started_at, progress, last_update) "

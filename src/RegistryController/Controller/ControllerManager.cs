@@ -13,10 +13,12 @@ namespace RegistryController.Controller;
 /// Composes and starts the controller: reads every workspace and reconciles every key before it reports ready, then
 /// runs the sources that put keys on the queue themselves (each workspace's file source, tmux's push, the periodic
 /// scan and resync) and drains the queue with a bounded number of workers. A key is a JSON registry (2025) or a
-/// workspace's state database (2026), each reconciled by its layout's reconciler.
+/// workspace's state database (2026), each reconciled by its layout's reconciler. A workspace's layout may switch to
+/// sqlite-2026 while it runs (<see cref="WatchedWorkspaces.Upgraded"/>): its keys, file source, cache and outcomes follow.
 /// </summary>
 public sealed partial class ControllerManager : BackgroundService
 {
+    private readonly WatchedWorkspaces _workspaces;
     private readonly WorkspaceKeys _keys;
     private readonly WorkspaceFileSources _files;
     private readonly TmuxSessionSource _sessions;
@@ -38,6 +40,7 @@ public sealed partial class ControllerManager : BackgroundService
 
     public ControllerManager(
         WorkQueue<RegistryLocation> queue,
+        WatchedWorkspaces workspaces,
         WorkspaceKeys keys,
         WorkspaceFileSources files,
         TmuxSessionSource sessions,
@@ -55,7 +58,9 @@ public sealed partial class ControllerManager : BackgroundService
         TimeProvider time,
         ILogger<ControllerManager> logger)
     {
+        ArgumentNullException.ThrowIfNull(workspaces);
         Queue = queue;
+        _workspaces = workspaces;
         _keys = keys;
         _files = files;
         _sessions = sessions;
@@ -73,6 +78,7 @@ public sealed partial class ControllerManager : BackgroundService
         _time = time;
         _logger = logger;
         _gauges = ControllerGauges.Register(this);
+        _workspaces.Upgraded += OnUpgraded;
     }
 
     public WorkQueue<RegistryLocation> Queue { get; }
@@ -130,6 +136,7 @@ public sealed partial class ControllerManager : BackgroundService
 
     public override void Dispose()
     {
+        _workspaces.Upgraded -= OnUpgraded;
         _files.Dispose();
         _sessions.Dispose();
         Queue.Dispose();
@@ -137,11 +144,27 @@ public sealed partial class ControllerManager : BackgroundService
         base.Dispose();
     }
 
-    /// <summary>Each key to its layout's reconciler.</summary>
+    /// <summary>
+    /// Each key to its layout's reconciler, if its workspace still has that layout: a JSON key of a workspace now
+    /// sqlite-2026 is forgotten, and a database key of a json-2025 workspace (its file source saw the database appear)
+    /// switches it, here on a worker rather than on the watcher's thread, or is forgotten if no database stands.
+    /// </summary>
     private Task<ReconcileResult> ReconcileAsync(WorkItem<RegistryLocation> item, CancellationToken cancellationToken) =>
-        item.Key.Layout == StateLayout.Sqlite2026
-            ? _databases.ReconcileAsync(item.Key, item.Triggers, ReconcileLoop.Causes(item), cancellationToken)
-            : _registries.ReconcileAsync(item.Key, item.Triggers, ReconcileLoop.Causes(item), cancellationToken);
+        _workspaces.Refresh(item.Key.WorkspaceRoot) != item.Key.Layout
+            ? Task.FromResult(ReconcileResult.Forgotten)
+            : item.Key.Layout == StateLayout.Sqlite2026
+                ? _databases.ReconcileAsync(item.Key, item.Triggers, ReconcileLoop.Causes(item), cancellationToken)
+                : _registries.ReconcileAsync(item.Key, item.Triggers, ReconcileLoop.Causes(item), cancellationToken);
+
+    private void OnUpgraded(string root)
+    {
+        _files.Follow(root);
+        _keys.Switched(root);
+        foreach (var key in _lastOutcomes.Keys.Where(k => k.WorkspaceRoot == root && k.Layout == StateLayout.Json2025))
+        {
+            _lastOutcomes.TryRemove(key, out _);
+        }
+    }
 
     private async Task StartAsyncCore(CancellationToken cancellationToken)
     {
@@ -173,7 +196,8 @@ public sealed partial class ControllerManager : BackgroundService
     {
         // A registry left in error or held stays counted until a later reconcile settles it: the
         // outcome counter alone cannot tell "failed once, then fine" from "still broken".
-        if (result.Outcome == ReconcileOutcome.Forgotten)
+        // A JSON key that finished after its workspace switched is no registry of ours any more.
+        if (result.Outcome == ReconcileOutcome.Forgotten || item.Key.Layout != _workspaces.LayoutOf(item.Key.WorkspaceRoot))
         {
             _lastOutcomes.TryRemove(item.Key, out _);
         }

@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using CliWrap;
 using CliWrap.Buffered;
 using Microsoft.Extensions.Logging;
 using RegistryController.Cluster;
 using RegistryController.Judgement;
+using RegistryController.Store;
 using RegistryController.Tmux;
 
 namespace RegistryController.Controller;
@@ -14,7 +16,9 @@ namespace RegistryController.Controller;
 /// workspace continuously for the configured time, and only while every registry could be read (an
 /// unreadable registry might name it). Each kill is logged with what was known. With a 2026 workspace watched,
 /// a session younger than <c>Reconcile:Grace</c> is no orphan yet: the orchestrator inserts its row about 2 s after
-/// creating it.
+/// creating it; and a session no row names may be named by an adopted 2025 task's JSON registry
+/// (<see cref="Sqlite2026Orphans"/>, as <c>health</c> judges). Layouts are those of the moment: a workspace that
+/// switched to sqlite-2026 brings the grace with it.
 /// </summary>
 public sealed partial class OrphanTracker(
     TmuxOptions options,
@@ -22,17 +26,12 @@ public sealed partial class OrphanTracker(
     WatchedWorkspaces workspaces,
     ControllerOptions controllerOptions,
     ReconcileOptions reconcileOptions,
+    WorkspaceReader reader,
     TimeProvider time,
     IEventSink events,
     ILogger<OrphanTracker> logger)
 {
     private readonly TimeSpan? _killAfter = controllerOptions.KillOrphansAfter;
-
-    // The 2025 orchestrator writes its registry before the session starts to matter; only the 2026 one leaves a
-    // session nameless for a while, so only beside such a workspace are young sessions spared.
-    private readonly TimeSpan? _grace = workspaces.Roots.Any(r => workspaces.LayoutOf(r) == Store.StateLayout.Sqlite2026)
-        ? reconcileOptions.Grace
-        : null;
 
     private readonly ConcurrentDictionary<string, DateTimeOffset> _orphanSince = new(StringComparer.Ordinal);
     private readonly TmuxServerSelector _selector = new(options);
@@ -52,7 +51,8 @@ public sealed partial class OrphanTracker(
             return;
         }
 
-        var named = new HashSet<string>(StringComparer.Ordinal);
+        var named = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
+        var adopted = new List<AdoptedJsonNames>();
         foreach (var cache in caches.All)
         {
             var (sessions, complete) = cache.NamedSessions();
@@ -64,10 +64,20 @@ public sealed partial class OrphanTracker(
             }
 
             named.UnionWith(sessions);
+            if (workspaces.LayoutOf(cache.Root) == StateLayout.Sqlite2026)
+            {
+                adopted.Add((unnamed, ct) => cache.Adopted.GetAsync(unnamed, c => reader.ReadAsync(cache.Root, null, c), ct));
+            }
         }
 
         var now = time.GetUtcNow();
-        var found = _grace is { } grace ? Orphans.Find(view, named, ClockReading.From(time), grace) : Orphans.Find(view, named);
+        var (found, readable) = await Sqlite2026Orphans.FindAsync(view, named.ToImmutable(), ClockReading.From(time), Grace(), adopted, cancellationToken);
+        if (!readable)
+        {
+            _orphanSince.Clear();
+            return;
+        }
+
         var orphans = found.Select(o => view.Sessions[o.Session]).ToList();
         foreach (var gone in _orphanSince.Keys.Except(orphans.Select(o => o.Name)))
         {
@@ -103,6 +113,10 @@ public sealed partial class OrphanTracker(
             }
         }
     }
+
+    // The 2025 orchestrator writes its registry before the session starts to matter; only the 2026 one leaves a
+    // session nameless for a while, so only beside such a workspace are young sessions spared.
+    private TimeSpan? Grace() => workspaces.Roots.Any(r => workspaces.LayoutOf(r) == StateLayout.Sqlite2026) ? reconcileOptions.Grace : null;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Killed orphan session {Session} (created {Created}, orphan since {Since}, named by none of {Workspaces} watched workspaces, {Panes} panes of which {DeadPanes} dead)")]
     private partial void LogKilled(string session, DateTimeOffset? created, DateTimeOffset since, int workspaces, int panes, int deadPanes);

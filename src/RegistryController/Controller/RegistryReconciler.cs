@@ -26,7 +26,8 @@ public sealed partial class RegistryReconciler(
     TimeProvider time,
     ILogger<RegistryReconciler> logger,
     IEventSink? events = null,
-    ILeadership? leadership = null)
+    ILeadership? leadership = null,
+    WatchedWorkspaces? workspaces = null)
 {
     private readonly IEventSink _events = events ?? NullEventSink.Instance;
     private readonly ILeadership _leadership = leadership ?? AlwaysLeader.Instance;
@@ -98,6 +99,11 @@ public sealed partial class RegistryReconciler(
 
     private async Task<ReconcileResult> ReconcileCoreAsync(RegistryLocation location, Activity? activity, CancellationToken cancellationToken)
     {
+        if (Superseded(location))
+        {
+            return ReconcileResult.Forgotten;
+        }
+
         var cache = caches.For(location.WorkspaceRoot);
         if (!RegistryDiscovery.Stands(location.Path))
         {
@@ -173,7 +179,12 @@ public sealed partial class RegistryReconciler(
             return new ReconcileResult(ReconcileOutcome.Noop, plan.Zombies, [], plan.Before, plan.Before, held, requeueAfter, null);
         }
 
-        var outcome = await store.UpdateAsync(location, model => Reconciler.PlanTask(model, timed.View, clock, reconcileOptions, approved, snapshot.Activity, snapshot.Evidence, snapshot.Processes).Edits, cancellationToken);
+        var outcome = await store.UpdateAsync(location, model => Superseded(location) ? [] : Reconciler.PlanTask(model, timed.View, clock, reconcileOptions, approved, snapshot.Activity, snapshot.Evidence, snapshot.Processes).Edits, cancellationToken);
+        if (!outcome.Written && Superseded(location))
+        {
+            return ReconcileResult.Forgotten;
+        }
+
         cache.Update(location, outcome.After);
         var ended = Report(location, outcome);
         return new ReconcileResult(
@@ -251,10 +262,21 @@ public sealed partial class RegistryReconciler(
             return new ReconcileResult(ReconcileOutcome.Noop, [], [], plan.Before, plan.Before, false, null, null);
         }
 
-        var outcome = await store.UpdateAsync(location, model => Reconciler.PlanGlobal(model, tasks, tasks, unreadable, reconcileOptions).Edits, cancellationToken);
+        var outcome = await store.UpdateAsync(location, model => Superseded(location) ? [] : Reconciler.PlanGlobal(model, tasks, tasks, unreadable, reconcileOptions).Edits, cancellationToken);
+        if (!outcome.Written && Superseded(location))
+        {
+            return ReconcileResult.Forgotten;
+        }
+
         cache.Update(location, outcome.After);
         return new ReconcileResult(outcome.Written ? ReconcileOutcome.Repaired : ReconcileOutcome.Noop, [], [], CountSnapshot.Of(outcome.Before), CountSnapshot.Of(outcome.After), false, null, null);
     }
+
+    /// <summary>
+    /// Whether the workspace became sqlite-2026 since this key was queued: asked first, and again under the registry's
+    /// lock right before writing, since the 2026 orchestrator's re-import would copy a JSON repair into its database.
+    /// </summary>
+    private bool Superseded(RegistryLocation location) => workspaces?.Refresh(location.WorkspaceRoot) == StateLayout.Sqlite2026;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Zombie agent {AgentId} in {Path}: was {OldStatus}, now {NewStatus} (evidence: {Evidence})")]
     private partial void LogEnded(string agentId, string path, string oldStatus, string newStatus, string evidence);

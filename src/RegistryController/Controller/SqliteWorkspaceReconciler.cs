@@ -26,6 +26,7 @@ public sealed partial class SqliteWorkspaceReconciler(
     ReconcileOptions reconcileOptions,
     ControllerOptions controllerOptions,
     SqliteStoreOptions sqliteOptions,
+    WorkspaceReader reader,
     TimeProvider time,
     ILogger<SqliteWorkspaceReconciler> logger,
     IEventSink? events = null,
@@ -101,8 +102,14 @@ public sealed partial class SqliteWorkspaceReconciler(
             (clock, probed, verdict) = Judge(workspace, timed.View);
         }
 
-        var orphans = Orphans.Find(timed.View, Reconciler.NamedSessions(workspace), clock, reconcileOptions.Grace).Length;
-        return (await RepairAsync(key, probed, verdict, timed.View, clock, cache, cancellationToken), orphans);
+        var (orphans, _) = await Sqlite2026Orphans.FindAsync(
+            timed.View,
+            Reconciler.NamedSessions(workspace),
+            clock,
+            reconcileOptions.Grace,
+            [(unnamed, ct) => cache.Adopted.GetAsync(unnamed, c => reader.ReadAsync(key.WorkspaceRoot, null, c), ct)],
+            cancellationToken);
+        return (await RepairAsync(key, probed, verdict, timed.View, clock, cache, cancellationToken), orphans.Length);
     }
 
     private async Task<ReconcileResult> RepairAsync(RegistryLocation key, WorkspaceSnapshot workspace, WorkspaceVerdict verdict, TmuxView view, ClockReading clock, WorkspaceCache cache, CancellationToken cancellationToken)

@@ -16,6 +16,8 @@ internal sealed class StateDatabaseFileSource(string root, WorkQueue<RegistryLoc
     private readonly string _database = StateLayouts.DatabasePath(root);
     private readonly RegistryLocation _key = RegistryLocation.StateDatabase(root);
 
+    public override StateLayout Layout => StateLayout.Sqlite2026;
+
     protected override void Route(string path, WatcherChangeTypes change)
     {
         if (path == _database || path == _database + "-wal")

@@ -140,6 +140,9 @@ public sealed partial class WorkspaceCache(string root)
             _ => false,
         };
 
+    /// <summary>What a sqlite-2026 workspace's JSON registries name (adopted 2025 tasks), for its orphans.</summary>
+    internal AdoptedSessionNames Adopted { get; } = new();
+
     /// <summary>The workspace's mass-guard hold, kept from reconcile to reconcile.</summary>
     public GuardHold Guard { get; } = new();
 }

@@ -43,6 +43,9 @@ internal abstract partial class WorkspaceFileSource : IDisposable
 
     public string Root { get; }
 
+    /// <summary>The layout whose files this source follows.</summary>
+    public abstract StateLayout Layout { get; }
+
     /// <summary>Whether the watcher is running (readiness).</summary>
     public bool Healthy { get; private set; }
 

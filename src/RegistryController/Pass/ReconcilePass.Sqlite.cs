@@ -94,24 +94,18 @@ public sealed partial class ReconcilePass
         return verdict with { Plan = plan with { Findings = plan.Findings.Add(new Finding(Severity.Info, FindingCodes.SlotsHeld, message)) } };
     }
 
-    /// <summary>
-    /// Orphans with the grace by session age (a row appears about 2 s after its session). Sessions no row names may
-    /// still be named by a JSON registry (an adopted 2025 task not yet imported): those are read only then, so a
-    /// workspace whose sessions all have rows costs no JSON read at all.
-    /// </summary>
+    /// <summary>Orphans by the rule of a sqlite-2026 workspace (<see cref="Sqlite2026Orphans"/>), its JSON read whole when asked.</summary>
     private async Task<WorkspaceVerdict> WithOrphansAsync(string root, WorkspaceSnapshot workspace, WorkspaceVerdict verdict, ClockReading clock, CancellationToken cancellationToken)
     {
-        var named = Reconciler.NamedSessions(workspace);
-        var orphans = Orphans.Find(verdict.Tmux, named, clock, _options.Grace);
-        var complete = verdict.Tmux.Status is TmuxViewStatus.Listed or TmuxViewStatus.NoServer;
-        if (!orphans.IsEmpty)
-        {
-            var json = await new WorkspaceReader(_store, _options).ReadAsync(root, null, cancellationToken);
-            orphans = Orphans.Find(verdict.Tmux, named.Union(Reconciler.NamedSessions(json)), clock, _options.Grace);
-            complete &= json.Registries.All(r => r.Model is not null);
-        }
-
+        var (orphans, complete) = await Sqlite2026Orphans.FindAsync(verdict.Tmux, Reconciler.NamedSessions(workspace), clock, _options.Grace, [ReadJsonNamesAsync], cancellationToken);
+        complete &= verdict.Tmux.Status is TmuxViewStatus.Listed or TmuxViewStatus.NoServer;
         return verdict with { Orphans = orphans, OrphansComplete = complete };
+
+        async Task<(ImmutableHashSet<string>, bool)> ReadJsonNamesAsync(IReadOnlySet<string> unnamed, CancellationToken ct)
+        {
+            var json = await new WorkspaceReader(_store, _options).ReadAsync(root, null, ct);
+            return (Reconciler.NamedSessions(json), json.Registries.All(r => r.Model is not null));
+        }
     }
 
     // Lines this pass appended for endings an earlier, interrupted repair committed: said as findings of their task.

@@ -1,4 +1,8 @@
 
+using System.Collections.Immutable;
+using RegistryController.Judgement;
+using RegistryController.Tmux;
+
 namespace RegistryController.Store;
 
 /// <summary>Where a workspace keeps its agents' state: which orchestrator wrote it.</summary>
@@ -35,4 +39,49 @@ public static class StateLayouts
         StateLayout.Sqlite2026 => "sqlite-2026",
         _ => "json-2025",
     };
+}
+
+/// <summary>
+/// The sessions a sqlite-2026 workspace's JSON registries name (an adopted 2025 task not yet imported lists its agents
+/// there only), and whether every registry could be read, asked about the sessions that no row names.
+/// </summary>
+internal delegate Task<(ImmutableHashSet<string> Named, bool Complete)> AdoptedJsonNames(IReadOnlySet<string> unnamed, CancellationToken cancellationToken);
+
+/// <summary>
+/// The orphan rule of a sqlite-2026 workspace, one for <c>health</c> and <c>run</c>: an agent session that no row
+/// names, past the grace by session age (a row appears about 2 s after its session), and that no adopted 2025 task's
+/// JSON registry names either. The JSON is asked about only when some session is otherwise unnamed, so a workspace whose
+/// sessions all have rows costs no JSON read; an unreadable JSON registry makes the list incomplete (nothing is killed
+/// on it), as it would in a 2025 workspace.
+/// </summary>
+internal static class Sqlite2026Orphans
+{
+    /// <param name="named">Sessions named otherwise: the rows, and any other watched workspace's registries.</param>
+    /// <param name="grace">Null when no sqlite-2026 workspace is concerned (a 2025 orchestrator names a session first).</param>
+    /// <param name="adopted">One per sqlite-2026 workspace concerned.</param>
+    public static async Task<(ImmutableArray<Orphan> Orphans, bool Complete)> FindAsync(
+        TmuxView view, ImmutableHashSet<string> named, ClockReading clock, TimeSpan? grace, IReadOnlyList<AdoptedJsonNames> adopted, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(named);
+        ArgumentNullException.ThrowIfNull(adopted);
+        var orphans = Find(view, named, clock, grace);
+        if (orphans.IsEmpty || adopted.Count == 0)
+        {
+            return (orphans, true);
+        }
+
+        var unnamed = orphans.Select(o => o.Session).ToImmutableHashSet(StringComparer.Ordinal);
+        var complete = true;
+        foreach (var source in adopted)
+        {
+            var (json, readable) = await source(unnamed, cancellationToken);
+            named = named.Union(json);
+            complete &= readable;
+        }
+
+        return (Find(view, named, clock, grace), complete);
+    }
+
+    private static ImmutableArray<Orphan> Find(TmuxView view, ImmutableHashSet<string> named, ClockReading clock, TimeSpan? grace) =>
+        grace is { } g ? Orphans.Find(view, named, clock, g) : Orphans.Find(view, named);
 }
