@@ -99,12 +99,13 @@ public sealed partial class RegistryReconciler(
 
     /// <summary>
     /// Whether the cached read of the registry may stand for the file when the file still bears the same stamp: yes
-    /// for start-up (the cache was filled by the same process moments before) and for a change in tmux, which says
+    /// for the first reconcile after start-up (the cache was filled by this process moments before, whatever else
+    /// asked for the key meanwhile: the first look at tmux resyncs everything) and for a change in tmux, which says
     /// nothing about the file; no for a file event, a retry, the CLI and the periodic resync, the safety net that
     /// reads every file whatever the stamps say.
     /// </summary>
     private static bool MayReuseRead(IReadOnlyCollection<Trigger> triggers) =>
-        triggers.Count > 0 && triggers.All(t => t is Trigger.Startup or Trigger.Tmux or Trigger.Scan);
+        triggers.Contains(Trigger.Startup) || (triggers.Count > 0 && triggers.All(t => t is Trigger.Tmux or Trigger.Scan));
 
     private async Task<ReconcileResult> ReconcileCoreAsync(RegistryLocation location, bool mayReuseRead, Activity? activity, CancellationToken cancellationToken)
     {
