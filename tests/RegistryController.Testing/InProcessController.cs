@@ -41,6 +41,9 @@ public sealed class InProcessController : IAsyncDisposable
 
     public CapturedLogs Logs { get; }
 
+    /// <summary>The store every read and write of the controller goes through (for its read counter).</summary>
+    public RegistryStore Store => (RegistryStore)_host.Services.GetRequiredService<IRegistryStore>();
+
     /// <summary>The cache of the (first) watched workspace.</summary>
     public WorkspaceCache Cache => Manager.Caches.For(Settings.Workspace);
 

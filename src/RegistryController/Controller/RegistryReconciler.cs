@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using RegistryController.Cluster;
+using RegistryController.Evidence;
 using RegistryController.Judgement;
 using RegistryController.Processes;
 using RegistryController.Registry;
@@ -52,7 +53,7 @@ public sealed partial class RegistryReconciler(
         ReconcileResult result;
         try
         {
-            result = await ReconcileCoreAsync(location, activity, cancellationToken);
+            result = await ReconcileCoreAsync(location, MayReuseRead(triggers), activity, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -97,7 +98,17 @@ public sealed partial class RegistryReconciler(
         return count;
     }
 
-    private async Task<ReconcileResult> ReconcileCoreAsync(RegistryLocation location, Activity? activity, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether the cached read of the registry may stand for the file when the file still bears the same stamp: yes
+    /// for the first reconcile after start-up (the cache was filled by this process moments before, whatever else
+    /// asked for the key meanwhile: the first look at tmux resyncs everything) and for a change in tmux, which says
+    /// nothing about the file; no for a file event, a retry, the CLI and the periodic resync, the safety net that
+    /// reads every file whatever the stamps say.
+    /// </summary>
+    private static bool MayReuseRead(IReadOnlyCollection<Trigger> triggers) =>
+        triggers.Contains(Trigger.Startup) || (triggers.Count > 0 && triggers.All(t => t is Trigger.Tmux or Trigger.Scan));
+
+    private async Task<ReconcileResult> ReconcileCoreAsync(RegistryLocation location, bool mayReuseRead, Activity? activity, CancellationToken cancellationToken)
     {
         if (Superseded(location))
         {
@@ -115,8 +126,15 @@ public sealed partial class RegistryReconciler(
             return ReconcileResult.Forgotten;
         }
 
-        var snapshot = AgentActivityProbe.Probe(await store.ReadAsync(location, cancellationToken), location.WorkspaceRoot, reconcileOptions);
         var previous = cache.Get(location.Path);
+        var read = await store.ReadAsync(location, mayReuseRead ? previous : null, cancellationToken);
+        if (ReferenceEquals(read, previous))
+        {
+            // The file is as it was read, but its agents' tracked files may have moved on: probe them afresh.
+            read = read with { Activity = ImmutableDictionary<string, DateTimeOffset>.Empty, Evidence = ImmutableDictionary<string, AgentEvidence>.Empty, Processes = ImmutableDictionary<int, ProcessSighting>.Empty };
+        }
+
+        var snapshot = AgentActivityProbe.Probe(read, location.WorkspaceRoot, reconcileOptions);
         cache.Update(snapshot);
         // The orchestrator changed who is active (a spawn, a completion): the global counter follows.
         ImmutableArray<RegistryLocation> followUps = location.Kind == RegistryKind.Task && ActiveStatuses(previous) != ActiveStatuses(snapshot)

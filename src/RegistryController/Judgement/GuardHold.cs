@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace RegistryController.Judgement;
 
 /// <summary>Where a workspace's mass guard stands after a look.</summary>
@@ -29,6 +31,7 @@ public sealed class GuardHold
 {
     private readonly Lock _gate = new();
     private HashSet<string>? _zombies;
+    private ImmutableHashSet<string>? _lastSeen;
     private DateTimeOffset _since;
     private GuardPhase _phase = GuardPhase.Clear;
 
@@ -43,9 +46,20 @@ public sealed class GuardHold
             if (!decision.Holds)
             {
                 _zombies = null;
+                _lastSeen = null;
                 return Step(GuardPhase.Clear, null);
             }
 
+            // The very set observed last time (a workspace's cache hands out one immutable instance for as long as no
+            // registry's zombies change): it compared then as it would now, so only the time can have moved. Without
+            // this, a start-up with the guard tripping copied and compared the whole verdict once per registry.
+            if (_zombies is not null && zombies is ImmutableHashSet<string> same && ReferenceEquals(same, _lastSeen))
+            {
+                return _phase == GuardPhase.Proceeding ? Step(GuardPhase.Proceeding, null) : HoldOrProceed(now, holdFor);
+            }
+
+            _lastSeen = zombies as ImmutableHashSet<string>;
+            Comparisons++;
             var current = zombies.ToHashSet(StringComparer.Ordinal);
             if (_phase == GuardPhase.Proceeding && _zombies is not null && current.IsSubsetOf(_zombies))
             {
@@ -59,11 +73,30 @@ public sealed class GuardHold
                 _phase = GuardPhase.Clear;
             }
 
-            return holdFor is { } hold && now - _since >= hold
-                ? Step(GuardPhase.Proceeding, null)
-                : Step(GuardPhase.Holding, holdFor - (now - _since));
+            return HoldOrProceed(now, holdFor);
         }
     }
+
+    private GuardStep HoldOrProceed(DateTimeOffset now, TimeSpan? holdFor) =>
+        holdFor is { } hold && now - _since >= hold
+            ? Step(GuardPhase.Proceeding, null)
+            : Step(GuardPhase.Holding, holdFor - (now - _since));
+
+    /// <summary>How many observations compared their agents with the held verdict's (what a start-up costs, without timing it).</summary>
+    internal long Comparisons
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _comparisons;
+            }
+        }
+
+        private set => _comparisons = value;
+    }
+
+    private long _comparisons;
 
     /// <summary>Whether a verdict is being held (or has been, and has not cleared since).</summary>
     public bool Active

@@ -33,6 +33,12 @@ public sealed record RegistrySnapshot(string Path, RegistryKind Kind, string? Ta
         }
     }
 
+    /// <summary>
+    /// The file as this snapshot read it, when it can vouch for the bytes: unchanged while read and not written in the
+    /// moments before (null otherwise, and for a snapshot not read from a file as a whole).
+    /// </summary>
+    internal FileStamp? Stamp { get; init; }
+
     private readonly string? _taskDirectory;
     private readonly bool _taskDirectorySet;
 

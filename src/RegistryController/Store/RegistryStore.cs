@@ -30,6 +30,17 @@ public sealed class RegistryStore : IRegistryStore
         _pipeline = new(() => LockRetryPipeline.Create(lockOptions, time));
     }
 
+    /// <summary>
+    /// How long a file must have stood unwritten before a read of it is trusted to stand for it later: a write within
+    /// the same tick of the file system's clock can leave size and modification time as they were.
+    /// </summary>
+    internal static readonly TimeSpan SettledAfter = TimeSpan.FromSeconds(1);
+
+    private long _parses;
+
+    /// <summary>How many registries <see cref="ReadAsync(RegistryLocation, CancellationToken)"/> has read and parsed (what a start-up costs, without timing it).</summary>
+    internal long Parses => Interlocked.Read(ref _parses);
+
     public async Task<RegistrySnapshot> ReadAsync(RegistryLocation location, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(location);
@@ -38,7 +49,7 @@ public sealed class RegistryStore : IRegistryStore
         ulong inode = 0;
         try
         {
-            var model = await _pipeline.Value.ExecuteAsync(
+            var (model, stamp) = await _pipeline.Value.ExecuteAsync(
                 _ =>
                 {
                     using var file = RegistryFile.Open(location, forWriting: false);
@@ -47,10 +58,16 @@ public sealed class RegistryStore : IRegistryStore
                     // The model holds copies of what it keeps: the bytes go back for the next registry.
                     using var bytes = file.ReadAllOnce(_options.MaxFileBytes);
                     activity?.SetTag(RegistryTelemetry.Attributes.Bytes, bytes.Memory.Length);
-                    return ValueTask.FromResult(RegistryParser.Parse(bytes.Memory, location.Path, location.Kind));
+                    Interlocked.Increment(ref _parses);
+                    var parsed = RegistryParser.Parse(bytes.Memory, location.Path, location.Kind);
+                    // The orchestrator's unlocked tools write in place: the bytes stand for the file only if nothing
+                    // wrote it while they were read, nor just before (a write in the same tick keeps the same stamp).
+                    var after = file.Identity();
+                    var settled = after == file.Opened && ModifiedAt(after) <= DateTimeOffset.UtcNow - SettledAfter;
+                    return ValueTask.FromResult((parsed, settled ? StampOf(after) : (FileStamp?)null));
                 },
                 cancellationToken);
-            return RegistrySnapshot.Read(location.Path, location.Kind, location.TaskId, model);
+            return RegistrySnapshot.Read(location.Path, location.Kind, location.TaskId, model) with { Stamp = stamp };
         }
         catch (Exception ex) when (Describe(ex, location, inode) is { } problem)
         {
@@ -58,6 +75,34 @@ public sealed class RegistryStore : IRegistryStore
             return RegistrySnapshot.Failed(location.Path, location.Kind, location.TaskId, problem);
         }
     }
+
+    public Task<RegistrySnapshot> ReadAsync(RegistryLocation location, RegistrySnapshot? known, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        return known is { Stamp: { } stamp, Model: not null } && known.Path == location.Path && StillStamped(location, stamp)
+            ? Task.FromResult(known)
+            : ReadAsync(location, cancellationToken);
+    }
+
+    /// <summary>Whether the file at <paramref name="location"/> still bears <paramref name="stamp"/>: one open and fstat, no lock, no read.</summary>
+    private static bool StillStamped(RegistryLocation location, FileStamp stamp)
+    {
+        try
+        {
+            using var file = RegistryFile.Open(location, forWriting: false);
+            return StampOf(file.Opened) == stamp;
+        }
+        catch (Exception ex) when (ex is RegistryAccessException or IOException or UnauthorizedAccessException)
+        {
+            // The full read says what is wrong, as it always has.
+            return false;
+        }
+    }
+
+    private static FileStamp StampOf(FileIdentity identity) => new(identity.Inode, identity.Size, identity.MTime, identity.MTimeNanoseconds);
+
+    private static DateTimeOffset ModifiedAt(FileIdentity identity) =>
+        DateTimeOffset.FromUnixTimeSeconds(identity.MTime).AddTicks(identity.MTimeNanoseconds / 100);
 
     public async Task<UpdateOutcome> UpdateAsync(RegistryLocation location, Func<RegistryModel, ImmutableArray<RegistryEdit>> plan, CancellationToken cancellationToken)
     {

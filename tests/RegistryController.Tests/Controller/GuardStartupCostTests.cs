@@ -10,12 +10,12 @@ namespace RegistryController.Tests.Controller;
 public class GuardStartupCostTests
 {
     /// <summary>Starts the controller on <paramref name="tasks"/> registries, two of each three agents' sessions gone.</summary>
-    private static async Task<(long Judgements, long Held)> StartUpAsync(int tasks)
+    private static async Task<(long Judgements, long Held, long Comparisons)> StartUpAsync(int tasks)
     {
         await using var workspace = await TmuxWorkspace.GenerateAsync(tasks, new AgentMix(Live: 1, Zombie: 2));
         await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, s => s["Controller:GuardHold"] = "never");
         await controller.WaitForIdleQueueAsync(TimeSpan.FromSeconds(30));
-        return (controller.Cache.GuardJudgements, controller.Status.Count(ReconcileOutcome.Held));
+        return (controller.Cache.GuardJudgements, controller.Status.Count(ReconcileOutcome.Held), controller.Cache.Guard.Comparisons);
     }
 
     [Fact]
@@ -32,5 +32,18 @@ public class GuardStartupCostTests
         var growth = (double)large.Judgements / small.Judgements;
         Assert.True(growth < 2.6, $"{small.Judgements} registry judgements for {Tasks} registries, {large.Judgements} for {2 * Tasks}: {growth:0.00}×");
         Assert.True(large.Judgements <= 4 * 2 * Tasks, $"{large.Judgements} registry judgements for {2 * Tasks} registries");
+    }
+
+    [Fact]
+    public async Task A_start_up_with_the_guard_tripping_compares_the_held_verdicts_agents_once_per_change_not_once_per_registry()
+    {
+        const int Tasks = 30;
+
+        var (_, held, comparisons) = await StartUpAsync(Tasks);
+
+        Assert.True(held >= Tasks, $"the guard held every task registry ({held} of {Tasks})");
+        // Each comparison copies the verdict's agents (two per registry here): once per registry made a start-up
+        // quadratic. The verdict changes only while the cache's tally is built and when a registry's zombies change.
+        Assert.True(comparisons <= 3, $"{comparisons} comparisons of the verdict's agents for {Tasks} held registries");
     }
 }

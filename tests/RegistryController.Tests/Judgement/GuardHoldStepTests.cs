@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using RegistryController.Judgement;
 
 namespace RegistryController.Tests.Judgement;
@@ -104,5 +105,36 @@ public class GuardHoldStepTests
         var step = hold.Observe(Tripped, Crash, Start + TimeSpan.FromDays(7), holdFor: null);
 
         Assert.Equal((GuardPhase.Holding, null), (step.Phase, step.Remaining));
+    }
+
+    [Fact]
+    public void The_same_set_observed_by_every_registry_holds_then_proceeds_as_a_new_copy_of_it_would()
+    {
+        var hold = new GuardHold();
+        var verdict = ImmutableHashSet.Create(StringComparer.Ordinal, Crash);
+
+        var holding = Enumerable.Range(0, 100).Select(i => hold.Observe(Tripped, verdict, Start.AddMilliseconds(i), Hold)).ToList();
+        var proceeding = hold.Observe(Tripped, verdict, Start + Hold, Hold);
+        var shrunk = hold.Observe(Tripped, verdict.Remove("a"), Start + Hold + TimeSpan.FromSeconds(1), Hold);
+
+        Assert.All(holding, s => Assert.Equal(GuardPhase.Holding, s.Phase));
+        Assert.Equal(Hold - TimeSpan.FromMilliseconds(99), holding[^1].Remaining);
+        Assert.Equal((GuardPhase.Proceeding, true), (proceeding.Phase, proceeding.Changed));
+        Assert.Equal((GuardPhase.Proceeding, false), (shrunk.Phase, shrunk.Changed));
+        Assert.Equal(2, hold.Comparisons);
+    }
+
+    [Fact]
+    public void The_same_set_observed_again_after_the_guard_cleared_starts_a_new_hold()
+    {
+        var hold = new GuardHold();
+        var verdict = ImmutableHashSet.Create(StringComparer.Ordinal, Crash);
+        hold.Observe(Tripped, verdict, Start, Hold);
+        hold.Observe(Clear, verdict, Start + TimeSpan.FromSeconds(30), Hold);
+
+        var again = hold.Observe(Tripped, verdict, Start + Hold, Hold);
+
+        Assert.Equal((GuardPhase.Holding, true), (again.Phase, again.Changed));
+        Assert.Equal(Hold, again.Remaining);
     }
 }
