@@ -291,7 +291,7 @@ public sealed partial class SqliteWorkspaceReconciler(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Zombie agent {AgentId} of task {TaskId} (sqlite-2026): was {OldStatus}, now {NewStatus} (evidence: {Evidence})")]
     private partial void LogEnded(string agentId, string taskId, string oldStatus, string newStatus, string evidence);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Agent {AgentId} of task {TaskId} changed status before our repair took the write lock: the orchestrator's write stands (compare-and-set superseded)")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Agent {AgentId} changed status before our repair took the write lock: the orchestrator's write stands (compare-and-set superseded; task {TaskId})")]
     private partial void LogSuperseded(string agentId, string taskId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Repaired agent {AgentId} of task {TaskId}, but its progress-file audit line could not be appended: {Problem}; tried again on every reconcile, said again only if the problem changes")]
