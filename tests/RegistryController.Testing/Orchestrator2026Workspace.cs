@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using RegistryController.Judgement;
 using RegistryController.Locking;
@@ -56,12 +57,46 @@ public sealed class Orchestrator2026Workspace : IAsyncDisposable
         new Dictionary<string, string> { ["TZ"] = TimeZoneId });
 
     /// <summary>One <c>repair</c> pass hosted in this process, on the real clock read in the fixture's zone.</summary>
-    public Task<PassReport> RepairInProcessAsync() =>
+    /// <param name="locks">The <c>Lock:*</c> settings (progress files' flocks are waited for within them); null for the defaults.</param>
+    public Task<PassReport> RepairInProcessAsync(LockOptions? locks = null) =>
         new ReconcilePass(
             Tmux.ViewSource(),
-            new RegistryStore(new RegistryStoreOptions(), new LockOptions()),
+            new RegistryStore(new RegistryStoreOptions(), locks ?? new LockOptions()),
             new ManualTime(DateTimeOffset.UtcNow, Zone),
-            new ReconcileOptions()).RunAsync(Root, ReconcileScope.Everything, PassMode.Repair, null, CancellationToken.None);
+            new ReconcileOptions(),
+            locks: locks).RunAsync(Root, ReconcileScope.Everything, PassMode.Repair, null, CancellationToken.None);
+
+    /// <summary>
+    /// Makes the task an adopted 2025 one for the orchestrator's re-import: its <c>AGENT_REGISTRY.json</c> lists
+    /// <paramref name="agentIds"/> as <paramref name="status"/> (an adopted task's JSON keeps its 2025 statuses).
+    /// </summary>
+    public void ListInTaskRegistry(string status, params string[] agentIds)
+    {
+        var path = Path.Combine(TaskDirectory, "AGENT_REGISTRY.json");
+        var registry = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        registry["agents"] = new JsonArray([.. agentIds.Select(id => (JsonNode)new JsonObject { ["id"] = id, ["status"] = status, ["progress"] = 10 })]);
+        File.WriteAllText(path, registry.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>
+    /// The status the orchestrator's re-import (<c>reconcile_task_workspace</c>) would give an agent its task registry
+    /// lists, read by python3 as that re-import reads: the last line of <c>progress/&lt;agent&gt;_progress.jsonl</c>
+    /// (never <c>archive/</c>), else the registry's own status.
+    /// </summary>
+    public Task<string> ReimportedStatusAsync(string agentId) => Python.RunAsync(
+        """
+        import json, os, sys
+        task, agent = sys.argv[1], sys.argv[2]
+        listed = {a.get("id") or a.get("agent_id"): a for a in json.load(open(os.path.join(task, "AGENT_REGISTRY.json"))).get("agents") or []}
+        path = os.path.join(task, "progress", agent + "_progress.jsonl")
+        last = None
+        if os.path.exists(path):
+            lines = [l for l in open(path).read().splitlines() if l.strip()]
+            last = json.loads(lines[-1]) if lines else None
+        print((last or listed[agent]).get("status"), end="")
+        """,
+        TaskDirectory,
+        agentId);
 
     /// <summary>The lines of <c>progress/&lt;agent&gt;_progress.jsonl</c> that registryctl wrote (<c>reconciled_by</c>), parsed.</summary>
     public IReadOnlyList<JsonObject> ReconciledLines(string agentId)

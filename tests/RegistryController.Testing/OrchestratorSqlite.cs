@@ -196,6 +196,30 @@ public static class OrchestratorSqlite
     }
 
     /// <summary>
+    /// Rebuilds <c>agents</c> without its primary key on <c>agent_id</c>, rows kept: not the orchestrator's schema (it
+    /// keys agents by id alone), but what a file written by another tool may hold, where two tasks can each have an
+    /// agent of the same id (as <c>agent_progress_latest</c>, keyed by task and agent, always could).
+    /// </summary>
+    public static Task DropAgentKeyAsync(string database) => Python.RunAsync(
+        Prelude + """
+
+            conn = connect(sys.argv[1])
+            conn.execute("PRAGMA foreign_keys=OFF")
+            conn.execute("PRAGMA legacy_alter_table=ON")
+            conn.execute("BEGIN IMMEDIATE")
+            sql = conn.execute("SELECT sql FROM sqlite_master WHERE type='table' AND name='agents'").fetchone()[0]
+            assert "agent_id TEXT PRIMARY KEY" in sql, sql
+            conn.execute("ALTER TABLE agents RENAME TO agents_keyed")
+            conn.execute(sql.replace("agent_id TEXT PRIMARY KEY", "agent_id TEXT NOT NULL"))
+            conn.execute("INSERT INTO agents SELECT * FROM agents_keyed")
+            conn.execute("DROP TABLE agents_keyed")
+            conn.execute("CREATE INDEX IF NOT EXISTS idx_agents_task ON agents(task_id)")
+            conn.execute("CREATE INDEX IF NOT EXISTS idx_agents_status ON agents(status)")
+            conn.execute("COMMIT")
+            """,
+        database);
+
+    /// <summary>
     /// Replaces every task and agent of a copy of the fixture database (its schema, never altered) with
     /// <paramref name="tasks"/> (task ids) and <paramref name="agents"/> (objects with task_id, agent_id, status,
     /// started_at, progress, last_update and an optional latest {timestamp, status, progress, message}), as the

@@ -6,14 +6,15 @@ namespace RegistryController.Testing;
 /// <summary>
 /// A real python3 process holding <c>fcntl.flock(LOCK_SH)</c> on a registry, as the orchestrator's
 /// readers do: other readers get through, a writer waits. Returns once it holds the lock; the
-/// process (and its lock) goes when this is disposed.
+/// process (and its lock) goes when this is disposed. With <c>exclusive</c> it holds <c>LOCK_EX</c>
+/// instead (on any file, a progress file too): everyone else waits.
 /// </summary>
 public sealed class SharedLockHolder : IAsyncDisposable
 {
     private const string Script = """
         import fcntl, sys
         f = open(sys.argv[1], "r")
-        fcntl.flock(f.fileno(), fcntl.LOCK_SH)
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX if sys.argv[2] == "exclusive" else fcntl.LOCK_SH)
         print("locked", flush=True)
         sys.stdin.read()
         """;
@@ -27,11 +28,11 @@ public sealed class SharedLockHolder : IAsyncDisposable
     {
     }
 
-    public static async Task<SharedLockHolder> LockAsync(string path)
+    public static async Task<SharedLockHolder> LockAsync(string path, bool exclusive = false)
     {
         var holder = new SharedLockHolder();
         holder._run = Cli.Wrap("python3")
-            .WithArguments(["-c", Script, path])
+            .WithArguments(["-c", Script, path, exclusive ? "exclusive" : "shared"])
             .WithStandardInputPipe(PipeSource.FromStream(new BlockingStream()))
             .WithStandardOutputPipe(PipeTarget.ToDelegate(line =>
             {
@@ -46,7 +47,7 @@ public sealed class SharedLockHolder : IAsyncDisposable
         var first = await Task.WhenAny(holder._locked.Task, holder._run, Task.Delay(TimeSpan.FromSeconds(30)));
         if (first != holder._locked.Task)
         {
-            throw new InvalidOperationException($"python3 never took the shared lock on {path}: {holder._stderr}");
+            throw new InvalidOperationException($"python3 never took the {(exclusive ? "exclusive" : "shared")} lock on {path}: {holder._stderr}");
         }
 
         return holder;

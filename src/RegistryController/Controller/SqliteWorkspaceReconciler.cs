@@ -4,6 +4,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using RegistryController.Cluster;
 using RegistryController.Judgement;
+using RegistryController.Locking;
 using RegistryController.Processes;
 using RegistryController.Registry;
 using RegistryController.Runtime;
@@ -30,9 +31,13 @@ public sealed partial class SqliteWorkspaceReconciler(
     TimeProvider time,
     ILogger<SqliteWorkspaceReconciler> logger,
     IEventSink? events = null,
-    ILeadership? leadership = null)
+    ILeadership? leadership = null,
+    LockOptions? lockOptions = null)
 {
     private readonly SqliteStateStore _store = new(sqliteOptions);
+
+    // A progress file's flock is waited for within the registries' Lock:* bound, on the real clock.
+    private readonly ProgressLocks _progressLocks = new(lockOptions ?? new LockOptions());
     private readonly IEventSink _events = events ?? NullEventSink.Instance;
     private readonly ILeadership _leadership = leadership ?? AlwaysLeader.Instance;
     private readonly WorkspaceGuard _guard = new(controllerOptions, events ?? NullEventSink.Instance, logger);
@@ -40,6 +45,9 @@ public sealed partial class SqliteWorkspaceReconciler(
     // The last problem said per database: an unreadable file is retried with back-off, and said again only when
     // its problem changes (the retry line still says each failure).
     private readonly ConcurrentDictionary<string, string> _lastProblem = new(StringComparer.Ordinal);
+
+    // The progress-line problems last said per workspace, so that one that persists is said once, not every reconcile.
+    private readonly ConcurrentDictionary<string, LineProblems> _lineProblems = new(StringComparer.Ordinal);
 
     // Databases whose earlier endings have all been given their progress lines by this process (SqliteRepair).
     private readonly ConcurrentDictionary<string, bool> _completedEarlier = new(StringComparer.Ordinal);
@@ -140,7 +148,7 @@ public sealed partial class SqliteWorkspaceReconciler(
         SqliteRepairResult repair;
         try
         {
-            repair = await SqliteRepair.ApplyAsync(_store, key.Path, verdict.Registries, complete, cancellationToken);
+            repair = await SqliteRepair.ApplyAsync(_store, key.Path, verdict.Registries, complete, _progressLocks, cancellationToken);
         }
         catch (SqliteStateException e)
         {
@@ -157,7 +165,7 @@ public sealed partial class SqliteWorkspaceReconciler(
             _completedEarlier.TryRemove(key.Path, out _);
         }
 
-        var ended = Report(verdict, repair);
+        var ended = Report(key.Path, verdict, repair);
         return new ReconcileResult(
             ended.IsEmpty ? (held ? ReconcileOutcome.Held : ReconcileOutcome.Noop) : ReconcileOutcome.Repaired,
             zombies,
@@ -202,7 +210,7 @@ public sealed partial class SqliteWorkspaceReconciler(
         return (clock, probed, verdict);
     }
 
-    private ImmutableArray<EndAgent> Report(WorkspaceVerdict verdict, SqliteRepairResult repair)
+    private ImmutableArray<EndAgent> Report(string database, WorkspaceVerdict verdict, SqliteRepairResult repair)
     {
         var ended = ImmutableArray.CreateBuilder<EndAgent>();
         foreach (var task in verdict.Registries)
@@ -217,7 +225,7 @@ public sealed partial class SqliteWorkspaceReconciler(
 
         foreach (var agent in repair.Superseded)
         {
-            LogSuperseded(agent);
+            LogSuperseded(agent.AgentId, agent.TaskId);
         }
 
         foreach (var line in repair.Completed.Values.SelectMany(l => l))
@@ -225,17 +233,46 @@ public sealed partial class SqliteWorkspaceReconciler(
             LogLineCompleted(line.AgentId, line.Status);
         }
 
-        if (repair.CompletionProblem is { } problem)
-        {
-            LogCompletionFailed(problem);
-        }
-
-        foreach (var (agent, audit) in repair.AuditProblems)
-        {
-            LogAuditFailed(agent, audit);
-        }
-
+        SayLineProblems(database, repair);
         return ended.ToImmutable();
+    }
+
+    /// <summary>
+    /// A progress line that cannot be written is tried again on every reconcile until it is, but said once per
+    /// distinct problem: again when it changes, and once when it clears (written, or no longer ours to write).
+    /// </summary>
+    private void SayLineProblems(string database, SqliteRepairResult repair)
+    {
+        var now = repair.AuditProblems;
+        var before = _lineProblems.GetValueOrDefault(database) ?? LineProblems.None;
+        foreach (var (agent, problem) in now.OrderBy(p => p.Key.TaskId, StringComparer.Ordinal).ThenBy(p => p.Key.AgentId, StringComparer.Ordinal))
+        {
+            if (before.Lines.GetValueOrDefault(agent) != problem)
+            {
+                LogAuditFailed(agent.AgentId, agent.TaskId, problem);
+            }
+        }
+
+        // Earlier endings not looked at (their database unreadable for it) say nothing new: their problems stand.
+        var completion = repair.CompletionProblem;
+        if (completion is null)
+        {
+            foreach (var agent in before.Lines.Keys.Where(k => !now.ContainsKey(k)).OrderBy(k => k.TaskId, StringComparer.Ordinal).ThenBy(k => k.AgentId, StringComparer.Ordinal))
+            {
+                LogAuditCleared(agent.AgentId, agent.TaskId);
+            }
+        }
+        else
+        {
+            now = now.SetItems(before.Lines.Where(p => !now.ContainsKey(p.Key)));
+        }
+
+        if (completion is not null && completion != before.Completion)
+        {
+            LogCompletionFailed(completion);
+        }
+
+        _lineProblems[database] = new LineProblems(now, completion);
     }
 
     private void Said(string database, string problem)
@@ -261,11 +298,14 @@ public sealed partial class SqliteWorkspaceReconciler(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Zombie agent {AgentId} of task {TaskId} (sqlite-2026): was {OldStatus}, now {NewStatus} (evidence: {Evidence})")]
     private partial void LogEnded(string agentId, string taskId, string oldStatus, string newStatus, string evidence);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Agent {AgentId} changed status before our repair took the write lock: the orchestrator's write stands (compare-and-set superseded)")]
-    private partial void LogSuperseded(string agentId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Agent {AgentId} changed status before our repair took the write lock: the orchestrator's write stands (compare-and-set superseded; task {TaskId})")]
+    private partial void LogSuperseded(string agentId, string taskId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Repaired agent {AgentId}, but its progress-file audit line could not be appended: {Problem}")]
-    private partial void LogAuditFailed(string agentId, string problem);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Repaired agent {AgentId} of task {TaskId}, but its progress-file audit line could not be appended: {Problem}; tried again on every reconcile, said again only if the problem changes")]
+    private partial void LogAuditFailed(string agentId, string taskId, string problem);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The progress-file audit line of agent {AgentId} of task {TaskId} no longer fails: written, or no longer ours to write")]
+    private partial void LogAuditCleared(string agentId, string taskId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Appended the terminal progress line ({Status}) of agent {AgentId}, missing since an earlier repair was interrupted after its commit")]
     private partial void LogLineCompleted(string agentId, string status);
@@ -278,4 +318,10 @@ public sealed partial class SqliteWorkspaceReconciler(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stuck agent in {Workspace} (sqlite-2026): {Message}")]
     private partial void LogStuck(string workspace, string message);
+
+    /// <summary>The progress-line problems of one reconcile: by agent, and the one that kept earlier endings from being looked at.</summary>
+    private sealed record LineProblems(ImmutableDictionary<TaskAgent, string> Lines, string? Completion)
+    {
+        public static LineProblems None { get; } = new(ImmutableDictionary<TaskAgent, string>.Empty, null);
+    }
 }

@@ -108,14 +108,21 @@ public sealed partial class ReconcilePass
         }
     }
 
-    // Lines this pass appended for endings an earlier, interrupted repair committed: said as findings of their task.
+    // Lines this pass appended for endings an earlier, interrupted repair committed, and those it could not: said as
+    // findings of their task (this pass's own endings carry their problems in their outcome).
     private static RegistryVerdict WithCompleted(RegistryVerdict verdict, SqliteRepairResult result, bool first)
     {
-        var lines = result.CompletedOf(verdict.Registry.TaskId);
+        var taskId = verdict.Registry.TaskId;
+        var lines = result.CompletedOf(taskId);
         var problem = result.CompletionProblem is { } p && first
             ? [new Finding(Severity.Medium, FindingCodes.AuditLineCompleted, $"earlier endings not looked at for missing progress lines: {p}")]
             : ImmutableArray<Finding>.Empty;
-        return verdict.Plan is not { } plan || (lines.IsEmpty && problem.IsEmpty)
+        var unwritten = result.AuditProblems
+            .Where(a => a.Key.TaskId == taskId && !result.Applied.Contains(a.Key))
+            .OrderBy(a => a.Key.AgentId, StringComparer.Ordinal)
+            .Select(a => new Finding(Severity.Medium, FindingCodes.AuditLineCompleted, $"{a.Key.AgentId}: its terminal progress line, missing since an earlier repair, still not written: {a.Value}"))
+            .ToImmutableArray();
+        return verdict.Plan is not { } plan || (lines.IsEmpty && problem.IsEmpty && unwritten.IsEmpty)
             ? verdict
             : verdict with
             {
@@ -123,6 +130,7 @@ public sealed partial class ReconcilePass
                 {
                     Findings = plan.Findings
                         .AddRange(lines.Select(l => new Finding(Severity.Info, FindingCodes.AuditLineCompleted, $"{l.AgentId}: its terminal progress line ({l.Status}), missing since an earlier repair was interrupted after its commit, appended")))
+                        .AddRange(unwritten)
                         .AddRange(problem),
                 },
             };
@@ -133,7 +141,7 @@ public sealed partial class ReconcilePass
         SqliteRepairResult result;
         try
         {
-            result = await SqliteRepair.ApplyAsync(_sqlite, database, verdict.Registries, completeEarlier: true, cancellationToken);
+            result = await SqliteRepair.ApplyAsync(_sqlite, database, verdict.Registries, completeEarlier: true, _progressLocks, cancellationToken);
         }
         catch (SqliteStateException e)
         {
@@ -156,8 +164,8 @@ public sealed partial class ReconcilePass
             var written = result.WrittenOf(v.Registry.TaskId);
             return new RegistryOutcome(v, v.Plan!.After, [.. written], !written.IsEmpty, null)
             {
-                AuditProblems = [.. written.Select(e => result.AuditProblems.GetValueOrDefault(e.AgentId)).OfType<string>()],
-                Superseded = [.. ends.Where(e => result.Superseded.Contains(e.AgentId)).Select(e => e.AgentId)],
+                AuditProblems = [.. written.Select(e => result.AuditProblems.GetValueOrDefault(new TaskAgent(v.Registry.TaskId!, e.AgentId))).OfType<string>()],
+                Superseded = result.SupersededOf(v.Registry.TaskId),
             };
         })];
     }

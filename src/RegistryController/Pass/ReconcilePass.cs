@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using RegistryController.Judgement;
+using RegistryController.Locking;
 using RegistryController.Processes;
 using RegistryController.Registry;
 using RegistryController.Runtime;
@@ -17,9 +18,12 @@ namespace RegistryController.Pass;
 /// registry mirrors what was really written.
 /// </summary>
 /// <param name="sqlite">How a 2026 workspace's database is read and repaired (<c>Sqlite:</c>); its defaults when null.</param>
-public sealed partial class ReconcilePass(ITmuxViewSource tmux, IRegistryStore store, TimeProvider time, ReconcileOptions options, SqliteStoreOptions? sqlite = null)
+public sealed partial class ReconcilePass(ITmuxViewSource tmux, IRegistryStore store, TimeProvider time, ReconcileOptions options, SqliteStoreOptions? sqlite = null, LockOptions? locks = null)
 {
     private readonly SqliteStateStore _sqlite = new(sqlite ?? new SqliteStoreOptions());
+
+    // A progress file's flock is waited for within the registries' Lock:* bound, on the real clock.
+    private readonly ProgressLocks _progressLocks = new(locks ?? new LockOptions());
     private readonly ITmuxViewSource _tmux = tmux ?? throw new ArgumentNullException(nameof(tmux));
     private readonly IRegistryStore _store = store ?? throw new ArgumentNullException(nameof(store));
     private readonly TimeProvider _time = time ?? throw new ArgumentNullException(nameof(time));

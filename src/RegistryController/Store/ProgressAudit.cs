@@ -1,8 +1,10 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Mono.Unix.Native;
+using Polly.Timeout;
 using RegistryController.Locking;
 using RegistryController.Registry;
 
@@ -109,84 +111,116 @@ internal static class ProgressAudit
     }
 
     /// <summary>
-    /// Appends <paramref name="ending"/>'s line to <c>progress/&lt;id&gt;_progress.jsonl</c> unless that file or the
-    /// archived one already holds it (a line of ours with its status and timestamp). So a repair killed between its
-    /// commit and its lines is completed by the next pass, and no line is ever written twice, however many registryctl
-    /// processes try at once: the look and the append are made under <c>flock(LOCK_EX)</c> on the file, which only
-    /// registryctl takes (the orchestrator's appends take no lock, so they are never held up). Never through a
-    /// symbolic link, never outside the task directory.
+    /// Appends <paramref name="ending"/>'s line to <c>progress/&lt;id&gt;_progress.jsonl</c> unless the files
+    /// <paramref name="rule"/> counts already hold it (a line of ours with its status and timestamp). So a repair killed
+    /// between its commit and its lines is completed by the next pass, and no line is ever written twice, however many
+    /// registryctl processes try at once: the look and the append are made under <c>flock(LOCK_EX)</c> on the file,
+    /// which only registryctl takes (the orchestrator's appends take no lock, so they are never held up). That lock is
+    /// waited for as a registry's is (<paramref name="locks"/>, the <c>Lock:*</c> bound of
+    /// <see cref="LockRetryPipeline"/>); past it the line is not written and the problem says so: the ending stands, and
+    /// the next pass completes the line. Never through a symbolic link, never outside the task directory.
     /// </summary>
-    /// <returns>Null, or the problem that kept the line from being written; <paramref name="appended"/> says whether this call wrote it.</returns>
-    public static string? AppendOnce(string taskDirectory, AuditedEnding ending, out bool appended)
+    public static async Task<ProgressAppend> AppendOnceAsync(string taskDirectory, AuditedEnding ending, ProgressRule rule, ProgressLocks locks, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(taskDirectory);
         ArgumentNullException.ThrowIfNull(ending);
-        appended = false;
+        ArgumentNullException.ThrowIfNull(rule);
+        ArgumentNullException.ThrowIfNull(locks);
         var name = $"{ending.AgentId}_progress.jsonl";
         if (ending.AgentId.Contains('/', StringComparison.Ordinal) || ending.AgentId.Contains('\0', StringComparison.Ordinal))
         {
-            return $"agent id {ending.AgentId} cannot name a file";
+            return ProgressAppend.Failed($"agent id {ending.AgentId} cannot name a file");
         }
 
         var live = Path.Combine(taskDirectory, "progress", name);
         var relative = Path.GetRelativePath(taskDirectory, live);
+        var inode = new StrongBox<ulong>();
         try
         {
             // The orchestrator's clean-up may have moved the file, our line in it, to archive/ since.
-            if (Holds(File.Exists(Path.Combine(taskDirectory, "archive", name)) ? ReadNoFollow(Path.Combine(taskDirectory, "archive", name)) : null, ending))
+            var archived = Path.Combine(taskDirectory, "archive", name);
+            if (rule.ArchiveCounts && Holds(File.Exists(archived) ? ReadNoFollow(archived) : null, ending))
             {
-                return null;
+                return ProgressAppend.Present;
             }
 
-            Directory.CreateDirectory(Path.GetDirectoryName(live)!);
+            if (!rule.MayCreate && !File.Exists(live))
+            {
+                return ProgressAppend.NotKept;
+            }
+
+            if (rule.MayCreate)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(live)!);
+            }
+
             if (Posix.RealPath(taskDirectory) is not { } root
                 || Posix.RealPath(Path.GetDirectoryName(live)!) is not { } directory
                 || !directory.StartsWith(root + "/", StringComparison.Ordinal))
             {
-                return $"{relative}: its directory lies outside the task directory; not written";
+                return ProgressAppend.Failed($"{relative}: its directory lies outside the task directory; not written");
             }
 
-            var fd = Syscall.open(live, OpenFlags.O_RDWR | OpenFlags.O_APPEND | OpenFlags.O_CREAT | OpenFlags.O_NOFOLLOW | OpenFlags.O_CLOEXEC | OpenFlags.O_NONBLOCK, FilePermissions.DEFFILEMODE & ~(FilePermissions.S_IWGRP | FilePermissions.S_IWOTH));
-            if (fd < 0)
-            {
-                return $"{relative}: {Stdlib.strerror(Stdlib.GetLastError())}; not written";
-            }
-
-            try
-            {
-                if (Syscall.fstat(fd, out var stat) != 0 || (stat.st_mode & FilePermissions.S_IFMT) != FilePermissions.S_IFREG)
-                {
-                    return $"{relative}: not a regular file; not written";
-                }
-
-                int locked;
-                while ((locked = Posix.Flock(fd, Posix.LockExclusive)) != 0 && Marshal.GetLastPInvokeError() == Posix.EIntr)
-                {
-                }
-
-                if (locked != 0)
-                {
-                    return $"{relative}: flock: {Stdlib.strerror(Stdlib.GetLastError())}; not written";
-                }
-
-                if (Holds(ReadAll(fd), ending))
-                {
-                    return null;
-                }
-
-                var problem = WriteLine(fd, Encoding.UTF8.GetBytes(LineFor(ending)), relative);
-                appended = problem is null;
-                return problem;
-            }
-            finally
-            {
-                // Closing the descriptor lets the flock go.
-                _ = Syscall.close(fd);
-            }
+            return await locks.Pipeline.ExecuteAsync(
+                _ => ValueTask.FromResult(AppendLocked(live, relative, ending, rule.MayCreate, inode)),
+                cancellationToken);
+        }
+        catch (TimeoutRejectedException)
+        {
+            return ProgressAppend.Failed(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{live}: could not take its lock within {locks.Options.Timeout.TotalSeconds:0.###} s ({LockHolders.Describe(inode.Value)}); not written, the next pass appends it"));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return $"{relative}: {ex.Message}; not written";
+            return ProgressAppend.Failed($"{relative}: {ex.Message}; not written");
+        }
+    }
+
+    /// <summary>One attempt: open, lock without blocking (contended: <see cref="LockContendedException"/>, the pipeline backs off), look, append.</summary>
+    private static ProgressAppend AppendLocked(string live, string relative, AuditedEnding ending, bool mayCreate, StrongBox<ulong> inode)
+    {
+        var flags = OpenFlags.O_RDWR | OpenFlags.O_APPEND | OpenFlags.O_NOFOLLOW | OpenFlags.O_CLOEXEC | OpenFlags.O_NONBLOCK | (mayCreate ? OpenFlags.O_CREAT : default);
+        var fd = Syscall.open(live, flags, FilePermissions.DEFFILEMODE & ~(FilePermissions.S_IWGRP | FilePermissions.S_IWOTH));
+        if (fd < 0)
+        {
+            var errno = Stdlib.GetLastError();
+            // Gone since we looked (the clean-up moved it): a file nobody keeps is not made again.
+            return !mayCreate && errno == Errno.ENOENT ? ProgressAppend.NotKept : ProgressAppend.Failed($"{relative}: {Stdlib.strerror(errno)}; not written");
+        }
+
+        try
+        {
+            if (Syscall.fstat(fd, out var stat) != 0 || (stat.st_mode & FilePermissions.S_IFMT) != FilePermissions.S_IFREG)
+            {
+                return ProgressAppend.Failed($"{relative}: not a regular file; not written");
+            }
+
+            inode.Value = stat.st_ino;
+            int locked;
+            while ((locked = Posix.Flock(fd, Posix.LockExclusive | Posix.LockNonBlocking)) != 0 && Marshal.GetLastPInvokeError() == Posix.EIntr)
+            {
+            }
+
+            if (locked != 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                return errno == Posix.EWouldBlock
+                    ? throw new LockContendedException(live)
+                    : ProgressAppend.Failed(string.Create(CultureInfo.InvariantCulture, $"{relative}: flock failed with errno {errno}; not written"));
+            }
+
+            if (Holds(ReadAll(fd), ending))
+            {
+                return ProgressAppend.Present;
+            }
+
+            return WriteLine(fd, Encoding.UTF8.GetBytes(LineFor(ending)), relative) is { } problem ? ProgressAppend.Failed(problem) : ProgressAppend.Appended;
+        }
+        finally
+        {
+            // Closing the descriptor lets the flock go.
+            _ = Syscall.close(fd);
         }
     }
 
@@ -316,3 +350,31 @@ internal static class ProgressAudit
 /// SQLite store keeps of it in <c>agent_progress_latest</c> (status, timestamp, message), from which the line is made again.
 /// </summary>
 internal sealed record AuditedEnding(string AgentId, string Status, string Timestamp, string Message);
+
+/// <summary>What <see cref="ProgressAudit.AppendOnceAsync"/> did: wrote the line, found it there, left a file nobody keeps alone, or failed (<see cref="Problem"/>).</summary>
+internal sealed record ProgressAppend(bool Written, string? Problem)
+{
+    public static ProgressAppend Appended { get; } = new(true, null);
+
+    public static ProgressAppend Present { get; } = new(false, null);
+
+    public static ProgressAppend NotKept { get; } = new(false, null);
+
+    public static ProgressAppend Failed(string problem) => new(false, problem);
+}
+
+/// <summary>
+/// Which of an agent's progress files keep an ending of ours, and whether the line may make
+/// <c>progress/&lt;id&gt;_progress.jsonl</c> when it is missing (see <c>SqliteRepair</c> for the rule's reasons).
+/// </summary>
+/// <param name="ArchiveCounts">A line of ours in <c>archive/&lt;id&gt;_progress.jsonl</c> counts as written.</param>
+/// <param name="MayCreate">A missing <c>progress/</c> file (and directory) is created; otherwise only an existing file is appended to.</param>
+internal sealed record ProgressRule(bool ArchiveCounts, bool MayCreate);
+
+/// <summary>How long to wait for a progress file's flock: the registries' own <c>Lock:*</c> bound and back-off, one rule.</summary>
+internal sealed class ProgressLocks(LockOptions options, TimeProvider? time = null)
+{
+    public LockOptions Options { get; } = options ?? throw new ArgumentNullException(nameof(options));
+
+    public Polly.ResiliencePipeline Pipeline { get; } = LockRetryPipeline.Create(options, time);
+}

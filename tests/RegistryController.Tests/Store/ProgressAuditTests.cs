@@ -1,4 +1,5 @@
 using System.Text.Json;
+using RegistryController.Locking;
 using RegistryController.Registry;
 using RegistryController.Store;
 
@@ -7,6 +8,11 @@ namespace RegistryController.Tests.Store;
 /// <summary>The audit trail: each ending the controller writes is one line of the agent's progress file.</summary>
 public class ProgressAuditTests
 {
+    // An ending's first line: into progress/, made if need be; a line already archived counts.
+    private static readonly ProgressRule FirstLine = new(ArchiveCounts: true, MayCreate: true);
+
+    private static readonly ProgressLocks Locks = new(new LockOptions());
+
     private static readonly EndAgent Completed = new("fixer-1", 0, "running", "completed", null, "stream log result (success): logs/fixer-1_stream.jsonl", "2026-11-30T10:50:38.125856");
 
     [Fact]
@@ -88,26 +94,26 @@ public class ProgressAuditTests
         var ending = new AuditedEnding(Completed.AgentId, Completed.NewStatus, Completed.Timestamp, ProgressAudit.MessageFor(Completed));
         using var start = new Barrier(8);
 
-        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
         {
             start.SignalAndWait();
-            return (Problem: ProgressAudit.AppendOnce(temp.Path, ending, out var appended), Appended: appended);
+            return await ProgressAudit.AppendOnceAsync(temp.Path, ending, FirstLine, Locks, CancellationToken.None);
         })));
 
         Assert.All(results, r => Assert.Null(r.Problem));
-        Assert.Equal(1, results.Count(r => r.Appended));
+        Assert.Equal(1, results.Count(r => r.Written));
         Assert.Equal([ProgressAudit.LineFor(Completed)], File.ReadAllLines(temp.Combine("progress", "fixer-1_progress.jsonl")).Select(l => l + "\n"));
     }
 
     [Fact]
-    public void A_line_for_the_same_ending_at_another_time_is_not_taken_for_it()
+    public async Task A_line_for_the_same_ending_at_another_time_is_not_taken_for_it()
     {
         using var temp = new TempDirectory();
         Assert.Null(ProgressAudit.Append(temp.Path, Completed with { Timestamp = "2026-11-30T10:40:00.000000" }));
 
-        Assert.Null(ProgressAudit.AppendOnce(temp.Path, new AuditedEnding(Completed.AgentId, Completed.NewStatus, Completed.Timestamp, ProgressAudit.MessageFor(Completed)), out var appended));
+        var append = await ProgressAudit.AppendOnceAsync(temp.Path, new AuditedEnding(Completed.AgentId, Completed.NewStatus, Completed.Timestamp, ProgressAudit.MessageFor(Completed)), FirstLine, Locks, CancellationToken.None);
 
-        Assert.True(appended);
+        Assert.Equal(ProgressAppend.Appended, append);
         Assert.Equal(2, File.ReadAllLines(temp.Combine("progress", "fixer-1_progress.jsonl")).Length);
     }
 }

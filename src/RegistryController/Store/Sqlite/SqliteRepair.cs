@@ -5,20 +5,27 @@ using RegistryController.Registry;
 namespace RegistryController.Store.Sqlite;
 
 /// <summary>
+/// One agent of one task: how a repair's outcomes are keyed. The orchestrator's schema makes <c>agents.agent_id</c> the
+/// primary key, but its <c>agent_progress_latest</c> is keyed by (task, agent), and so is our compare-and-set
+/// (<c>WHERE task_id = ? AND agent_id = ?</c>): an outcome belongs to the task the transition named.
+/// </summary>
+internal readonly record struct TaskAgent(string TaskId, string AgentId);
+
+/// <summary>
 /// What one repair of a 2026 workspace did. <see cref="Endings"/> are the endings the verdict approved, by task id;
 /// <see cref="Applied"/> and <see cref="Superseded"/> the agents whose compare-and-set matched or lost (the
-/// orchestrator's write stood); <see cref="AuditProblems"/> the applied agents whose progress line could not be written.
+/// orchestrator's write stood); <see cref="AuditProblems"/> the agents whose progress line could not be written.
 /// <see cref="Completed"/> are the lines this repair appended for endings an earlier, interrupted repair had committed.
 /// </summary>
 internal sealed record SqliteRepairResult(
     ImmutableDictionary<string, ImmutableArray<EndAgent>> Endings,
-    ImmutableHashSet<string> Applied,
-    ImmutableHashSet<string> Superseded,
-    ImmutableDictionary<string, string> AuditProblems,
+    ImmutableHashSet<TaskAgent> Applied,
+    ImmutableHashSet<TaskAgent> Superseded,
+    ImmutableDictionary<TaskAgent, string> AuditProblems,
     TimeSpan LockHeld)
 {
     public static SqliteRepairResult Nothing { get; } = new(
-        ImmutableDictionary<string, ImmutableArray<EndAgent>>.Empty, [], [], ImmutableDictionary<string, string>.Empty, TimeSpan.Zero);
+        ImmutableDictionary<string, ImmutableArray<EndAgent>>.Empty, [], [], ImmutableDictionary<TaskAgent, string>.Empty, TimeSpan.Zero);
 
     /// <summary>Lines appended for earlier endings left without one, by task id.</summary>
     public ImmutableDictionary<string, ImmutableArray<AuditedEnding>> Completed { get; init; } = ImmutableDictionary<string, ImmutableArray<AuditedEnding>>.Empty;
@@ -31,7 +38,15 @@ internal sealed record SqliteRepairResult(
 
     /// <summary>The endings of one task that were written.</summary>
     public ImmutableArray<EndAgent> WrittenOf(string? taskId) =>
-        [.. EndingsOf(taskId).Where(e => Applied.Contains(e.AgentId))];
+        [.. EndingsOf(taskId).Where(e => Applied.Contains(new TaskAgent(taskId!, e.AgentId)))];
+
+    /// <summary>The endings of one task whose compare-and-set lost: the orchestrator's write stood.</summary>
+    public ImmutableArray<string> SupersededOf(string? taskId) =>
+        [.. EndingsOf(taskId).Where(e => Superseded.Contains(new TaskAgent(taskId!, e.AgentId))).Select(e => e.AgentId)];
+
+    /// <summary>The progress-line problems of one task's agents, this repair's endings and earlier ones alike.</summary>
+    public ImmutableArray<string> AuditProblemsOf(string? taskId) =>
+        [.. AuditProblems.Where(p => p.Key.TaskId == taskId).OrderBy(p => p.Key.AgentId, StringComparer.Ordinal).Select(p => p.Value)];
 
     public ImmutableArray<EndAgent> EndingsOf(string? taskId) =>
         taskId is not null && Endings.TryGetValue(taskId, out var ends) ? ends : [];
@@ -45,24 +60,44 @@ internal sealed record SqliteRepairResult(
 /// take back: the next repair finds those endings (still ours in the database, see
 /// <see cref="SqliteStateStore.ReadOwnEndingsAsync"/>) and appends each missing line, never one twice.
 /// </summary>
+/// <remarks>
+/// Where a line goes, from the orchestrator's code at d746b7e:
+/// <list type="bullet">
+/// <item>Never into a task directory that is gone: the orchestrator writes nothing for a task it cannot find
+/// (<c>find_task_workspace</c>), and neither do we.</item>
+/// <item>An ending's first line (right after our commit) goes to <c>progress/&lt;id&gt;_progress.jsonl</c>, making it
+/// and <c>progress/</c> if need be, as the orchestrator's own <c>update_agent_progress</c> and <c>kill_real_agent</c>
+/// do (<c>os.makedirs(..., exist_ok=True)</c>, <c>open('a')</c>; the latter even after its clean-up archived the file).</item>
+/// <item>An agent the re-import reads (its task's <c>AGENT_REGISTRY.json</c> lists it, see <see cref="OrchestratorReimport"/>):
+/// only <c>progress/</c> counts, since the re-import never reads <c>archive/</c>; a line only there, or no file at
+/// all, lets the re-import take the ending back, so the line is appended to (or makes) <c>progress/</c>.</item>
+/// <item>Any other agent (a 2026 task, whose registry lists none): a line in <c>archive/</c> counts, and an earlier
+/// ending's missing line is appended only to an existing <c>progress/</c> file. A file that is gone was removed by
+/// the clean-up (<c>cleanup_agent_resources</c> archives it, or deletes it when archiving fails or
+/// <c>keep_logs=False</c>) or by a person: nothing of the orchestrator reads it again, so it is not made again.</item>
+/// </list>
+/// </remarks>
 internal static class SqliteRepair
 {
     /// <summary>Applies the endings of <paramref name="tasks"/>; throws <see cref="SqliteStateException"/> with nothing written.</summary>
     /// <param name="completeEarlier">Also append the lines earlier endings of these tasks lack (see the class).</param>
-    public static async Task<SqliteRepairResult> ApplyAsync(SqliteStateStore store, string database, IEnumerable<RegistryVerdict> tasks, bool completeEarlier, CancellationToken cancellationToken)
+    /// <param name="locks">How long a progress file's flock is waited for (the <c>Lock:*</c> bound).</param>
+    public static async Task<SqliteRepairResult> ApplyAsync(SqliteStateStore store, string database, IEnumerable<RegistryVerdict> tasks, bool completeEarlier, ProgressLocks locks, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(tasks);
+        ArgumentNullException.ThrowIfNull(locks);
         var verdicts = tasks.Where(v => v.Registry.TaskId is not null && v.Plan is not null).ToList();
         // Under a holding guard the plans carry no EndAgent: nothing to write.
         var endings = verdicts.ToImmutableDictionary(v => v.Registry.TaskId!, v => v.Plan!.Edits.OfType<EndAgent>().ToImmutableArray(), StringComparer.Ordinal);
         var transitions = endings
             .SelectMany(p => p.Value.Select(end => new SqliteTransition(p.Key, end.AgentId, end.OldStatus, end.NewStatus, end.Timestamp, ProgressAudit.MessageFor(end))))
             .ToList();
+        var reimported = new Dictionary<string, ImmutableHashSet<string>>(StringComparer.Ordinal);
         var result = transitions.Count == 0
             ? SqliteRepairResult.Nothing with { Endings = endings }
-            : await WriteAsync(store, database, verdicts, endings, transitions, cancellationToken);
-        return completeEarlier ? await CompleteAsync(store, database, verdicts, result, cancellationToken) : result;
+            : await WriteAsync(store, database, verdicts, endings, transitions, locks, reimported, cancellationToken);
+        return completeEarlier ? await CompleteAsync(store, database, verdicts, result, locks, reimported, cancellationToken) : result;
     }
 
     private static async Task<SqliteRepairResult> WriteAsync(
@@ -71,30 +106,41 @@ internal static class SqliteRepair
         List<RegistryVerdict> verdicts,
         ImmutableDictionary<string, ImmutableArray<EndAgent>> endings,
         List<SqliteTransition> transitions,
+        ProgressLocks locks,
+        Dictionary<string, ImmutableHashSet<string>> reimported,
         CancellationToken cancellationToken)
     {
         var result = await store.ApplyAsync(database, transitions, cancellationToken);
-        var applied = result.Applied.Select(t => t.AgentId).ToImmutableHashSet(StringComparer.Ordinal);
-        var audits = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        var applied = result.Applied.Select(t => new TaskAgent(t.TaskId, t.AgentId)).ToImmutableHashSet();
+        var audits = ImmutableDictionary.CreateBuilder<TaskAgent, string>();
         foreach (var verdict in verdicts)
         {
-            foreach (var end in endings[verdict.Registry.TaskId!].Where(e => applied.Contains(e.AgentId)))
+            var taskId = verdict.Registry.TaskId!;
+            foreach (var end in endings[taskId].Where(e => applied.Contains(new TaskAgent(taskId, e.AgentId))))
             {
-                if (Audit(verdict.Registry, end) is { } problem)
+                if (await AuditAsync(verdict.Registry, end, locks, reimported, cancellationToken) is { } problem)
                 {
-                    audits[end.AgentId] = problem;
+                    audits[new TaskAgent(taskId, end.AgentId)] = problem;
                 }
             }
         }
 
-        return new SqliteRepairResult(endings, applied, result.Superseded.Select(t => t.AgentId).ToImmutableHashSet(StringComparer.Ordinal), audits.ToImmutable(), result.LockHeld);
+        var superseded = result.Superseded.Select(t => new TaskAgent(t.TaskId, t.AgentId)).ToImmutableHashSet();
+        return new SqliteRepairResult(endings, applied, superseded, audits.ToImmutable(), result.LockHeld);
     }
 
     /// <summary>
     /// The endings of <paramref name="verdicts"/>' tasks that are ours and still stand, each given its line unless its
     /// file holds it already. Only after our own commit, so a line is only ever for an ending that happened.
     /// </summary>
-    private static async Task<SqliteRepairResult> CompleteAsync(SqliteStateStore store, string database, List<RegistryVerdict> verdicts, SqliteRepairResult result, CancellationToken cancellationToken)
+    private static async Task<SqliteRepairResult> CompleteAsync(
+        SqliteStateStore store,
+        string database,
+        List<RegistryVerdict> verdicts,
+        SqliteRepairResult result,
+        ProgressLocks locks,
+        Dictionary<string, ImmutableHashSet<string>> reimported,
+        CancellationToken cancellationToken)
     {
         ImmutableArray<SqliteOwnEnding> own;
         try
@@ -113,16 +159,19 @@ internal static class SqliteRepair
         {
             // This repair's own lines are written already; a task out of scope, or without a directory to hold a
             // line (said when its ending was written), is left alone.
-            if (result.Applied.Contains(ending.AgentId) || directories.GetValueOrDefault(taskId) is not { } directory || !Directory.Exists(directory))
+            var key = new TaskAgent(taskId, ending.AgentId);
+            if (result.Applied.Contains(key) || directories.GetValueOrDefault(taskId) is not { } directory || !Directory.Exists(directory))
             {
                 continue;
             }
 
-            if (ProgressAudit.AppendOnce(directory, ending, out var appended) is { } problem)
+            var reimports = Reimported(reimported, directory).Contains(ending.AgentId);
+            var append = await ProgressAudit.AppendOnceAsync(directory, ending, new ProgressRule(ArchiveCounts: !reimports, MayCreate: reimports), locks, cancellationToken);
+            if (append.Problem is { } problem)
             {
-                audits[ending.AgentId] = problem;
+                audits[key] = problem;
             }
-            else if (appended)
+            else if (append.Written)
             {
                 (completed.TryGetValue(taskId, out var lines) ? lines : completed[taskId] = ImmutableArray.CreateBuilder<AuditedEnding>()).Add(ending);
             }
@@ -137,9 +186,24 @@ internal static class SqliteRepair
 
     // After the row: the orchestrator appends its own line first, but a line for a write that then lost its
     // compare-and-set would tell its re-import an ending that never happened.
-    private static string? Audit(RegistrySnapshot task, EndAgent end) => task.TaskDirectory is not { } directory
-        ? $"{end.AgentId}: task id {task.TaskId} names no directory of the workspace; no progress line written"
-        : !Directory.Exists(directory)
-            ? $"{end.AgentId}: the task directory {directory} does not exist; no progress line written"
-            : ProgressAudit.AppendOnce(directory, new AuditedEnding(end.AgentId, end.NewStatus, end.Timestamp, ProgressAudit.MessageFor(end)), out _);
+    private static async Task<string?> AuditAsync(RegistrySnapshot task, EndAgent end, ProgressLocks locks, Dictionary<string, ImmutableHashSet<string>> reimported, CancellationToken cancellationToken)
+    {
+        if (task.TaskDirectory is not { } directory)
+        {
+            return $"{end.AgentId}: task id {task.TaskId} names no directory of the workspace; no progress line written";
+        }
+
+        if (!Directory.Exists(directory))
+        {
+            return $"{end.AgentId}: the task directory {directory} does not exist; no progress line written";
+        }
+
+        var rule = new ProgressRule(ArchiveCounts: !Reimported(reimported, directory).Contains(end.AgentId), MayCreate: true);
+        var ending = new AuditedEnding(end.AgentId, end.NewStatus, end.Timestamp, ProgressAudit.MessageFor(end));
+        return (await ProgressAudit.AppendOnceAsync(directory, ending, rule, locks, cancellationToken)).Problem;
+    }
+
+    // Read once per task and repair: a task registry is read only for tasks with a line to write.
+    private static ImmutableHashSet<string> Reimported(Dictionary<string, ImmutableHashSet<string>> cache, string directory) =>
+        cache.TryGetValue(directory, out var ids) ? ids : cache[directory] = OrchestratorReimport.AgentsOf(directory);
 }
