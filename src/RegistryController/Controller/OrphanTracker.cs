@@ -72,6 +72,18 @@ public sealed partial class OrphanTracker(
 
         var now = time.GetUtcNow();
         var (found, readable) = await Sqlite2026Orphans.FindAsync(view, named.ToImmutable(), ClockReading.From(time), Grace(), adopted, cancellationToken);
+        if (readable && adopted.Count > 0 && _killAfter is { } killAfter && found.Any(o => _orphanSince.TryGetValue(o.Session, out var since) && now - since >= killAfter))
+        {
+            // Adopted JSON names are remembered between scans, and a task copied in since is not watched: before a
+            // kill they are read afresh, so that a session some registry now names is never killed.
+            foreach (var cache in caches.All.Where(c => workspaces.LayoutOf(c.Root) == StateLayout.Sqlite2026))
+            {
+                cache.Adopted.Forget();
+            }
+
+            (found, readable) = await Sqlite2026Orphans.FindAsync(view, named.ToImmutable(), ClockReading.From(time), Grace(), adopted, cancellationToken);
+        }
+
         if (!readable)
         {
             _orphanSince.Clear();

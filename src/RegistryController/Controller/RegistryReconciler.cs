@@ -135,6 +135,12 @@ public sealed partial class RegistryReconciler(
         }
 
         var snapshot = AgentActivityProbe.Probe(read, location.WorkspaceRoot, reconcileOptions);
+        if (Superseded(location))
+        {
+            // Switched while this read ran: the workspace's cache now belongs to its database.
+            return ReconcileResult.Forgotten;
+        }
+
         cache.Update(snapshot);
         // The orchestrator changed who is active (a spawn, a completion): the global counter follows.
         ImmutableArray<RegistryLocation> followUps = location.Kind == RegistryKind.Task && ActiveStatuses(previous) != ActiveStatuses(snapshot)
@@ -197,13 +203,19 @@ public sealed partial class RegistryReconciler(
             return new ReconcileResult(ReconcileOutcome.Noop, plan.Zombies, [], plan.Before, plan.Before, held, requeueAfter, null);
         }
 
-        var outcome = await store.UpdateAsync(location, model => Superseded(location) ? [] : Reconciler.PlanTask(model, timed.View, clock, reconcileOptions, approved, snapshot.Activity, snapshot.Evidence, snapshot.Processes).Edits, cancellationToken);
-        if (!outcome.Written && Superseded(location))
+        var outcome = await store.UpdateAsync(location, model => SupersededUnderLock(location) ? [] : Reconciler.PlanTask(model, timed.View, clock, reconcileOptions, approved, snapshot.Activity, snapshot.Evidence, snapshot.Processes).Edits, cancellationToken);
+        var switched = Superseded(location);
+        if (switched && !outcome.Written)
         {
             return ReconcileResult.Forgotten;
         }
 
-        cache.Update(location, outcome.After);
+        if (!switched)
+        {
+            // Once switched (even just after this write), the workspace's cache belongs to its database.
+            cache.Update(location, outcome.After);
+        }
+
         var ended = Report(location, outcome);
         return new ReconcileResult(
             outcome.Written ? ReconcileOutcome.Repaired : (held ? ReconcileOutcome.Held : ReconcileOutcome.Noop),
@@ -280,13 +292,19 @@ public sealed partial class RegistryReconciler(
             return new ReconcileResult(ReconcileOutcome.Noop, [], [], plan.Before, plan.Before, false, null, null);
         }
 
-        var outcome = await store.UpdateAsync(location, model => Superseded(location) ? [] : Reconciler.PlanGlobal(model, tasks, tasks, unreadable, reconcileOptions).Edits, cancellationToken);
-        if (!outcome.Written && Superseded(location))
+        var outcome = await store.UpdateAsync(location, model => SupersededUnderLock(location) ? [] : Reconciler.PlanGlobal(model, tasks, tasks, unreadable, reconcileOptions).Edits, cancellationToken);
+        var switched = Superseded(location);
+        if (switched && !outcome.Written)
         {
             return ReconcileResult.Forgotten;
         }
 
-        cache.Update(location, outcome.After);
+        if (!switched)
+        {
+            // Once switched (even just after this write), the workspace's cache belongs to its database.
+            cache.Update(location, outcome.After);
+        }
+
         return new ReconcileResult(outcome.Written ? ReconcileOutcome.Repaired : ReconcileOutcome.Noop, [], [], CountSnapshot.Of(outcome.Before), CountSnapshot.Of(outcome.After), false, null, null);
     }
 
@@ -295,6 +313,11 @@ public sealed partial class RegistryReconciler(
     /// lock right before writing, since the 2026 orchestrator's re-import would copy a JSON repair into its database.
     /// </summary>
     private bool Superseded(RegistryLocation location) => workspaces?.Refresh(location.WorkspaceRoot) == StateLayout.Sqlite2026;
+
+    // Under the registry's lock: one stat and nothing else. The switch itself (a new watcher, a cleared cache, the
+    // database's key queued) happens after the lock is released, at the next Superseded.
+    private bool SupersededUnderLock(RegistryLocation location) =>
+        workspaces is not null && (workspaces.LayoutOf(location.WorkspaceRoot) == StateLayout.Sqlite2026 || StateLayouts.Detect(location.WorkspaceRoot) == StateLayout.Sqlite2026);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Zombie agent {AgentId} in {Path}: was {OldStatus}, now {NewStatus} (evidence: {Evidence})")]
     private partial void LogEnded(string agentId, string path, string oldStatus, string newStatus, string evidence);

@@ -145,6 +145,8 @@ internal sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
         }
 
         var ended = outcome.Endings.Select(t => t.AgentId).ToHashSet(StringComparer.Ordinal);
+        // Only the zombies the plan would end: none while the mass guard holds (the report says why above).
+        var planned = plan.Edits.OfType<EndAgent>().Select(t => t.AgentId).ToHashSet(StringComparer.Ordinal);
         foreach (var zombie in plan.Zombies)
         {
             var ending = $"{zombie.Ending.Status} ({HowKnown(zombie.Ending.Evidence)})";
@@ -152,7 +154,7 @@ internal sealed class HumanReportWriter(TextWriter output, ConsoleStyle style)
             // really finished (a result line) and which one crashed.
             var action = ended.Contains(zombie.AgentId)
                 ? (outcome.Written ? style.Cyan($" → {ending}") : style.Dim($" → would be {ending}"))
-                : mode == PassMode.Check ? style.Dim($" → would be {ending}") : string.Empty;
+                : mode == PassMode.Check && planned.Contains(zombie.AgentId) ? style.Dim($" → would be {ending}") : string.Empty;
             output.WriteLine($"      zombie {zombie.AgentId} ({zombie.OldStatus}): {zombie.Reason} [{Where(zombie)}]{action}");
         }
 

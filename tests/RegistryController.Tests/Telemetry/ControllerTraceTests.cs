@@ -41,7 +41,10 @@ public class ControllerTraceTests(RepairingControllerFixture run) : IClassFixtur
         var children = run.Receiver.Spans.Where(s => s.ParentSpanId == run.Repair.SpanId).ToList();
 
         var names = children.Select(c => c.Name).Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(["registry.lock", "registry.read", "registry.read", "registry.write"], names);
+        // The read under the lock always; the read before it only when start-up's read of the file could not stand
+        // for it (a file written within a second of that read bears no stamp to trust).
+        Assert.Equal(["registry.lock", "registry.read", "registry.write"], names.Distinct());
+        Assert.InRange(names.Count(n => n == "registry.read"), 1, 2);
         Assert.All(children, c => Assert.Equal(run.Repair.TraceId, c.TraceId));
         var lockSpan = children.Single(c => c.Name == "registry.lock");
         Assert.Equal(1, lockSpan.Number("lock.attempts"));

@@ -17,19 +17,25 @@ internal static class OrchestratorReimport
 
     /// <summary>
     /// The agent ids <c>&lt;taskDirectory&gt;/AGENT_REGISTRY.json</c> lists, as the re-import reads them
-    /// (<c>agent.get("id") or agent.get("agent_id")</c>); none when the file is missing or does not parse (the
-    /// re-import then imports nothing either).
+    /// (<c>agent.get("id") or agent.get("agent_id")</c>); none when the file is missing (the re-import then imports
+    /// nothing either); null when it is there but cannot be read here (too large, unreadable, or JSON this parser refuses
+    /// that Python might accept): then any agent may be re-imported, and a caller must assume it is.
     /// </summary>
-    public static ImmutableHashSet<string> AgentsOf(string taskDirectory)
+    public static ImmutableHashSet<string>? AgentsOf(string taskDirectory)
     {
         ArgumentNullException.ThrowIfNull(taskDirectory);
         var path = Path.Combine(taskDirectory, "AGENT_REGISTRY.json");
         try
         {
             var file = new FileInfo(path);
-            if (!file.Exists || file.Length > MaxBytes)
+            if (!file.Exists)
             {
                 return [];
+            }
+
+            if (file.Length > MaxBytes)
+            {
+                return null;
             }
 
             using var document = JsonDocument.Parse(File.ReadAllBytes(path));
@@ -53,7 +59,7 @@ internal static class OrchestratorReimport
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
         {
-            return [];
+            return null;
         }
     }
 

@@ -93,7 +93,7 @@ internal static class SqliteRepair
         var transitions = endings
             .SelectMany(p => p.Value.Select(end => new SqliteTransition(p.Key, end.AgentId, end.OldStatus, end.NewStatus, end.Timestamp, ProgressAudit.MessageFor(end))))
             .ToList();
-        var reimported = new Dictionary<string, ImmutableHashSet<string>>(StringComparer.Ordinal);
+        var reimported = new Dictionary<string, ImmutableHashSet<string>?>(StringComparer.Ordinal);
         var result = transitions.Count == 0
             ? SqliteRepairResult.Nothing with { Endings = endings }
             : await WriteAsync(store, database, verdicts, endings, transitions, locks, reimported, cancellationToken);
@@ -107,7 +107,7 @@ internal static class SqliteRepair
         ImmutableDictionary<string, ImmutableArray<EndAgent>> endings,
         List<SqliteTransition> transitions,
         ProgressLocks locks,
-        Dictionary<string, ImmutableHashSet<string>> reimported,
+        Dictionary<string, ImmutableHashSet<string>?> reimported,
         CancellationToken cancellationToken)
     {
         var result = await store.ApplyAsync(database, transitions, cancellationToken);
@@ -139,7 +139,7 @@ internal static class SqliteRepair
         List<RegistryVerdict> verdicts,
         SqliteRepairResult result,
         ProgressLocks locks,
-        Dictionary<string, ImmutableHashSet<string>> reimported,
+        Dictionary<string, ImmutableHashSet<string>?> reimported,
         CancellationToken cancellationToken)
     {
         ImmutableArray<SqliteOwnEnding> own;
@@ -165,7 +165,7 @@ internal static class SqliteRepair
                 continue;
             }
 
-            var reimports = Reimported(reimported, directory).Contains(ending.AgentId);
+            var reimports = MayReimport(reimported, directory, ending.AgentId);
             var append = await ProgressAudit.AppendOnceAsync(directory, ending, new ProgressRule(ArchiveCounts: !reimports, MayCreate: reimports), locks, cancellationToken);
             if (append.Problem is { } problem)
             {
@@ -186,7 +186,7 @@ internal static class SqliteRepair
 
     // After the row: the orchestrator appends its own line first, but a line for a write that then lost its
     // compare-and-set would tell its re-import an ending that never happened.
-    private static async Task<string?> AuditAsync(RegistrySnapshot task, EndAgent end, ProgressLocks locks, Dictionary<string, ImmutableHashSet<string>> reimported, CancellationToken cancellationToken)
+    private static async Task<string?> AuditAsync(RegistrySnapshot task, EndAgent end, ProgressLocks locks, Dictionary<string, ImmutableHashSet<string>?> reimported, CancellationToken cancellationToken)
     {
         if (task.TaskDirectory is not { } directory)
         {
@@ -198,12 +198,21 @@ internal static class SqliteRepair
             return $"{end.AgentId}: the task directory {directory} does not exist; no progress line written";
         }
 
-        var rule = new ProgressRule(ArchiveCounts: !Reimported(reimported, directory).Contains(end.AgentId), MayCreate: true);
+        var rule = new ProgressRule(ArchiveCounts: !MayReimport(reimported, directory, end.AgentId), MayCreate: true);
         var ending = new AuditedEnding(end.AgentId, end.NewStatus, end.Timestamp, ProgressAudit.MessageFor(end));
         return (await ProgressAudit.AppendOnceAsync(directory, ending, rule, locks, cancellationToken)).Problem;
     }
 
-    // Read once per task and repair: a task registry is read only for tasks with a line to write.
-    private static ImmutableHashSet<string> Reimported(Dictionary<string, ImmutableHashSet<string>> cache, string directory) =>
-        cache.TryGetValue(directory, out var ids) ? ids : cache[directory] = OrchestratorReimport.AgentsOf(directory);
+    // Read once per task and repair: a task registry is read only for tasks with a line to write. One that cannot be
+    // read here may still be read by the orchestrator: its agents are taken as re-imported (an extra line is harmless,
+    // a repair the re-import undoes is not).
+    private static bool MayReimport(Dictionary<string, ImmutableHashSet<string>?> cache, string directory, string agentId)
+    {
+        if (!cache.TryGetValue(directory, out var ids))
+        {
+            ids = cache[directory] = OrchestratorReimport.AgentsOf(directory);
+        }
+
+        return ids is null || ids.Contains(agentId);
+    }
 }
