@@ -37,7 +37,7 @@ public sealed partial class SqliteWorkspaceReconciler(
     private readonly SqliteStateStore _store = new(sqliteOptions);
 
     // A progress file's flock is waited for within the registries' Lock:* bound, on the real clock.
-    private readonly ProgressLocks _progressLocks = new(lockOptions ?? new LockOptions());
+    private readonly LockRetry _progressLocks = new(lockOptions ?? new LockOptions());
     private readonly IEventSink _events = events ?? NullEventSink.Instance;
     private readonly ILeadership _leadership = leadership ?? AlwaysLeader.Instance;
     private readonly WorkspaceGuard _guard = new(controllerOptions, events ?? NullEventSink.Instance, logger);

@@ -23,7 +23,7 @@ public sealed partial class ReconcilePass(ITmuxViewSource tmux, IRegistryStore s
     private readonly SqliteStateStore _sqlite = new(sqlite ?? new SqliteStoreOptions());
 
     // A progress file's flock is waited for within the registries' Lock:* bound, on the real clock.
-    private readonly ProgressLocks _progressLocks = new(locks ?? new LockOptions());
+    private readonly LockRetry _progressLocks = new(locks ?? new LockOptions());
     private readonly ITmuxViewSource _tmux = tmux ?? throw new ArgumentNullException(nameof(tmux));
     private readonly IRegistryStore _store = store ?? throw new ArgumentNullException(nameof(store));
     private readonly TimeProvider _time = time ?? throw new ArgumentNullException(nameof(time));

@@ -117,10 +117,10 @@ internal static class ProgressAudit
     /// registryctl processes try at once: the look and the append are made under <c>flock(LOCK_EX)</c> on the file,
     /// which only registryctl takes (the orchestrator's appends take no lock, so they are never held up). That lock is
     /// waited for as a registry's is (<paramref name="locks"/>, the <c>Lock:*</c> bound of
-    /// <see cref="LockRetryPipeline"/>); past it the line is not written and the problem says so: the ending stands, and
+    /// <see cref="LockRetry"/>); past it the line is not written and the problem says so: the ending stands, and
     /// the next pass completes the line. Never through a symbolic link, never outside the task directory.
     /// </summary>
-    public static async Task<ProgressAppend> AppendOnceAsync(string taskDirectory, AuditedEnding ending, ProgressRule rule, ProgressLocks locks, CancellationToken cancellationToken)
+    public static async Task<ProgressAppend> AppendOnceAsync(string taskDirectory, AuditedEnding ending, ProgressRule rule, LockRetry locks, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(taskDirectory);
         ArgumentNullException.ThrowIfNull(ending);
@@ -161,9 +161,7 @@ internal static class ProgressAudit
                 return ProgressAppend.Failed($"{relative}: its directory lies outside the task directory; not written");
             }
 
-            return await locks.Pipeline.ExecuteAsync(
-                _ => ValueTask.FromResult(AppendLocked(live, relative, ending, rule.MayCreate, inode)),
-                cancellationToken);
+            return await locks.ExecuteAsync(() => AppendLocked(live, relative, ending, rule.MayCreate, inode), cancellationToken);
         }
         catch (TimeoutRejectedException)
         {
@@ -370,11 +368,3 @@ internal sealed record ProgressAppend(bool Written, string? Problem)
 /// <param name="ArchiveCounts">A line of ours in <c>archive/&lt;id&gt;_progress.jsonl</c> counts as written.</param>
 /// <param name="MayCreate">A missing <c>progress/</c> file (and directory) is created; otherwise only an existing file is appended to.</param>
 internal sealed record ProgressRule(bool ArchiveCounts, bool MayCreate);
-
-/// <summary>How long to wait for a progress file's flock: the registries' own <c>Lock:*</c> bound and back-off, one rule.</summary>
-internal sealed class ProgressLocks(LockOptions options, TimeProvider? time = null)
-{
-    public LockOptions Options { get; } = options ?? throw new ArgumentNullException(nameof(options));
-
-    public Polly.ResiliencePipeline Pipeline { get; } = LockRetryPipeline.Create(options, time);
-}

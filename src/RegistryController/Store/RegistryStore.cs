@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
-using Polly;
 using Polly.Timeout;
 using RegistryController.Judgement;
 using RegistryController.Locking;
@@ -17,17 +16,13 @@ namespace RegistryController.Store;
 public sealed class RegistryStore : IRegistryStore
 {
     private readonly RegistryStoreOptions _options;
-    private readonly LockOptions _lockOptions;
 
-    // Built at first use: Polly checks a pipeline's options by reflection, a tenth of a short command's CPU in the
-    // native build, and a pass over a 2026 workspace may never take a registry lock.
-    private readonly Lazy<ResiliencePipeline> _pipeline;
+    private readonly LockRetry _retry;
 
     public RegistryStore(RegistryStoreOptions options, LockOptions lockOptions, TimeProvider? time = null)
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
-        _lockOptions = lockOptions ?? throw new ArgumentNullException(nameof(lockOptions));
-        _pipeline = new(() => LockRetryPipeline.Create(lockOptions, time));
+        _retry = new(lockOptions ?? throw new ArgumentNullException(nameof(lockOptions)), time);
     }
 
     /// <summary>
@@ -49,8 +44,8 @@ public sealed class RegistryStore : IRegistryStore
         ulong inode = 0;
         try
         {
-            var (model, stamp) = await _pipeline.Value.ExecuteAsync(
-                _ =>
+            var (model, stamp) = await _retry.ExecuteAsync(
+                () =>
                 {
                     using var file = RegistryFile.Open(location, forWriting: false);
                     inode = file.Opened.Inode;
@@ -64,7 +59,7 @@ public sealed class RegistryStore : IRegistryStore
                     // wrote it while they were read, nor just before (a write in the same tick keeps the same stamp).
                     var after = file.Identity();
                     var settled = after == file.Opened && ModifiedAt(after) <= DateTimeOffset.UtcNow - SettledAfter;
-                    return ValueTask.FromResult((parsed, settled ? StampOf(after) : (FileStamp?)null));
+                    return (parsed, settled ? StampOf(after) : (FileStamp?)null);
                 },
                 cancellationToken);
             return RegistrySnapshot.Read(location.Path, location.Kind, location.TaskId, model) with { Stamp = stamp };
@@ -115,8 +110,8 @@ public sealed class RegistryStore : IRegistryStore
         lockSpan?.SetTag(RegistryTelemetry.Attributes.Path, location.Path);
         try
         {
-            var outcome = await _pipeline.Value.ExecuteAsync(
-                _ =>
+            var outcome = await _retry.ExecuteAsync(
+                () =>
                 {
                     attempts++;
                     using var file = RegistryFile.Open(location, forWriting: true);
@@ -133,7 +128,7 @@ public sealed class RegistryStore : IRegistryStore
                         Activity.Current = lockSpan.Parent;
                     }
 
-                    return ValueTask.FromResult(ReadPlanWrite(file, location, plan, () => new LockStatistics(attempts, wait, held.Elapsed)));
+                    return ReadPlanWrite(file, location, plan, () => new LockStatistics(attempts, wait, held.Elapsed));
                 },
                 cancellationToken);
             return outcome.Written && location.Kind == RegistryKind.Task ? Audit(location, outcome) : outcome;
@@ -206,7 +201,7 @@ public sealed class RegistryStore : IRegistryStore
     }
 
     private string LockTimeoutProblem(ulong inode) =>
-        string.Create(CultureInfo.InvariantCulture, $"could not take the lock within {_lockOptions.Timeout.TotalSeconds:0.###} s ({LockHolders.Describe(inode)}); not written");
+        string.Create(CultureInfo.InvariantCulture, $"could not take the lock within {_retry.Options.Timeout.TotalSeconds:0.###} s ({LockHolders.Describe(inode)}); not written");
 
     private string? Describe(Exception ex, RegistryLocation location, ulong inode) => ex switch
     {

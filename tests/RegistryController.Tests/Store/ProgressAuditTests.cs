@@ -11,7 +11,7 @@ public class ProgressAuditTests
     // An ending's first line: into progress/, made if need be; a line already archived counts.
     private static readonly ProgressRule FirstLine = new(ArchiveCounts: true, MayCreate: true);
 
-    private static readonly ProgressLocks Locks = new(new LockOptions());
+    private static readonly LockRetry Locks = new(new LockOptions());
 
     private static readonly EndAgent Completed = new("fixer-1", 0, "running", "completed", null, "stream log result (success): logs/fixer-1_stream.jsonl", "2026-11-30T10:50:38.125856");
 

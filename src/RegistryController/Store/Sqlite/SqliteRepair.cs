@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using RegistryController.Judgement;
+using RegistryController.Locking;
 using RegistryController.Registry;
 
 namespace RegistryController.Store.Sqlite;
@@ -44,10 +45,6 @@ internal sealed record SqliteRepairResult(
     public ImmutableArray<string> SupersededOf(string? taskId) =>
         [.. EndingsOf(taskId).Where(e => Superseded.Contains(new TaskAgent(taskId!, e.AgentId))).Select(e => e.AgentId)];
 
-    /// <summary>The progress-line problems of one task's agents, this repair's endings and earlier ones alike.</summary>
-    public ImmutableArray<string> AuditProblemsOf(string? taskId) =>
-        [.. AuditProblems.Where(p => p.Key.TaskId == taskId).OrderBy(p => p.Key.AgentId, StringComparer.Ordinal).Select(p => p.Value)];
-
     public ImmutableArray<EndAgent> EndingsOf(string? taskId) =>
         taskId is not null && Endings.TryGetValue(taskId, out var ends) ? ends : [];
 }
@@ -82,7 +79,7 @@ internal static class SqliteRepair
     /// <summary>Applies the endings of <paramref name="tasks"/>; throws <see cref="SqliteStateException"/> with nothing written.</summary>
     /// <param name="completeEarlier">Also append the lines earlier endings of these tasks lack (see the class).</param>
     /// <param name="locks">How long a progress file's flock is waited for (the <c>Lock:*</c> bound).</param>
-    public static async Task<SqliteRepairResult> ApplyAsync(SqliteStateStore store, string database, IEnumerable<RegistryVerdict> tasks, bool completeEarlier, ProgressLocks locks, CancellationToken cancellationToken)
+    public static async Task<SqliteRepairResult> ApplyAsync(SqliteStateStore store, string database, IEnumerable<RegistryVerdict> tasks, bool completeEarlier, LockRetry locks, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(tasks);
@@ -106,7 +103,7 @@ internal static class SqliteRepair
         List<RegistryVerdict> verdicts,
         ImmutableDictionary<string, ImmutableArray<EndAgent>> endings,
         List<SqliteTransition> transitions,
-        ProgressLocks locks,
+        LockRetry locks,
         Dictionary<string, ImmutableHashSet<string>?> reimported,
         CancellationToken cancellationToken)
     {
@@ -138,7 +135,7 @@ internal static class SqliteRepair
         string database,
         List<RegistryVerdict> verdicts,
         SqliteRepairResult result,
-        ProgressLocks locks,
+        LockRetry locks,
         Dictionary<string, ImmutableHashSet<string>?> reimported,
         CancellationToken cancellationToken)
     {
@@ -186,7 +183,7 @@ internal static class SqliteRepair
 
     // After the row: the orchestrator appends its own line first, but a line for a write that then lost its
     // compare-and-set would tell its re-import an ending that never happened.
-    private static async Task<string?> AuditAsync(RegistrySnapshot task, EndAgent end, ProgressLocks locks, Dictionary<string, ImmutableHashSet<string>?> reimported, CancellationToken cancellationToken)
+    private static async Task<string?> AuditAsync(RegistrySnapshot task, EndAgent end, LockRetry locks, Dictionary<string, ImmutableHashSet<string>?> reimported, CancellationToken cancellationToken)
     {
         if (task.TaskDirectory is not { } directory)
         {
