@@ -9,6 +9,10 @@ namespace RegistryController.Judgement;
 /// </summary>
 internal static class AgentJudge
 {
+    // Most agents of a workspace are finished, and many of the rest just started: their verdicts are shared, not made anew.
+    private static readonly AgentVerdict Inactive = new(AgentCondition.Inactive, null, null);
+    private static readonly AgentVerdict Fresh = new(AgentCondition.Fresh, null, null);
+
     public static AgentVerdict Judge(AgentState agent, TmuxView view, ClockReading clock, ReconcileOptions options)
     {
         ArgumentNullException.ThrowIfNull(agent);
@@ -22,12 +26,12 @@ internal static class AgentJudge
             // the orchestrator's counts: a person should know, but only the orchestrator may change it.
             return agent.Status is { } unknown && !options.IsTerminal(unknown)
                 ? new(AgentCondition.Inactive, null, new Finding(Severity.Medium, FindingCodes.UnknownStatus, $"agent {agent.Id} has status \"{unknown}\", which is neither active nor finished: the orchestrator counts it nowhere and nothing checks its session (reported only, never changed)"))
-                : new(AgentCondition.Inactive, null, null);
+                : Inactive;
         }
 
         if (IsFresh(agent, clock, options))
         {
-            return new(AgentCondition.Fresh, null, null);
+            return Fresh;
         }
 
         var process = ProcessJudgement.Of(agent, clock);

@@ -31,13 +31,21 @@ public sealed record AgentState(string Id, string TaskId, string? Status, string
     /// </summary>
     public IReadOnlyDictionary<int, ProcessSighting> Processes { get; init; } = ImmutableDictionary<int, ProcessSighting>.Empty;
 
-    /// <summary>An entry of a JSON task registry, as the judgement sees it.</summary>
-    public static AgentState Of(AgentRecord agent, string taskId)
+    /// <summary>An entry of a JSON task registry, as the judgement sees it, with what was looked up of it (one record per agent and pass: every agent of a workspace is judged).</summary>
+    public static AgentState Of(
+        AgentRecord agent,
+        string taskId,
+        DateTimeOffset? lastActive = null,
+        AgentEvidence? evidence = null,
+        IReadOnlyDictionary<int, ProcessSighting>? processes = null)
     {
         ArgumentNullException.ThrowIfNull(agent);
         return new(agent.Id, taskId, agent.Status, agent.TmuxSession, agent.StartedAt)
         {
             Pids = PidsOf(agent.ClaudePid, agent.CursorPid),
+            LastActive = lastActive,
+            Evidence = evidence,
+            Processes = processes ?? ImmutableDictionary<int, ProcessSighting>.Empty,
         };
     }
 

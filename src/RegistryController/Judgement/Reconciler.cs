@@ -169,14 +169,20 @@ public static class Reconciler
 
         foreach (var agent in model.Agents)
         {
-            var state = AgentState.Of(agent, model.TaskId ?? string.Empty) with
-            {
-                LastActive = activity is not null && activity.TryGetValue(agent.Id, out var lastActive) ? lastActive : null,
-                Evidence = evidence?.GetValueOrDefault(agent.Id),
-                Processes = processes ?? ImmutableDictionary<int, ProcessSighting>.Empty,
-            };
+            var state = AgentState.Of(
+                agent,
+                model.TaskId ?? string.Empty,
+                activity is not null && activity.TryGetValue(agent.Id, out var lastActive) ? lastActive : null,
+                evidence?.GetValueOrDefault(agent.Id),
+                processes);
             // A bad log is no reason to stop: the agent ends on what else is known, and a person is told.
-            findings.AddRange((state.Evidence?.Problems ?? []).Select(problem => new Finding(Severity.Low, FindingCodes.EvidenceUnreadable, $"agent {agent.Id}: {problem.File}: {problem.Problem}")));
+            if (state.Evidence is { } read)
+            {
+                foreach (var problem in read.Problems)
+                {
+                    findings.Add(new Finding(Severity.Low, FindingCodes.EvidenceUnreadable, $"agent {agent.Id}: {problem.File}: {problem.Problem}"));
+                }
+            }
 
             var verdict = AgentJudge.Judge(state, view, clock, options);
             if (verdict.Finding is { } finding)
