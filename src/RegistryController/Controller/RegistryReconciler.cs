@@ -106,7 +106,7 @@ public sealed partial class RegistryReconciler(
     /// reads every file whatever the stamps say.
     /// </summary>
     private static bool MayReuseRead(IReadOnlyCollection<Trigger> triggers) =>
-        triggers.Contains(Trigger.Startup) || (triggers.Count > 0 && triggers.All(t => t is Trigger.Tmux or Trigger.Scan));
+        triggers.Contains(Trigger.Startup) || (triggers.Count > 0 && triggers.All(t => t is Trigger.Tmux));
 
     private async Task<ReconcileResult> ReconcileCoreAsync(RegistryLocation location, bool mayReuseRead, Activity? activity, CancellationToken cancellationToken)
     {

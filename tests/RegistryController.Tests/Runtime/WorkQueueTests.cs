@@ -34,7 +34,7 @@ public sealed class WorkQueueTests : IDisposable
         _queue.Add("a", Trigger.File, "write-1");
         _queue.Add("a", Trigger.File, "write-2");
         _queue.Add("a", Trigger.Tmux, "session-died");
-        _queue.Add("a", Trigger.Scan);
+        _queue.Add("a", Trigger.Resync);
         Assert.Equal(1, _queue.Depth);
 
         _time.Advance(Options.QuietWindow);
@@ -42,7 +42,7 @@ public sealed class WorkQueueTests : IDisposable
 
         Assert.NotNull(item);
         Assert.Equal("a", item.Key);
-        Assert.Equal([Trigger.File, Trigger.Tmux, Trigger.Scan], item.Triggers.Order().ToArray());
+        Assert.Equal([Trigger.File, Trigger.Tmux, Trigger.Resync], item.Triggers.Order().ToArray());
         Assert.Equal(["write-1", "write-2", "session-died"], item.Causes.ToArray());
         _queue.Done("a");
         Assert.Equal((0, 0), (_queue.Depth, _queue.InFlight));

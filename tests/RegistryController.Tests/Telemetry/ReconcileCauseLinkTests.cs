@@ -38,7 +38,7 @@ public class ReconcileCauseLinkTests
         await using var workspace = await TmuxWorkspace.GenerateAsync(tasks: 1, new AgentMix(Live: 2, Zombie: 0));
         var taskPath = workspace.TaskPath(workspace.TaskIds[0]);
         // No periodic scan within the test: on a loaded machine it could see the death first, and
-        // the reconcile would rightly say "scan".
+        // the reconcile would rightly link to the scan's look instead of the notification.
         await using var controller = await RegistryctlProcess.StartControllerAsync(workspace.Root, workspace.Tmux.SocketPath, receiver.ExporterEnvironment(), "--set", "Controller:ScanInterval=10m");
         await WaitForControlClientAsync(workspace.Tmux);
         // Not the session the control client is on: the death must come through the attached client as a
