@@ -57,11 +57,13 @@ internal static class PassParts
     {
         var wall = new List<double>();
         var cpu = new List<double>();
+        var allocated = new List<double>();
         using var self = Process.GetCurrentProcess();
         for (var i = 0; i < count + 1; i++)
         {
             self.Refresh();
             var cpuBefore = self.TotalProcessorTime;
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
             var stopwatch = Stopwatch.StartNew();
             await run();
             self.Refresh();
@@ -70,11 +72,14 @@ internal static class PassParts
                 // The first run warms up (JIT, caches) and is not counted.
                 wall.Add(stopwatch.Elapsed.TotalMilliseconds);
                 cpu.Add((self.TotalProcessorTime - cpuBefore).TotalMilliseconds);
+                // What a part allocates is what the collector must clear and, for what survives, copy.
+                allocated.Add((GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / 1024.0 / 1024.0);
             }
         }
 
         wall.Sort();
         cpu.Sort();
-        Console.WriteLine($"{part,-58} {wall[wall.Count / 2],8:0.0} ms wall {cpu[cpu.Count / 2],8:0.0} ms CPU");
+        allocated.Sort();
+        Console.WriteLine($"{part,-58} {wall[wall.Count / 2],8:0.0} ms wall {cpu[cpu.Count / 2],8:0.0} ms CPU {allocated[allocated.Count / 2],7:0.0} MiB allocated");
     }
 }
