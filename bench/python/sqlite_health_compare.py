@@ -9,7 +9,9 @@ the command and of the processes it waited for: fairer than wall time on a loade
 average before and after.
 
     python3 bench/python/sqlite_health_compare.py --registryctl out/registryctl [--tasks 1000] [--agents 20] [--runs 7]
-        [--keep DIR]
+        [--keep DIR] [--also OTHER/registryctl]
+
+--also times another build (the one before a change) in the same rounds, on the same workspace and tmux server.
 
 --keep DIR builds the workspace in DIR (which must not exist yet) and leaves it, with its tmux server, after the
 runs, for profiling by hand: it prints the commands to run and to tear it all down.
@@ -70,6 +72,7 @@ def main():
     parser.add_argument("--agents", type=int, default=20)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--keep", metavar="DIR", help="build in DIR and leave the workspace and its tmux server running")
+    parser.add_argument("--also", metavar="REGISTRYCTL", help="another build timed in the same rounds")
     args = parser.parse_args()
     if args.keep:
         directory = os.path.abspath(args.keep)
@@ -88,17 +91,21 @@ def main():
         summary = json.loads(first.stdout).get("summary", {})
         print(f"health exited {first.returncode}: {summary}")
         print(f"load average before the runs: {', '.join(f'{l:.2f}' for l in os.getloadavg())}")
-        times = {"registryctl health --json": [], "floor: sqlite3 query + tmux ls": []}
+        commands = {"registryctl health --json": health, "floor: sqlite3 query + tmux ls": floor}
+        if args.also:
+            commands["other build: health --json"] = [os.path.abspath(args.also), *health[1:]]
+        times = {name: [] for name in commands}
         for _ in range(args.runs):
-            times["registryctl health --json"].append(timed(health))
-            times["floor: sqlite3 query + tmux ls"].append(timed(floor))
+            for name, command in commands.items():
+                times[name].append(timed(command))
         medians = {k: statistics.median(w for w, _ in v) for k, v in times.items()}
         cpus = {k: statistics.median(c for _, c in v) for k, v in times.items()}
         for name, median in medians.items():
             print(f"{name:32} median {median * 1000:8.1f} ms  (runs: {', '.join(f'{w * 1000:.0f}' for w, _ in times[name])})")
             print(f"{'':32} CPU    {cpus[name] * 1000:8.1f} ms  (runs: {', '.join(f'{c * 1000:.0f}' for _, c in times[name])})")
-        print(f"ratio health / floor: {medians['registryctl health --json'] / medians['floor: sqlite3 query + tmux ls']:.2f}"
-              f" (CPU: {cpus['registryctl health --json'] / cpus['floor: sqlite3 query + tmux ls']:.2f})")
+        for name in (n for n in commands if "health" in n):
+            print(f"ratio {name} / floor: {medians[name] / medians['floor: sqlite3 query + tmux ls']:.2f}"
+                  f" (CPU: {cpus[name] / cpus['floor: sqlite3 query + tmux ls']:.2f})")
         print(f"load average after the runs: {', '.join(f'{l:.2f}' for l in os.getloadavg())}")
     finally:
         if args.keep:
