@@ -20,6 +20,15 @@ public static class OptionsRules
         }
     }
 
+    public static void AtMost(this ValidateOptionsResultBuilder problems, string key, TimeSpan value, TimeSpan maximum)
+    {
+        ArgumentNullException.ThrowIfNull(problems);
+        if (value > maximum)
+        {
+            problems.AddError($"{key}: {Duration.Format(value)} is above the maximum of {Duration.Format(maximum)}");
+        }
+    }
+
     public static void Between(this ValidateOptionsResultBuilder problems, string key, int value, int minimum, int maximum)
     {
         ArgumentNullException.ThrowIfNull(problems);

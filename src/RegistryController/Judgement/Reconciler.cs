@@ -20,7 +20,8 @@ public static class Reconciler
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(scope);
 
-        var taskPlans = new Dictionary<RegistrySnapshot, RegistryPlan>();
+        // By reference: each registry is its own snapshot, and a record's hash would go through all of its fields.
+        var taskPlans = new Dictionary<RegistrySnapshot, RegistryPlan>(ReferenceEqualityComparer.Instance);
         foreach (var registry in workspace.Registries)
         {
             if (registry is { Kind: RegistryKind.Task, Model: { } model } && scope.Includes(registry))
@@ -294,14 +295,14 @@ public static class Reconciler
         ImmutableArray<Finding>.Builder findings,
         ImmutableArray<RegistryEdit>.Builder edits)
     {
-        var source = task.Agents.LastOrDefault(a => a.Id == entry.Id);
+        var source = LastWithId(task.Agents, entry.Id);
         if (source is null)
         {
             findings.Add(new Finding(Severity.Low, FindingCodes.GlobalAgentUnknown, $"global agent {entry.Id} is not in the registry of task {taskId}"));
             return;
         }
 
-        var sourceNow = tasksNow.TryGetValue(taskId, out var now) ? now.Agents.LastOrDefault(a => a.Id == entry.Id) ?? source : source;
+        var sourceNow = tasksNow.TryGetValue(taskId, out var now) ? LastWithId(now.Agents, entry.Id) ?? source : source;
 
         // Statuses outside both sets belong to a newer orchestrator: neither side is touched.
         var globalKnown = entry.Status is null || options.IsActive(entry.Status) || options.IsTerminal(entry.Status);
@@ -319,6 +320,20 @@ public static class Reconciler
             // The controller never revives an agent; a person must decide which side is wrong.
             findings.Add(new Finding(Severity.Medium, FindingCodes.GlobalOutOfStep, $"global agent {entry.Id} is {entry.Status} but task {taskId} says {source.Status}: not changed"));
         }
+    }
+
+    /// <summary>The last of <paramref name="agents"/> with this id (asked twice per entry of the global registry: a loop, no closure).</summary>
+    private static AgentRecord? LastWithId(ImmutableArray<AgentRecord> agents, string id)
+    {
+        for (var i = agents.Length - 1; i >= 0; i--)
+        {
+            if (agents[i].Id == id)
+            {
+                return agents[i];
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The workspace-wide <c>active_agents</c>: checked against the tasks now, set to what they will be after.</summary>

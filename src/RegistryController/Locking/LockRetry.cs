@@ -17,6 +17,12 @@ namespace RegistryController.Locking;
 /// </summary>
 internal sealed class LockRetry
 {
+    /// <summary>The shortest total bound Polly's timeout accepts.</summary>
+    public static readonly TimeSpan ShortestTimeout = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>The longest timeout or delay Polly accepts.</summary>
+    public static readonly TimeSpan LongestWait = TimeSpan.FromDays(1);
+
     private readonly Lazy<ResiliencePipeline> _pipeline;
 
     public LockRetry(LockOptions options, TimeProvider? time = null)
@@ -29,8 +35,10 @@ internal sealed class LockRetry
 
     /// <summary>
     /// Runs <paramref name="attempt"/>; when it meets a contended lock or a file that does not parse, the pipeline
-    /// takes over from that failure, with the same retries, back-off and bound as if it had made the first attempt.
-    /// Past the bound it throws <see cref="TimeoutRejectedException"/>; any other exception passes through at once.
+    /// takes over from that failure, with the same retries and back-off as if it had made the first attempt. The bound
+    /// (<see cref="LockOptions.Timeout"/>) counts from that first failure: a wait for a lock is bounded as before, plus
+    /// the one attempt that found it taken. Past the bound it throws <see cref="TimeoutRejectedException"/>; any other
+    /// exception passes through at once, and so does a file that does not parse when no re-read is configured.
     /// </summary>
     public async ValueTask<T> ExecuteAsync<T>(Func<T> attempt, CancellationToken cancellationToken)
     {
@@ -41,7 +49,7 @@ internal sealed class LockRetry
         {
             return attempt();
         }
-        catch (Exception ex) when (ex is LockContendedException or RegistryFormatException)
+        catch (Exception ex) when (ex is LockContendedException || (ex is RegistryFormatException && Options.UnparsableRetries > 0))
         {
             first = ExceptionDispatchInfo.Capture(ex);
         }

@@ -69,6 +69,15 @@ public class SettingsLoaderTests
     }
 
     [Theory]
+    [InlineData("Lock:Timeout", "0s", "Lock:Timeout: 0ms is below the minimum of 10ms")]
+    [InlineData("Lock:Timeout", "48h", "Lock:Timeout: 48h is above the maximum of 24h")]
+    [InlineData("Lock:MaxDelay", "25h", "Lock:MaxDelay: 25h is above the maximum of 24h")]
+    public void A_lock_bound_the_retry_pipeline_would_refuse_is_refused_at_start(string key, string value, string expected)
+    {
+        Assert.Equal(expected, Assert.Single(Errors((key, value))));
+    }
+
+    [Theory]
     [InlineData("250ms", 250)]
     [InlineData("30s", 30_000)]
     [InlineData("5m", 300_000)]
