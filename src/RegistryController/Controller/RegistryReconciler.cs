@@ -203,6 +203,13 @@ public sealed partial class RegistryReconciler(
             return new ReconcileResult(ReconcileOutcome.Noop, plan.Zombies, [], plan.Before, plan.Before, held, requeueAfter, null);
         }
 
+        if (held && !Reconciler.PlanTask(snapshot.Model!, timed.View, clock, reconcileOptions, approved, snapshot.Activity, snapshot.Evidence, snapshot.Processes).HasEdits)
+        {
+            // The hold leaves nothing to write in the file as read: no lock, no lossless re-read. With the guard
+            // tripping that was every task registry at start-up, each waiting for the orchestrator's writers.
+            return new ReconcileResult(ReconcileOutcome.Held, plan.Zombies, [], plan.Before, plan.Before, held, requeueAfter, null);
+        }
+
         var outcome = await store.UpdateAsync(location, model => SupersededUnderLock(location) ? [] : Reconciler.PlanTask(model, timed.View, clock, reconcileOptions, approved, snapshot.Activity, snapshot.Evidence, snapshot.Processes).Edits, cancellationToken);
         var switched = Superseded(location);
         if (switched && !outcome.Written)
