@@ -143,7 +143,8 @@ public sealed partial class RegistryReconciler(
 
         cache.Update(snapshot);
         // The orchestrator changed who is active (a spawn, a completion): the global counter follows.
-        ImmutableArray<RegistryLocation> followUps = location.Kind == RegistryKind.Task && ActiveStatuses(previous) != ActiveStatuses(snapshot)
+        // The same model (a read that still stands) has the same active agents: no need to list them twice.
+        ImmutableArray<RegistryLocation> followUps = location.Kind == RegistryKind.Task && !ReferenceEquals(previous?.Model, snapshot.Model) && ActiveStatuses(previous) != ActiveStatuses(snapshot)
             ? [GlobalOf(location)]
             : [];
         if (snapshot.Model is null)
@@ -263,6 +264,9 @@ public sealed partial class RegistryReconciler(
     /// </summary>
     internal static TimeSpan? GraceEndsIn(RegistryModel model, TmuxView view, ClockReading clock, ReconcileOptions options) =>
         model.Agents
+            // Only an active agent has a grace period: most of a registry's agents are finished, and a state per
+            // agent per reconcile was a tenth of a start-up's garbage.
+            .Where(a => options.IsActive(a.Status))
             .Select(a => AgentJudge.GraceEndsIn(new AgentState(a.Id, model.TaskId ?? string.Empty, a.Status, a.TmuxSession, a.StartedAt), view, clock, options))
             .Where(left => left is not null)
             .Min();
