@@ -143,7 +143,8 @@ public sealed partial class RegistryReconciler(
 
         cache.Update(snapshot);
         // The orchestrator changed who is active (a spawn, a completion): the global counter follows.
-        ImmutableArray<RegistryLocation> followUps = location.Kind == RegistryKind.Task && ActiveStatuses(previous) != ActiveStatuses(snapshot)
+        // The same model (a read that still stands) has the same active agents: no need to list them twice.
+        ImmutableArray<RegistryLocation> followUps = location.Kind == RegistryKind.Task && !ReferenceEquals(previous?.Model, snapshot.Model) && ActiveStatuses(previous) != ActiveStatuses(snapshot)
             ? [GlobalOf(location)]
             : [];
         if (snapshot.Model is null)
@@ -203,6 +204,13 @@ public sealed partial class RegistryReconciler(
             return new ReconcileResult(ReconcileOutcome.Noop, plan.Zombies, [], plan.Before, plan.Before, held, requeueAfter, null);
         }
 
+        if (held && !Reconciler.PlanTask(snapshot.Model!, timed.View, clock, reconcileOptions, approved, snapshot.Activity, snapshot.Evidence, snapshot.Processes).HasEdits)
+        {
+            // The hold leaves nothing to write in the file as read: no lock, no lossless re-read. With the guard
+            // tripping that was every task registry at start-up, each waiting for the orchestrator's writers.
+            return new ReconcileResult(ReconcileOutcome.Held, plan.Zombies, [], plan.Before, plan.Before, held, requeueAfter, null);
+        }
+
         var outcome = await store.UpdateAsync(location, model => SupersededUnderLock(location) ? [] : Reconciler.PlanTask(model, timed.View, clock, reconcileOptions, approved, snapshot.Activity, snapshot.Evidence, snapshot.Processes).Edits, cancellationToken);
         var switched = Superseded(location);
         if (switched && !outcome.Written)
@@ -256,6 +264,9 @@ public sealed partial class RegistryReconciler(
     /// </summary>
     internal static TimeSpan? GraceEndsIn(RegistryModel model, TmuxView view, ClockReading clock, ReconcileOptions options) =>
         model.Agents
+            // Only an active agent has a grace period: most of a registry's agents are finished, and a state per
+            // agent per reconcile was a tenth of a start-up's garbage.
+            .Where(a => options.IsActive(a.Status))
             .Select(a => AgentJudge.GraceEndsIn(new AgentState(a.Id, model.TaskId ?? string.Empty, a.Status, a.TmuxSession, a.StartedAt), view, clock, options))
             .Where(left => left is not null)
             .Min();

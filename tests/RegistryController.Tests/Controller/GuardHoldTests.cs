@@ -1,3 +1,4 @@
+using RegistryController.Generation;
 using RegistryController.Runtime;
 
 namespace RegistryController.Tests.Controller;
@@ -80,5 +81,43 @@ public class GuardHoldTests
         await Eventually.Until(() => controller.Status.Count(ReconcileOutcome.Held) >= held + 4, TimeSpan.FromSeconds(5), "both held again by the resync");
 
         Assert.Equal(before, Enumerable.Range(0, 2).Select(t => RegistryJson.ReadBytes(workspace.TaskRegistry(t))));
+    }
+
+    [Fact]
+    public async Task While_the_guard_holds_a_registry_it_does_not_wait_for_the_registrys_lock()
+    {
+        // Two of each task's three agents' sessions gone (eight zombies): the guard trips at start-up and holds them.
+        await using var workspace = await TmuxWorkspace.GenerateAsync(tasks: 4, new AgentMix(Live: 1, Zombie: 2));
+        // Written long ago: the start-up read vouches for the files, so a reconcile woken by tmux alone reads no file.
+        foreach (var task in Enumerable.Range(0, 4))
+        {
+            File.SetLastWriteTimeUtc(workspace.TaskRegistry(task), DateTime.UtcNow.AddMinutes(-5));
+        }
+
+        await using var controller = await InProcessController.StartAsync(workspace.Root, workspace.Tmux, s =>
+        {
+            s["Controller:GuardHold"] = "never";
+            s["Lock:Timeout"] = "60s";
+        });
+        await workspace.Tmux.WaitForControlClientAsync();
+        await controller.WaitForIdleQueueAsync(TimeSpan.FromSeconds(15));
+        var held = controller.Status.Count(ReconcileOutcome.Held);
+        Assert.True(held >= 4, $"the guard held the task registries at start-up ({held} held)");
+        var before = RegistryJson.ReadBytes(workspace.TaskRegistry(0));
+        var lastLive = workspace.LiveSessions.Single(s => workspace.AgentOf(s).Task == 0);
+        var orchestrator = await PythonLockHolder.LockAsync(workspace.TaskRegistry(0), TimeSpan.FromMinutes(5));
+        try
+        {
+            // The locked task's last live agent goes too: tmux wakes its registry, which the guard still holds.
+            await workspace.Tmux.Server.KillSessionAsync(lastLive);
+
+            await Eventually.Until(() => controller.Status.Count(ReconcileOutcome.Held) > held, TimeSpan.FromSeconds(10), "the locked registry held again");
+        }
+        finally
+        {
+            await orchestrator.DisposeAsync();
+        }
+
+        Assert.Equal(before, RegistryJson.ReadBytes(workspace.TaskRegistry(0)));
     }
 }
