@@ -9,7 +9,8 @@ namespace RegistryController.Judgement;
 /// </summary>
 internal static class AgentJudge
 {
-    // Most agents of a workspace are finished, and many of the rest just started: their verdicts are shared, not made anew.
+    // Most agents of a workspace are finished, and a new one is fresh for its grace: those verdicts carry nothing of the
+    // agent, so one instance of each serves every agent.
     private static readonly AgentVerdict Inactive = new(AgentCondition.Inactive, null, null);
     private static readonly AgentVerdict Fresh = new(AgentCondition.Fresh, null, null);
 
