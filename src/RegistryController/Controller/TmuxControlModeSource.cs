@@ -28,6 +28,9 @@ public sealed partial class TmuxControlModeSource(TmuxOptions options, TmuxViewC
     // server makes a new one, and is then attached at once instead of after the back-off.
     private static readonly TimeSpan SocketPoll = TimeSpan.FromMilliseconds(50);
 
+    // How long a control client has to end by itself once its input is closed, before it is killed.
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(1);
+
     private readonly TmuxServerSelector _selector = new(options);
     private volatile string? _attachedSession;
     private int _consecutiveFailures;
@@ -130,6 +133,16 @@ public sealed partial class TmuxControlModeSource(TmuxOptions options, TmuxViewC
         var stdin = new Pipe();
         var said = new ControlOutput();
         int exitCode;
+
+        // Stopping closes the client's input, and a control client ends at the end of its input. It is killed only if
+        // it is still there after StopGrace: CliWrap kills a process tree, which reads every process of the machine in
+        // /proc to find the client's children (it has none).
+        using var forceful = new CancellationTokenSource();
+        using var stopping = cancellationToken.Register(() =>
+        {
+            stdin.Writer.Complete();
+            forceful.CancelAfter(StopGrace);
+        });
         try
         {
             var result = await Cli.Wrap(options.Binary)
@@ -145,7 +158,7 @@ public sealed partial class TmuxControlModeSource(TmuxOptions options, TmuxViewC
                 .WithStandardOutputPipe(PipeTarget.ToDelegate(line => OnLine(line, said)))
                 .WithStandardErrorPipe(PipeTarget.ToDelegate(line => said.Error ??= line))
                 .WithValidation(CommandResultValidation.None)
-                .ExecuteAsync(cancellationToken);
+                .ExecuteAsync(forceful.Token);
             exitCode = result.ExitCode;
         }
         finally
@@ -153,6 +166,9 @@ public sealed partial class TmuxControlModeSource(TmuxOptions options, TmuxViewC
             _attachedSession = null;
             await stdin.Writer.CompleteAsync();
         }
+
+        // Ended because we stopped it, not detached.
+        cancellationToken.ThrowIfCancellationRequested();
 
         // Detached (the session died, the server went away), or the session vanished between the
         // look and the attach: either way a session is gone, so look again at once.

@@ -24,6 +24,19 @@ public class TmuxControlModeSourceTests
     }
 
     [Fact]
+    public async Task Stopping_ends_the_control_client_and_leaves_no_client_on_the_server()
+    {
+        await using var tmux = await TmuxTestServer.StartAsync(["agent_a"]);
+        var watch = await Watch.StartAsync(tmux);
+        Assert.Equal(1, await tmux.ControlClientsAsync());
+
+        // Its input closed, the client ends by itself: the source stops (cancelled, not detached) and attaches no more.
+        await watch.DisposeAsync();
+
+        await Eventually.Until(async () => await tmux.ControlClientsAsync() == 0, TimeSpan.FromSeconds(5), "the control client is gone");
+    }
+
+    [Fact]
     public async Task The_client_attaches_to_the_oldest_session_not_the_first_by_name()
     {
         await using var tmux = await TmuxTestServer.StartAsync(["zz_oldest"]);
