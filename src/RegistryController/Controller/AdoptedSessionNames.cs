@@ -13,9 +13,9 @@ namespace RegistryController.Controller;
 internal sealed class AdoptedSessionNames
 {
     private readonly Lock _gate = new();
-    private (ImmutableHashSet<string> Asked, ImmutableHashSet<string> Named)? _last;
+    private (ImmutableHashSet<string> Asked, IReadOnlySet<string> Named)? _last;
 
-    public async Task<(ImmutableHashSet<string> Named, bool Complete)> GetAsync(
+    public async Task<(IReadOnlySet<string> Named, bool Complete)> GetAsync(
         IReadOnlySet<string> unnamed, Func<CancellationToken, Task<WorkspaceSnapshot>> read, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(unnamed);
@@ -36,7 +36,7 @@ internal sealed class AdoptedSessionNames
         catch (IOException)
         {
             // The workspace itself could not be listed: any of its registries might name the sessions.
-            return ([], false);
+            return (ImmutableHashSet<string>.Empty, false);
         }
 
         var named = Reconciler.NamedSessions(json);

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Collections.Immutable;
 using CliWrap;
 using CliWrap.Buffered;
 using Microsoft.Extensions.Logging;
@@ -51,7 +50,7 @@ public sealed partial class OrphanTracker(
             return;
         }
 
-        var named = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
+        var named = new HashSet<string>(StringComparer.Ordinal);
         var adopted = new List<AdoptedJsonNames>();
         foreach (var cache in caches.All)
         {
@@ -71,7 +70,7 @@ public sealed partial class OrphanTracker(
         }
 
         var now = time.GetUtcNow();
-        var (found, readable) = await Sqlite2026Orphans.FindAsync(view, named.ToImmutable(), ClockReading.From(time), Grace(), adopted, cancellationToken);
+        var (found, readable) = await Sqlite2026Orphans.FindAsync(view, named, ClockReading.From(time), Grace(), adopted, cancellationToken);
         if (readable && adopted.Count > 0 && _killAfter is { } killAfter && found.Any(o => _orphanSince.TryGetValue(o.Session, out var since) && now - since >= killAfter))
         {
             // Adopted JSON names are remembered between scans, and a task copied in since is not watched: before a
@@ -81,7 +80,7 @@ public sealed partial class OrphanTracker(
                 cache.Adopted.Forget();
             }
 
-            (found, readable) = await Sqlite2026Orphans.FindAsync(view, named.ToImmutable(), ClockReading.From(time), Grace(), adopted, cancellationToken);
+            (found, readable) = await Sqlite2026Orphans.FindAsync(view, named, ClockReading.From(time), Grace(), adopted, cancellationToken);
         }
 
         if (!readable)

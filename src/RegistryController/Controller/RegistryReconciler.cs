@@ -35,7 +35,7 @@ public sealed partial class RegistryReconciler(
     private readonly WorkspaceGuard _guard = new(controllerOptions, events ?? NullEventSink.Instance, logger);
 
     // The last orphan count per workspace, with the look and the named sessions it was counted from.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (TmuxView View, ImmutableHashSet<string> Named, int Count)> _orphanCounts = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (TmuxView View, IReadOnlySet<string> Named, int Count)> _orphanCounts = new(StringComparer.Ordinal);
 
     public Task<ReconcileResult> ReconcileAsync(RegistryLocation location, CancellationToken cancellationToken) =>
         ReconcileAsync(location, [Trigger.Cli], [], cancellationToken);

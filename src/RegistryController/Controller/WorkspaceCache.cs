@@ -15,7 +15,7 @@ public sealed partial class WorkspaceCache(string root)
 {
     private readonly ConcurrentDictionary<string, RegistrySnapshot> _registries = new(StringComparer.Ordinal);
     private readonly Lock _namedGate = new();
-    private (ImmutableHashSet<string> Sessions, bool Complete)? _named;
+    private (IReadOnlySet<string> Sessions, bool Complete)? _named;
 
     public string Root { get; } = root;
 
@@ -104,7 +104,7 @@ public sealed partial class WorkspaceCache(string root)
 
     /// <summary>Every session any readable registry names, and whether all registries were readable.</summary>
     /// <remarks>Kept until a registry's sessions change: building it walks every agent of the workspace.</remarks>
-    public (ImmutableHashSet<string> Sessions, bool Complete) NamedSessions()
+    public (IReadOnlySet<string> Sessions, bool Complete) NamedSessions()
     {
         lock (_namedGate)
         {
@@ -113,7 +113,7 @@ public sealed partial class WorkspaceCache(string root)
                 return named;
             }
 
-            var builder = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
+            var builder = new HashSet<string>(StringComparer.Ordinal);
             var complete = true;
             foreach (var registry in _registries.Values)
             {
@@ -127,7 +127,7 @@ public sealed partial class WorkspaceCache(string root)
                 }
             }
 
-            _named = (builder.ToImmutable(), complete);
+            _named = (builder, complete);
             return _named.Value;
         }
     }

@@ -20,32 +20,29 @@ public static class Reconciler
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(scope);
 
-        // By reference: each registry is its own snapshot, and a record's hash would go through all of its fields.
-        var taskPlans = new Dictionary<RegistrySnapshot, RegistryPlan>(ReferenceEqualityComparer.Instance);
-        foreach (var registry in workspace.Registries)
-        {
-            if (registry is { Kind: RegistryKind.Task, Model: { } model } && scope.Includes(registry))
-            {
-                taskPlans[registry] = PlanTask(model, view, clock, options, activity: registry.Activity, evidence: registry.Evidence, processes: registry.Processes);
-            }
-        }
+        // Each task registry is planned on its own facts alone, so the plans are made across the cores, as the reads are.
+        var tasks = workspace.Registries.Where(r => r is { Kind: RegistryKind.Task, Model: not null } && scope.Includes(r)).ToArray();
+        var plans = new RegistryPlan[tasks.Length];
+        Parallel.For(0, tasks.Length, i => plans[i] = PlanTask(tasks[i].Model!, view, clock, options, activity: tasks[i].Activity, evidence: tasks[i].Evidence, processes: tasks[i].Processes));
 
         var activeAgents = ActiveAgents.Count(workspace.Registries.Where(r => r.Kind == RegistryKind.Task).Select(r => r.Model), options);
-        var guard = MassGuard.Decide(taskPlans.Values.Sum(p => p.Zombies.Length), activeAgents, options);
+        var guard = MassGuard.Decide(plans.Sum(p => p.Zombies.Length), activeAgents, options);
         if (guard.Holds)
         {
-            foreach (var registry in taskPlans.Keys.ToList())
-            {
-                taskPlans[registry] = PlanTask(registry.Model!, view, clock, options, ImmutableHashSet<string>.Empty, registry.Activity, registry.Evidence, registry.Processes);
-            }
+            Parallel.For(0, tasks.Length, i => plans[i] = PlanTask(tasks[i].Model!, view, clock, options, ImmutableHashSet<string>.Empty, tasks[i].Activity, tasks[i].Evidence, tasks[i].Processes));
         }
 
         // The global registry mirrors the task registries as they will be once this pass is done.
+        var after = new RegistryModel[tasks.Length];
+        Parallel.For(0, tasks.Length, i => after[i] = RegistryEditor.ApplyToModel(tasks[i].Model!, plans[i].Edits));
         var (tasksNow, unreadableTasks) = IndexTasks(workspace);
         var tasksAfter = new Dictionary<string, RegistryModel>(tasksNow, StringComparer.Ordinal);
-        foreach (var (registry, plan) in taskPlans)
+        // By reference: each registry is its own snapshot, and a record's hash would go through all of its fields.
+        var taskPlans = new Dictionary<RegistrySnapshot, RegistryPlan>(tasks.Length, ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < tasks.Length; i++)
         {
-            tasksAfter[TaskKey(registry)] = RegistryEditor.ApplyToModel(registry.Model!, plan.Edits);
+            taskPlans[tasks[i]] = plans[i];
+            tasksAfter[TaskKey(tasks[i])] = after[i];
         }
 
         var verdicts = ImmutableArray.CreateBuilder<RegistryVerdict>();
@@ -92,14 +89,23 @@ public static class Reconciler
     }
 
     /// <summary>Every session named by an agent of the workspace, in any registry.</summary>
-    public static ImmutableHashSet<string> NamedSessions(WorkspaceSnapshot workspace)
+    /// <remarks>A plain set, built once and only read: an immutable one cost a tree node per agent of the workspace.</remarks>
+    public static IReadOnlySet<string> NamedSessions(WorkspaceSnapshot workspace)
     {
         ArgumentNullException.ThrowIfNull(workspace);
-        return workspace.Registries
-            .SelectMany(r => r.Model?.Agents ?? [])
-            .Select(a => a.TmuxSession)
-            .OfType<string>()
-            .ToImmutableHashSet(StringComparer.Ordinal);
+        var named = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var registry in workspace.Registries)
+        {
+            foreach (var agent in registry.Model?.Agents ?? [])
+            {
+                if (agent.TmuxSession is { } session)
+                {
+                    named.Add(session);
+                }
+            }
+        }
+
+        return named;
     }
 
     /// <summary>A finding that `repair` resolves by rewriting a counter or a global entry.</summary>

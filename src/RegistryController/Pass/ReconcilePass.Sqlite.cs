@@ -101,7 +101,7 @@ public sealed partial class ReconcilePass
         complete &= verdict.Tmux.Status is TmuxViewStatus.Listed or TmuxViewStatus.NoServer;
         return verdict with { Orphans = orphans, OrphansComplete = complete };
 
-        async Task<(ImmutableHashSet<string>, bool)> ReadJsonNamesAsync(IReadOnlySet<string> unnamed, CancellationToken ct)
+        async Task<(IReadOnlySet<string>, bool)> ReadJsonNamesAsync(IReadOnlySet<string> unnamed, CancellationToken ct)
         {
             var json = await new WorkspaceReader(_store, _options).ReadAsync(root, null, ct);
             return (Reconciler.NamedSessions(json), json.Registries.All(r => r.Model is not null));

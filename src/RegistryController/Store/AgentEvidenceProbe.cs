@@ -18,7 +18,11 @@ internal static class AgentEvidenceProbe
     public static WorkspaceSnapshot Probe(WorkspaceSnapshot workspace, TmuxView view, ClockReading clock, ReconcileOptions options, IProcessTable processes)
     {
         ArgumentNullException.ThrowIfNull(workspace);
-        return workspace with { Registries = [.. workspace.Registries.Select(r => Probe(r, view, clock, options, processes))] };
+        // Each agent in question costs a few stats and the last lines of two files: spread over the cores as the reads are.
+        var registries = workspace.Registries;
+        var probed = new RegistrySnapshot[registries.Length];
+        Parallel.For(0, registries.Length, i => probed[i] = Probe(registries[i], view, clock, options, processes));
+        return workspace with { Registries = [.. probed] };
     }
 
     public static RegistrySnapshot Probe(RegistrySnapshot registry, TmuxView view, ClockReading clock, ReconcileOptions options, IProcessTable processes)

@@ -45,7 +45,7 @@ public static class StateLayouts
 /// The sessions a sqlite-2026 workspace's JSON registries name (an adopted 2025 task not yet imported lists its agents
 /// there only), and whether every registry could be read, asked about the sessions that no row names.
 /// </summary>
-internal delegate Task<(ImmutableHashSet<string> Named, bool Complete)> AdoptedJsonNames(IReadOnlySet<string> unnamed, CancellationToken cancellationToken);
+internal delegate Task<(IReadOnlySet<string> Named, bool Complete)> AdoptedJsonNames(IReadOnlySet<string> unnamed, CancellationToken cancellationToken);
 
 /// <summary>
 /// The orphan rule of a sqlite-2026 workspace, one for <c>health</c> and <c>run</c>: an agent session that no row
@@ -60,7 +60,7 @@ internal static class Sqlite2026Orphans
     /// <param name="grace">Null when no sqlite-2026 workspace is concerned (a 2025 orchestrator names a session first).</param>
     /// <param name="adopted">One per sqlite-2026 workspace concerned.</param>
     public static async Task<(ImmutableArray<Orphan> Orphans, bool Complete)> FindAsync(
-        TmuxView view, ImmutableHashSet<string> named, ClockReading clock, TimeSpan? grace, IReadOnlyList<AdoptedJsonNames> adopted, CancellationToken cancellationToken)
+        TmuxView view, IReadOnlySet<string> named, ClockReading clock, TimeSpan? grace, IReadOnlyList<AdoptedJsonNames> adopted, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(named);
         ArgumentNullException.ThrowIfNull(adopted);
@@ -72,16 +72,17 @@ internal static class Sqlite2026Orphans
 
         var unnamed = orphans.Select(o => o.Session).ToImmutableHashSet(StringComparer.Ordinal);
         var complete = true;
+        var all = new HashSet<string>(named, StringComparer.Ordinal);
         foreach (var source in adopted)
         {
             var (json, readable) = await source(unnamed, cancellationToken);
-            named = named.Union(json);
+            all.UnionWith(json);
             complete &= readable;
         }
 
-        return (Find(view, named, clock, grace), complete);
+        return (Find(view, all, clock, grace), complete);
     }
 
-    private static ImmutableArray<Orphan> Find(TmuxView view, ImmutableHashSet<string> named, ClockReading clock, TimeSpan? grace) =>
+    private static ImmutableArray<Orphan> Find(TmuxView view, IReadOnlySet<string> named, ClockReading clock, TimeSpan? grace) =>
         grace is { } g ? Orphans.Find(view, named, clock, g) : Orphans.Find(view, named);
 }

@@ -110,7 +110,15 @@ internal static class PassCommands
         var stdout = parse.InvocationConfiguration.Output;
         var exitCode = ExitCodeOf(report);
         var json = ReportBuilder.Build(name, report, exitCode, reconcile);
-        if (parse.GetValue(options.Json))
+        if (parse.GetValue(options.Json) && stdout is StreamWriter { BaseStream: { } stream })
+        {
+            // Straight to the stream, in UTF-8: through a string, a large workspace's report was built whole (twice its
+            // size, in UTF-16), then encoded back to UTF-8.
+            await stdout.FlushAsync();
+            await JsonSerializer.SerializeAsync(stream, json, JsonReportContext.Default.JsonReport);
+            await stdout.WriteLineAsync();
+        }
+        else if (parse.GetValue(options.Json))
         {
             await stdout.WriteLineAsync(JsonSerializer.Serialize(json, JsonReportContext.Default.JsonReport));
         }
