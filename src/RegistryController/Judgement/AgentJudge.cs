@@ -14,6 +14,26 @@ internal static class AgentJudge
     private static readonly AgentVerdict Inactive = new(AgentCondition.Inactive, null, null);
     private static readonly AgentVerdict Fresh = new(AgentCondition.Fresh, null, null);
 
+    /// <summary>
+    /// The verdict of an agent whose status is not active, from its status alone; null for an active agent, whose
+    /// verdict needs the whole of its <see cref="AgentState"/>. Most agents of a workspace are finished: judged this
+    /// way, they cost no state record.
+    /// </summary>
+    public static AgentVerdict? OfInactive(string id, string? status, ReconcileOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.IsActive(status))
+        {
+            return null;
+        }
+
+        // A status in neither set (an agent's own word such as "in_progress") drops the agent out of
+        // the orchestrator's counts: a person should know, but only the orchestrator may change it.
+        return status is { } unknown && !options.IsTerminal(unknown)
+            ? new(AgentCondition.Inactive, null, new Finding(Severity.Medium, FindingCodes.UnknownStatus, $"agent {id} has status \"{unknown}\", which is neither active nor finished: the orchestrator counts it nowhere and nothing checks its session (reported only, never changed)"))
+            : Inactive;
+    }
+
     public static AgentVerdict Judge(AgentState agent, TmuxView view, ClockReading clock, ReconcileOptions options)
     {
         ArgumentNullException.ThrowIfNull(agent);
@@ -21,13 +41,9 @@ internal static class AgentJudge
         ArgumentNullException.ThrowIfNull(clock);
         ArgumentNullException.ThrowIfNull(options);
 
-        if (!options.IsActive(agent.Status))
+        if (OfInactive(agent.Id, agent.Status, options) is { } inactive)
         {
-            // A status in neither set (an agent's own word such as "in_progress") drops the agent out of
-            // the orchestrator's counts: a person should know, but only the orchestrator may change it.
-            return agent.Status is { } unknown && !options.IsTerminal(unknown)
-                ? new(AgentCondition.Inactive, null, new Finding(Severity.Medium, FindingCodes.UnknownStatus, $"agent {agent.Id} has status \"{unknown}\", which is neither active nor finished: the orchestrator counts it nowhere and nothing checks its session (reported only, never changed)"))
-                : Inactive;
+            return inactive;
         }
 
         if (IsFresh(agent, clock, options))

@@ -169,12 +169,8 @@ public static class Reconciler
         var zombies = ImmutableArray.CreateBuilder<Zombie>();
         var fresh = ImmutableArray.CreateBuilder<string>();
         var findings = ImmutableArray.CreateBuilder<Finding>();
-        var edits = ImmutableArray.CreateBuilder<RegistryEdit>();
-        var now = clock.NowAsPythonIsoformat();
-        var active = 0;
-        var terminated = 0;
 
-        foreach (var agent in model.Agents)
+        AgentVerdict JudgeActive(AgentRecord agent)
         {
             var state = AgentState.Of(
                 agent,
@@ -183,15 +179,22 @@ public static class Reconciler
                 evidence?.GetValueOrDefault(agent.Id),
                 processes);
             // A bad log is no reason to stop: the agent ends on what else is known, and a person is told.
-            if (state.Evidence is { } read)
+            foreach (var problem in state.Evidence?.Problems ?? [])
             {
-                foreach (var problem in read.Problems)
-                {
-                    findings.Add(new Finding(Severity.Low, FindingCodes.EvidenceUnreadable, $"agent {agent.Id}: {problem.File}: {problem.Problem}"));
-                }
+                findings.Add(new Finding(Severity.Low, FindingCodes.EvidenceUnreadable, $"agent {agent.Id}: {problem.File}: {problem.Problem}"));
             }
 
-            var verdict = AgentJudge.Judge(state, view, clock, options);
+            return AgentJudge.Judge(state, view, clock, options);
+        }
+
+        var edits = ImmutableArray.CreateBuilder<RegistryEdit>();
+        var now = clock.NowAsPythonIsoformat();
+        var active = 0;
+        var terminated = 0;
+
+        foreach (var agent in model.Agents)
+        {
+            var verdict = AgentJudge.OfInactive(agent.Id, agent.Status, options) ?? JudgeActive(agent);
             if (verdict.Finding is { } finding)
             {
                 findings.Add(finding);
