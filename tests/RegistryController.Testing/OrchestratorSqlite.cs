@@ -3,6 +3,8 @@ using System.Runtime.Versioning;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CliWrap;
+using RegistryController.Judgement;
+using RegistryController.Store.Sqlite;
 
 namespace RegistryController.Testing;
 
@@ -62,6 +64,18 @@ public static class OrchestratorSqlite
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.Copy(FixtureDatabase, path);
         return path;
+    }
+
+    /// <summary>
+    /// The task snapshots the judgement gets from a copy of the fixture under <paramref name="root"/> after
+    /// <paramref name="statements"/> (<see cref="ExecuteAsync"/>), read by the store with its default settings.
+    /// </summary>
+    internal static async Task<WorkspaceSnapshot> SnapshotAfterAsync(string root, params string[] statements)
+    {
+        var database = CopyFixture(root);
+        await ExecuteAsync(database, statements);
+        var rows = await new SqliteStateStore(new SqliteStoreOptions()).ReadAsync(database, CancellationToken.None);
+        return SqliteWorkspace.Snapshot(root, rows, new ReconcileOptions()).Workspace;
     }
 
     /// <summary>Changes a status as the orchestrator's <c>update_agent_status</c> does (kill_real_agent, the completion notifier).</summary>

@@ -1,23 +1,15 @@
 using System.Collections.Immutable;
+using RegistryController.Registry;
 
 namespace RegistryController.Store.Sqlite;
-
-/// <summary>One <c>agents</c> row, as far as a reconcile needs it. Every column but the key may be NULL.</summary>
-internal sealed record SqliteAgentRow(
-    string AgentId,
-    string TaskId,
-    string? Type,
-    string? TmuxSession,
-    string? Status,
-    string? StartedAt,
-    string? CompletedAt,
-    string? LastUpdate,
-    int? Progress,
-    int? ClaudePid,
-    int? CursorPid);
 
 /// <summary>One <c>tasks</c> row with its <c>task_config.max_concurrent</c> (20 when absent, as the orchestrator defaults).</summary>
 internal sealed record SqliteTaskRow(string TaskId, string? Status, int MaxConcurrent);
 
-/// <summary>Every task and every agent of one database, read in one transaction.</summary>
-internal sealed record SqliteSnapshot(string DatabasePath, ImmutableArray<SqliteTaskRow> Tasks, ImmutableArray<SqliteAgentRow> Agents);
+/// <summary>
+/// Every task and every agent of one database, read in one transaction. The agents are the judgement's own records,
+/// made as the rows are read (a row object and then a record was two objects per agent of a workspace): in
+/// (task, agent) order, each with its task id and its place among its task's agents. Every column but the key may be
+/// NULL.
+/// </summary>
+internal sealed record SqliteSnapshot(string DatabasePath, ImmutableArray<SqliteTaskRow> Tasks, ImmutableArray<AgentRecord> Agents);

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
+using RegistryController.Registry;
 using SQLitePCL;
 
 namespace RegistryController.Store.Sqlite;
@@ -369,22 +370,26 @@ internal sealed partial class SqliteStateStore(SqliteStoreOptions options)
         return tasks.ToImmutable();
     }
 
-    private ImmutableArray<SqliteAgentRow> ReadAgents(SqliteConnection connection, CancellationToken ct)
+    private ImmutableArray<AgentRecord> ReadAgents(SqliteConnection connection, CancellationToken ct)
     {
         using var rows = new RowReader(connection, """
-            SELECT agent_id, task_id, type, tmux_session, status, started_at, completed_at, last_update,
-                   progress, claude_pid, cursor_pid
+            SELECT agent_id, task_id, tmux_session, status, started_at, completed_at, last_update, claude_pid, cursor_pid
               FROM agents
              ORDER BY task_id, agent_id
-            """, 11);
-        var agents = ImmutableArray.CreateBuilder<SqliteAgentRow>();
+            """, 9);
+        var agents = ImmutableArray.CreateBuilder<AgentRecord>();
+        string? task = null;
+        var index = 0;
         while (rows.Step(_options.BusyTimeout, ct))
         {
             // A row without a key cannot be repaired by key; the orchestrator sets both at every insert.
             if (rows.Text(0) is { } agentId && rows.Text(1) is { } taskId)
             {
-                agents.Add(new SqliteAgentRow(agentId, taskId, rows.Text(2), rows.Text(3), rows.Text(4),
-                    rows.Text(5), rows.Text(6), rows.Text(7), rows.Int(8), rows.Int(9), rows.Int(10)));
+                // The rows come by task: an agent's place among its task's agents counts from the task's first row.
+                index = string.Equals(taskId, task, StringComparison.Ordinal) ? index + 1 : 0;
+                task = taskId;
+                agents.Add(new AgentRecord(agentId, index, rows.Text(3), rows.Text(2), rows.Text(4), taskId,
+                    CompletedAt: rows.Text(5), LastUpdate: rows.Text(6), ClaudePid: rows.Int(7), CursorPid: rows.Int(8)));
             }
         }
 

@@ -19,43 +19,41 @@ internal static class SqliteWorkspace
     {
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(options);
-        var agentsByTask = new Dictionary<string, List<SqliteAgentRow>>(rows.Tasks.Length, StringComparer.Ordinal);
-        foreach (var agent in rows.Agents)
+        // The rows come by task (ORDER BY task_id): each task's agents are one run of them.
+        var runs = new Dictionary<string, (int Start, int Length)>(rows.Tasks.Length, StringComparer.Ordinal);
+        for (var start = 0; start < rows.Agents.Length;)
         {
-            if (!agentsByTask.TryGetValue(agent.TaskId, out var list))
+            var taskId = rows.Agents[start].TaskId!;
+            var end = start + 1;
+            while (end < rows.Agents.Length && string.Equals(rows.Agents[end].TaskId, taskId, StringComparison.Ordinal))
             {
-                agentsByTask[agent.TaskId] = list = [];
+                end++;
             }
 
-            list.Add(agent);
+            // Two runs of one id: ids whose bytes differ but read alike (invalid UTF-8 decodes to the same U+FFFD).
+            // Their agents are gathered one by one below, as one task, as the orchestrator's Python would see them.
+            runs[taskId] = runs.ContainsKey(taskId) ? (-1, 0) : (start, end - start);
+            start = end;
         }
 
         // foreign_keys=ON keeps rows to known tasks, but a file written without it may hold agents of no task row.
-        var taskIds = rows.Tasks.Select(t => t.TaskId).Concat(agentsByTask.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
-        var registries = ImmutableArray.CreateBuilder<RegistrySnapshot>(agentsByTask.Count);
+        var taskIds = rows.Tasks.Select(t => t.TaskId).Concat(runs.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        var registries = ImmutableArray.CreateBuilder<RegistrySnapshot>(runs.Count);
         foreach (var taskId in taskIds)
         {
-            var agents = agentsByTask.GetValueOrDefault(taskId) ?? [];
-            var records = ImmutableArray.CreateBuilder<AgentRecord>(agents.Count);
+            var (start, length) = runs.GetValueOrDefault(taskId);
+            var agents = start >= 0
+                ? rows.Agents.Slice(start, length)
+                : [.. rows.Agents.Where(a => string.Equals(a.TaskId, taskId, StringComparison.Ordinal)).Select((a, i) => a with { Index = i })];
+            var records = ImmutableArray.CreateBuilder<AgentRecord>(agents.Length);
             foreach (var a in agents)
             {
                 // Where the orchestrator's deploy puts them, relative to the task directory. Only an active agent's
                 // files are ever looked at (the stuck rule); most rows are finished, and their paths would be 40,000
                 // strings on a workspace of 20,000 agents.
-                var active = options.IsActive(a.Status);
-                records.Add(new AgentRecord(
-                    a.AgentId,
-                    records.Count,
-                    a.Status,
-                    a.TmuxSession,
-                    a.StartedAt,
-                    taskId,
-                    LogFile: active ? $"logs/{a.AgentId}_stream.jsonl" : null,
-                    ProgressFile: active ? $"progress/{a.AgentId}_progress.jsonl" : null,
-                    CompletedAt: a.CompletedAt,
-                    LastUpdate: a.LastUpdate,
-                    ClaudePid: a.ClaudePid,
-                    CursorPid: a.CursorPid));
+                records.Add(options.IsActive(a.Status)
+                    ? a with { LogFile = $"logs/{a.Id}_stream.jsonl", ProgressFile = $"progress/{a.Id}_progress.jsonl" }
+                    : a);
             }
 
             var model = new RegistryModel(

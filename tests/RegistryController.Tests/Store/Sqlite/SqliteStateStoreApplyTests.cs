@@ -147,7 +147,7 @@ public sealed class SqliteStateStoreApplyTests : IDisposable
             Assert.Equal($"{db}: locked by another writer for more than 1 s (Sqlite:BusyTimeout); nothing written", e.Message);
             Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
             // Reading needs no lock: it goes on while the writer holds on.
-            Assert.Equal("running", Assert.Single((await store.ReadAsync(db, CancellationToken.None)).Agents, a => a.AgentId == Builder).Status);
+            Assert.Equal("running", Assert.Single((await store.ReadAsync(db, CancellationToken.None)).Agents, a => a.Id == Builder).Status);
         }
 
         Assert.Equal("running", (string?)(await AgentAsync(db, Builder))!["status"]);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using RegistryController.Registry;
 using RegistryController.Store.Sqlite;
 
 namespace RegistryController.Tests.Store.Sqlite;
@@ -21,28 +22,39 @@ public sealed class SqliteStateStoreReadTests : IDisposable
         var snapshot = await _store.ReadAsync(db, CancellationToken.None);
 
         var expected = OrchestratorSqlite.Expected["agents"]!.AsArray()
-            .Select(a => (Id: (string)a!["agent_id"]!, Type: (string?)a["type"], Session: (string?)a["tmux_session"], Status: (string?)a["status_at_capture"]))
+            .Select(a => (Id: (string)a!["agent_id"]!, Session: (string?)a["tmux_session"], Status: (string?)a["status_at_capture"]))
             .OrderBy(a => a.Id, StringComparer.Ordinal);
-        var actual = snapshot.Agents.Select(a => (Id: a.AgentId, a.Type, Session: a.TmuxSession, a.Status)).OrderBy(a => a.Id, StringComparer.Ordinal);
+        var actual = snapshot.Agents.Select(a => (a.Id, Session: a.TmuxSession, a.Status)).OrderBy(a => a.Id, StringComparer.Ordinal);
         Assert.Equal(expected, actual);
         Assert.All(snapshot.Agents, a => Assert.Equal(OrchestratorSqlite.TaskId, a.TaskId));
         Assert.Equal(db, snapshot.DatabasePath);
     }
 
     [Fact]
-    public async Task Reading_the_fixture_gives_its_agents_times_progress_and_process_ids_as_stored()
+    public async Task Reading_the_fixture_gives_its_agents_times_and_process_ids_as_stored()
     {
         var db = OrchestratorSqlite.CopyFixture(_dir.Path);
 
         var snapshot = await _store.ReadAsync(db, CancellationToken.None);
 
-        var analyst = Assert.Single(snapshot.Agents, a => a.AgentId == "analyst-092433-18bff9");
+        var analyst = Assert.Single(snapshot.Agents, a => a.Id == "analyst-092433-18bff9");
         Assert.Equal(
-            new SqliteAgentRow("analyst-092433-18bff9", OrchestratorSqlite.TaskId, "analyst", "agent_analyst-092433-18bff9", "working",
-                "2026-11-30T09:24:35.956615", null, "2026-11-30T09:24:36.031791", 50, null, null),
+            new AgentRecord("analyst-092433-18bff9", analyst.Index, "working", "agent_analyst-092433-18bff9", "2026-11-30T09:24:35.956615",
+                OrchestratorSqlite.TaskId, LastUpdate: "2026-11-30T09:24:36.031791"),
             analyst);
-        var fixer = Assert.Single(snapshot.Agents, a => a.AgentId == "fixer-092433-14d288");
-        Assert.Equal(("2026-11-30T09:24:56.529406", 100), (fixer.CompletedAt, fixer.Progress));
+        var fixer = Assert.Single(snapshot.Agents, a => a.Id == "fixer-092433-14d288");
+        Assert.Equal("2026-11-30T09:24:56.529406", fixer.CompletedAt);
+    }
+
+    [Fact]
+    public async Task Each_agent_has_its_place_among_its_tasks_agents_in_agent_id_order()
+    {
+        var db = OrchestratorSqlite.CopyFixture(_dir.Path);
+
+        var snapshot = await _store.ReadAsync(db, CancellationToken.None);
+
+        Assert.Equal(Enumerable.Range(0, snapshot.Agents.Length), snapshot.Agents.Select(a => a.Index));
+        Assert.Equal(snapshot.Agents.Select(a => a.Id).Order(StringComparer.Ordinal), snapshot.Agents.Select(a => a.Id));
     }
 
     [Fact]
@@ -73,17 +85,17 @@ public sealed class SqliteStateStoreReadTests : IDisposable
         var db = OrchestratorSqlite.CopyFixture(_dir.Path);
         // Rows in key order, each status in another storage class, and a text equal in bytes to the blob before it.
         await OrchestratorSqlite.ExecuteAsync(db, "DELETE FROM agents",
-            $"INSERT INTO agents(agent_id, task_id, status, progress) VALUES ('a1', '{OrchestratorSqlite.TaskId}', CAST('working' AS BLOB), ' 42')",
-            $"INSERT INTO agents(agent_id, task_id, status, progress) VALUES ('a2', '{OrchestratorSqlite.TaskId}', 'working', 7.0)",
-            $"INSERT INTO agents(agent_id, task_id, status, progress) VALUES ('a3', '{OrchestratorSqlite.TaskId}', 1.5, 7.5)",
-            $"INSERT INTO agents(agent_id, task_id, status, progress) VALUES ('a4', '{OrchestratorSqlite.TaskId}', 3, x'3432')",
-            $"INSERT INTO agents(agent_id, task_id, status, progress) VALUES ('a5', '{OrchestratorSqlite.TaskId}', 'working', NULL)");
+            $"INSERT INTO agents(agent_id, task_id, status, claude_pid) VALUES ('a1', '{OrchestratorSqlite.TaskId}', CAST('working' AS BLOB), ' 42')",
+            $"INSERT INTO agents(agent_id, task_id, status, claude_pid) VALUES ('a2', '{OrchestratorSqlite.TaskId}', 'working', 7.0)",
+            $"INSERT INTO agents(agent_id, task_id, status, claude_pid) VALUES ('a3', '{OrchestratorSqlite.TaskId}', 1.5, 7.5)",
+            $"INSERT INTO agents(agent_id, task_id, status, claude_pid) VALUES ('a4', '{OrchestratorSqlite.TaskId}', 3, x'3432')",
+            $"INSERT INTO agents(agent_id, task_id, status, claude_pid) VALUES ('a5', '{OrchestratorSqlite.TaskId}', 'working', NULL)");
 
         var snapshot = await _store.ReadAsync(db, CancellationToken.None);
 
         Assert.Equal(
             [("a1", "working", 42), ("a2", "working", 7), ("a3", "1.5", null), ("a4", "3", null), ("a5", "working", null)],
-            snapshot.Agents.Select(a => (a.AgentId, a.Status, a.Progress)).ToArray());
+            snapshot.Agents.Select(a => (a.Id, a.Status, a.ClaudePid)).ToArray());
     }
 
     [Fact]
@@ -113,7 +125,7 @@ public sealed class SqliteStateStoreReadTests : IDisposable
         var clock = Stopwatch.StartNew();
         var snapshot = await _store.ReadAsync(db, CancellationToken.None);
 
-        Assert.Equal("running", Assert.Single(snapshot.Agents, a => a.AgentId == Builder).Status);
+        Assert.Equal("running", Assert.Single(snapshot.Agents, a => a.Id == Builder).Status);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"the read waited {clock.Elapsed} on the writer");
     }
 
@@ -131,7 +143,7 @@ public sealed class SqliteStateStoreReadTests : IDisposable
 
         var snapshot = await _store.ReadAsync(db, CancellationToken.None);
 
-        Assert.Equal("terminated", Assert.Single(snapshot.Agents, a => a.AgentId == Builder).Status);
+        Assert.Equal("terminated", Assert.Single(snapshot.Agents, a => a.Id == Builder).Status);
     }
 
     [Fact]
@@ -144,12 +156,12 @@ public sealed class SqliteStateStoreReadTests : IDisposable
         while (!writing.IsCompleted || reads == 0)
         {
             var snapshot = await _store.ReadAsync(db, CancellationToken.None);
-            var running = snapshot.Agents.Where(a => a.Status == "running" && a.AgentId is Builder or Documenter).ToList();
+            var running = snapshot.Agents.Where(a => a.Status == "running" && a.Id is Builder or Documenter).ToList();
             var task = Assert.Single(snapshot.Tasks);
             // Before the writer's first statement the task is still ACTIVE and both agents run, as in the fixture.
             if (task.Status != "ACTIVE")
             {
-                Assert.Equal(task.Status, Assert.Single(running).AgentId);
+                Assert.Equal(task.Status, Assert.Single(running).Id);
             }
 
             reads++;
