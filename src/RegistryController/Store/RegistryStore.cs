@@ -51,7 +51,7 @@ public sealed class RegistryStore : IRegistryStore
                     inode = file.Opened.Inode;
                     file.Lock(exclusive: false);
                     var size = file.SizeWithin(_options.MaxFileBytes);
-                    activity?.SetTag(RegistryTelemetry.Attributes.Bytes, size);
+                    activity?.SetTag(RegistryTelemetry.Attributes.Bytes, (int)size);
                     Interlocked.Increment(ref _parses);
                     // Read in pieces into one pooled buffer (a task registry in one piece): an array the size of a
                     // global registry of megabytes cost more in fresh pages than the read itself.
