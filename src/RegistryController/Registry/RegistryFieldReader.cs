@@ -17,6 +17,10 @@ namespace RegistryController.Registry;
 /// the thorough parse of the file being written. The global registry mirrors every agent of every task, so this is
 /// half of what a pass would otherwise hold. The other fields are still checked as the thorough parse checks them.
 /// </para>
+/// <para>
+/// It reads a whole buffer or a file in pieces (<see cref="JsonTokens"/>), the same way: a key is classified before
+/// the next read, since a refill may move its bytes.
+/// </para>
 /// </summary>
 internal static class RegistryFieldReader
 {
@@ -33,10 +37,34 @@ internal static class RegistryFieldReader
         return new AgentRecord(entry.Id, entry.Index, entry.Status, entry.TmuxSession, null, entry.TaskId);
     }
 
+    private static readonly JsonReaderOptions Options = new() { MaxDepth = MaxDepth };
+
     /// <summary>The model of <paramref name="bytes"/> (valid UTF-8, checked by the caller), or null to leave it to the thorough parse.</summary>
     public static RegistryModel? TryRead(ReadOnlySpan<byte> bytes, RegistryKind kind)
     {
-        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = MaxDepth });
+        var reader = new JsonTokens(bytes, Options);
+        return TryRead(ref reader, kind);
+    }
+
+    /// <summary>
+    /// The model of the <paramref name="length"/> bytes <paramref name="source"/> reads, read in pieces into one buffer
+    /// (<see cref="JsonTokens"/>), or null to leave it to the thorough parse, also when they are not valid UTF-8.
+    /// </summary>
+    public static RegistryModel? TryRead(long length, ReadAt source, RegistryKind kind, int bufferBytes = JsonTokens.DefaultBufferBytes)
+    {
+        var reader = new JsonTokens(length, source, bufferBytes, Options);
+        try
+        {
+            return TryRead(ref reader, kind);
+        }
+        finally
+        {
+            reader.Dispose();
+        }
+    }
+
+    private static RegistryModel? TryRead(ref JsonTokens reader, RegistryKind kind)
+    {
         var keys = KeyTracker.ForThisThread();
         try
         {
@@ -60,7 +88,7 @@ internal static class RegistryFieldReader
         }
     }
 
-    private static RegistryModel? ReadRoot(ref Utf8JsonReader reader, KeyTracker keys, RegistryKind kind)
+    private static RegistryModel? ReadRoot(ref JsonTokens reader, KeyTracker keys, RegistryKind kind)
     {
         string? taskId = null;
         ImmutableArray<AgentRecord>? agents = null;
@@ -70,33 +98,37 @@ internal static class RegistryFieldReader
         keys.Open();
         while (NextProperty(ref reader, keys))
         {
+            // Named before the next read: a refill may move the key's bytes.
             var name = reader.ValueSpan;
+            var field = name.SequenceEqual("agents"u8) ? RootField.Agents
+                : kind == RegistryKind.Task && name.SequenceEqual("task_id"u8) ? RootField.TaskId
+                : name.SequenceEqual(activeField) ? RootField.Active
+                : name.SequenceEqual(totalField) ? RootField.Total
+                : kind == RegistryKind.Task && name.SequenceEqual("completed_count"u8) ? RootField.Completed
+                : RootField.Other;
             reader.Read();
             var ok = true;
-            if (name.SequenceEqual("agents"u8))
+            switch (field)
             {
-                agents = kind == RegistryKind.Task ? ReadAgentList(ref reader, keys) : ReadAgentDict(ref reader, keys);
-                ok = agents is not null;
-            }
-            else if (kind == RegistryKind.Task && name.SequenceEqual("task_id"u8))
-            {
-                ok = TryString(ref reader, out taskId);
-            }
-            else if (name.SequenceEqual(activeField))
-            {
-                ok = TryInteger(ref reader, out active);
-            }
-            else if (name.SequenceEqual(totalField))
-            {
-                ok = TryInteger(ref reader, out total);
-            }
-            else if (kind == RegistryKind.Task && name.SequenceEqual("completed_count"u8))
-            {
-                ok = TryInteger(ref reader, out completed);
-            }
-            else
-            {
-                Skip(ref reader, keys);
+                case RootField.Agents:
+                    agents = kind == RegistryKind.Task ? ReadAgentList(ref reader, keys) : ReadAgentDict(ref reader, keys);
+                    ok = agents is not null;
+                    break;
+                case RootField.TaskId:
+                    ok = TryString(ref reader, out taskId);
+                    break;
+                case RootField.Active:
+                    ok = TryInteger(ref reader, out active);
+                    break;
+                case RootField.Total:
+                    ok = TryInteger(ref reader, out total);
+                    break;
+                case RootField.Completed:
+                    ok = TryInteger(ref reader, out completed);
+                    break;
+                default:
+                    Skip(ref reader, keys);
+                    break;
             }
 
             if (!ok)
@@ -111,7 +143,7 @@ internal static class RegistryFieldReader
         return list is { } found ? new RegistryModel(kind, taskId, found, active, total, completed) : null;
     }
 
-    private static ImmutableArray<AgentRecord>? ReadAgentList(ref Utf8JsonReader reader, KeyTracker keys)
+    private static ImmutableArray<AgentRecord>? ReadAgentList(ref JsonTokens reader, KeyTracker keys)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
@@ -133,7 +165,7 @@ internal static class RegistryFieldReader
         return builder.DrainToImmutable();
     }
 
-    private static ImmutableArray<AgentRecord>? ReadAgentDict(ref Utf8JsonReader reader, KeyTracker keys)
+    private static ImmutableArray<AgentRecord>? ReadAgentDict(ref JsonTokens reader, KeyTracker keys)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -162,7 +194,7 @@ internal static class RegistryFieldReader
     /// <param name="fields">Scratch space for the entry's fields, reused from one agent to the next.</param>
     /// <param name="id">The global registry's key; null in a task registry, where the entry's own <c>id</c> names it.</param>
     /// <param name="global">An entry of the global registry: only what <see cref="AsKept"/> keeps is read into strings.</param>
-    private static AgentRecord? ReadAgent(ref Utf8JsonReader reader, KeyTracker keys, AgentFields fields, string? id, int index, bool global)
+    private static AgentRecord? ReadAgent(ref JsonTokens reader, KeyTracker keys, AgentFields fields, string? id, int index, bool global)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -220,7 +252,7 @@ internal static class RegistryFieldReader
     }
 
     /// <summary><c>tracked_files</c> of any other type is not an error: the thorough parse reads it only when it is an object.</summary>
-    private static bool ReadTrackedFiles(ref Utf8JsonReader reader, KeyTracker keys, AgentFields fields)
+    private static bool ReadTrackedFiles(ref JsonTokens reader, KeyTracker keys, AgentFields fields)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -230,11 +262,12 @@ internal static class RegistryFieldReader
         keys.Open();
         while (NextProperty(ref reader, keys))
         {
-            var name = reader.ValueSpan;
+            // Named before the next read: a refill may move the key's bytes.
+            var field = reader.ValueSpan.SequenceEqual("log_file"u8) ? AgentField.LogFile
+                : reader.ValueSpan.SequenceEqual("progress_file"u8) ? AgentField.ProgressFile
+                : AgentField.Other;
             reader.Read();
-            var ok = name.SequenceEqual("log_file"u8) ? TryString(ref reader, out fields.Strings[(int)AgentField.LogFile])
-                : name.SequenceEqual("progress_file"u8) ? TryString(ref reader, out fields.Strings[(int)AgentField.ProgressFile])
-                : Skip(ref reader, keys);
+            var ok = field == AgentField.Other ? Skip(ref reader, keys) : TryString(ref reader, out fields.Strings[(int)field]);
             if (!ok)
             {
                 return false;
@@ -246,7 +279,7 @@ internal static class RegistryFieldReader
     }
 
     /// <summary>Moves to the next key of the current object; false at its end. Throws (to give up) on an escaped or repeated key.</summary>
-    private static bool NextProperty(ref Utf8JsonReader reader, KeyTracker keys)
+    private static bool NextProperty(ref JsonTokens reader, KeyTracker keys)
     {
         if (!reader.Read() || reader.TokenType == JsonTokenType.EndObject)
         {
@@ -263,7 +296,7 @@ internal static class RegistryFieldReader
     }
 
     /// <summary>Passes over a value the verdict does not read, checking its keys and numbers as the thorough parse would.</summary>
-    private static bool Skip(ref Utf8JsonReader reader, KeyTracker keys)
+    private static bool Skip(ref JsonTokens reader, KeyTracker keys)
     {
         switch (reader.TokenType)
         {
@@ -295,21 +328,21 @@ internal static class RegistryFieldReader
         number.Length <= PythonMaxIntegerDigits || number.IndexOfAny(".eE"u8) >= 0
             || number.Length - (number[0] == (byte)'-' ? 1 : 0) <= PythonMaxIntegerDigits;
 
-    private static bool TryString(ref Utf8JsonReader reader, out string? value)
+    private static bool TryString(ref JsonTokens reader, out string? value)
     {
         value = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
         return reader.TokenType is JsonTokenType.String or JsonTokenType.Null;
     }
 
     /// <summary>A string or null, as <see cref="TryString"/> accepts, without keeping it (an escaped one is still decoded: it may hold a lone surrogate).</summary>
-    private static bool IsString(ref Utf8JsonReader reader) => reader.TokenType switch
+    private static bool IsString(ref JsonTokens reader) => reader.TokenType switch
     {
         JsonTokenType.String => !reader.ValueIsEscaped || reader.GetString() is not null,
         JsonTokenType.Null => true,
         _ => false,
     };
 
-    private static bool TryInteger(ref Utf8JsonReader reader, out long? value)
+    private static bool TryInteger(ref JsonTokens reader, out long? value)
     {
         value = null;
         if (reader.TokenType == JsonTokenType.Null)
@@ -327,7 +360,7 @@ internal static class RegistryFieldReader
     }
 
     /// <summary>A pid when the field holds one; anything else is no pid (a liveness hint never makes a registry unreadable).</summary>
-    private static bool TryPid(ref Utf8JsonReader reader, KeyTracker keys, out int? pid)
+    private static bool TryPid(ref JsonTokens reader, KeyTracker keys, out int? pid)
     {
         pid = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var value) && value > 0 ? value : null;
         return Skip(ref reader, keys);
@@ -351,6 +384,17 @@ internal static class RegistryFieldReader
         18 when name.SequenceEqual("termination_reason"u8) => AgentField.TerminationReason,
         _ => AgentField.Other,
     };
+
+    /// <summary>The top-level fields the fast read keeps.</summary>
+    private enum RootField
+    {
+        Agents,
+        TaskId,
+        Active,
+        Total,
+        Completed,
+        Other,
+    }
 
     /// <summary>The fields read from an agent entry; the strings first, in <see cref="AgentFields.Strings"/>' order.</summary>
     private enum AgentField
@@ -392,7 +436,7 @@ internal static class RegistryFieldReader
             CursorPid = null;
         }
 
-        public bool TryRepeated(ref Utf8JsonReader reader, AgentField field)
+        public bool TryRepeated(ref JsonTokens reader, AgentField field)
         {
             if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped
                 && _last[(int)field] is { } last && reader.ValueSpan.SequenceEqual(last.Bytes))

@@ -40,6 +40,32 @@ internal static class RegistryParser
         return RegistryFieldReader.TryRead(bytes.Span, kind) ?? Extract(bytes, path, kind);
     }
 
+    /// <summary>
+    /// The model of the <paramref name="length"/> bytes of a file that <paramref name="source"/> reads: read in pieces
+    /// into one reused buffer, so that a global registry of megabytes never needs an array of its size. When the fast
+    /// read gives up (the file is not as the orchestrator writes it, or not UTF-8), the thorough parse reads the whole
+    /// file through <paramref name="source"/> again, and names the problem in the same words as for a whole buffer.
+    /// </summary>
+    /// <param name="bufferBytes">The buffer's first size (tests set it small to cut every token).</param>
+    public static RegistryModel Parse(long length, ReadAt source, string path, RegistryKind kind, int bufferBytes = JsonTokens.DefaultBufferBytes)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return RegistryFieldReader.TryRead(length, source, kind, bufferBytes) ?? ParseThoroughly(ReadWhole(length, source), path, kind);
+    }
+
+    private static byte[] ReadWhole(long length, ReadAt source)
+    {
+        var bytes = new byte[length];
+        var offset = 0;
+        while (offset < bytes.Length)
+        {
+            var read = source(bytes.AsSpan(offset), offset);
+            offset += read > 0 ? read : throw new EndOfStreamException($"the file ended at byte {offset:N0} of {length:N0}");
+        }
+
+        return bytes;
+    }
+
     /// <summary>The thorough parse alone: a whole document, every check, an error naming the first problem.</summary>
     internal static RegistryModel ParseThoroughly(ReadOnlyMemory<byte> bytes, string path, RegistryKind kind)
     {

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
@@ -94,30 +93,8 @@ internal sealed partial class RegistryFile : IDisposable
         return buffer;
     }
 
-    /// <summary>
-    /// The whole file, for a read that keeps nothing of the bytes: a registry of the usual size in a pooled buffer (no
-    /// fresh array to clear and collect per registry, per pass), a large one (the global registry) in an array not
-    /// cleared first, which the pool would otherwise keep for the life of the controller. Dispose it after use.
-    /// </summary>
-    public FileBytes ReadAllOnce(long maxBytes)
-    {
-        var size = (int)SizeWithin(maxBytes);
-        var pooled = size <= FileBytes.PooledUpTo;
-        var buffer = pooled ? ArrayPool<byte>.Shared.Rent(size) : GC.AllocateUninitializedArray<byte>(size);
-        var bytes = new FileBytes(buffer, size, pooled);
-        try
-        {
-            ReadInto(buffer.AsSpan(0, size));
-            return bytes;
-        }
-        catch
-        {
-            bytes.Dispose();
-            throw;
-        }
-    }
-
-    private long SizeWithin(long maxBytes)
+    /// <summary>The file's size, refused over <paramref name="maxBytes"/>.</summary>
+    public long SizeWithin(long maxBytes)
     {
         var size = Identity().Size;
         return size <= maxBytes
@@ -130,15 +107,17 @@ internal sealed partial class RegistryFile : IDisposable
         var read = 0;
         while (read < buffer.Length)
         {
-            var n = RandomAccess.Read(_handle, buffer[read..], read);
-            if (n == 0)
-            {
-                // Shrunk under us: an unlocked writer. What we have is not the file.
-                throw new LockContendedException(Path);
-            }
-
-            read += n;
+            read += ReadAt(buffer[read..], read);
         }
+    }
+
+    /// <summary>Some of the file at <paramref name="offset"/> (a <see cref="Registry.ReadAt"/>), never nothing while <paramref name="buffer"/> has room.</summary>
+    /// <exception cref="LockContendedException">The file ended before <paramref name="offset"/>: it shrank under us.</exception>
+    public int ReadAt(Span<byte> buffer, long offset)
+    {
+        var n = RandomAccess.Read(_handle, buffer, offset);
+        // Shrunk under us: an unlocked writer. What we have is not the file.
+        return n > 0 || buffer.IsEmpty ? n : throw new LockContendedException(Path);
     }
 
     /// <summary>
@@ -222,20 +201,3 @@ internal sealed partial class RegistryFile : IDisposable
 
 /// <summary>Enough of fstat to notice that a file changed between two looks.</summary>
 internal readonly record struct FileIdentity(ulong Inode, long Size, long MTime, long MTimeNanoseconds);
-
-/// <summary>A file's bytes read once; disposing returns a pooled buffer to the pool.</summary>
-internal readonly struct FileBytes(byte[] buffer, int length, bool pooled) : IDisposable
-{
-    /// <summary>Registries up to this size are read into pooled buffers (a task registry is a few kilobytes).</summary>
-    public const int PooledUpTo = 1 << 20;
-
-    public ReadOnlyMemory<byte> Memory => buffer.AsMemory(0, length);
-
-    public void Dispose()
-    {
-        if (pooled)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-}

@@ -50,11 +50,12 @@ public sealed class RegistryStore : IRegistryStore
                     using var file = RegistryFile.Open(location, forWriting: false);
                     inode = file.Opened.Inode;
                     file.Lock(exclusive: false);
-                    // The model holds copies of what it keeps: the bytes go back for the next registry.
-                    using var bytes = file.ReadAllOnce(_options.MaxFileBytes);
-                    activity?.SetTag(RegistryTelemetry.Attributes.Bytes, bytes.Memory.Length);
+                    var size = file.SizeWithin(_options.MaxFileBytes);
+                    activity?.SetTag(RegistryTelemetry.Attributes.Bytes, (int)size);
                     Interlocked.Increment(ref _parses);
-                    var parsed = RegistryParser.Parse(bytes.Memory, location.Path, location.Kind);
+                    // Read in pieces into one pooled buffer (a task registry in one piece): an array the size of a
+                    // global registry of megabytes cost more in fresh pages than the read itself.
+                    var parsed = RegistryParser.Parse(size, file.ReadAt, location.Path, location.Kind);
                     // The orchestrator's unlocked tools write in place: the bytes stand for the file only if nothing
                     // wrote it while they were read, nor just before (a write in the same tick keeps the same stamp).
                     var after = file.Identity();

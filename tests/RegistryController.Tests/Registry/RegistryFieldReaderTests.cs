@@ -1,9 +1,6 @@
 using System.Text;
 using System.Text.Unicode;
-using RegistryController.Generation;
-using RegistryController.Judgement;
 using RegistryController.Registry;
-using RegistryController.Store;
 
 namespace RegistryController.Tests.Registry;
 
@@ -79,31 +76,11 @@ public sealed class RegistryFieldReaderTests : IDisposable
         Assert.Equal(thorough.Message, fast.Message);
     }
 
-    private static void AssertSame(RegistryModel expected, RegistryModel? actual, string what)
-    {
-        Assert.NotNull(actual);
-        Assert.True(expected with { Agents = [] } == actual with { Agents = [] }, $"{what}: {expected with { Agents = [] }} against {actual with { Agents = [] }}");
-        Assert.Equal(expected.Agents.Length, actual.Agents.Length);
-        for (var i = 0; i < expected.Agents.Length; i++)
-        {
-            // Of a global entry the fast read keeps only what the verdict reads.
-            var wanted = expected.Kind == RegistryKind.Global ? RegistryFieldReader.AsKept(expected.Agents[i]) : expected.Agents[i];
-            Assert.True(wanted == actual.Agents[i], $"{what}: agent {i}: {wanted} against {actual.Agents[i]}");
-        }
-    }
+    // Of a global entry the fast read keeps only what the verdict reads.
+    private static void AssertSame(RegistryModel expected, RegistryModel? actual, string what) =>
+        RegistryModels.AssertEqual(RegistryModels.Kept(expected), actual, what);
 
-    private List<(string Name, RegistryKind Kind, byte[] Bytes)> Sources()
-    {
-        var root = _temp.Combine("generated");
-        var generated = WorkspaceGenerator.Generate(root, 2, new AgentMix(Live: 2, Zombie: 2, Completed: 3), orphans: 0, ClockReading.From(TimeProvider.System));
-        return
-        [
-            ("fixture-task", RegistryKind.Task, File.ReadAllBytes(FixtureFiles.TaskRegistry)),
-            ("fixture-global", RegistryKind.Global, File.ReadAllBytes(FixtureFiles.GlobalRegistry)),
-            ("generated-task", RegistryKind.Task, File.ReadAllBytes(Path.Combine(root, generated.TaskIds[0], RegistryDiscovery.TaskRegistryFileName))),
-            ("generated-global", RegistryKind.Global, File.ReadAllBytes(RegistryDiscovery.GlobalRegistryPath(root))),
-        ];
-    }
+    private List<(string Name, RegistryKind Kind, byte[] Bytes)> Sources() => RegistrySamples.Written(_temp.Combine("generated"));
 
     public void Dispose() => _temp.Dispose();
 }
