@@ -23,18 +23,18 @@ public static class Reconciler
         // Each task registry is planned on its own facts alone, so the plans are made across the cores, as the reads are.
         var tasks = workspace.Registries.Where(r => r is { Kind: RegistryKind.Task, Model: not null } && scope.Includes(r)).ToArray();
         var plans = new RegistryPlan[tasks.Length];
-        Parallel.For(0, tasks.Length, i => plans[i] = PlanTask(tasks[i].Model!, view, clock, options, activity: tasks[i].Activity, evidence: tasks[i].Evidence, processes: tasks[i].Processes));
+        Cores.For(tasks.Length, i => plans[i] = PlanTask(tasks[i].Model!, view, clock, options, activity: tasks[i].Activity, evidence: tasks[i].Evidence, processes: tasks[i].Processes));
 
         var activeAgents = ActiveAgents.Count(workspace.Registries.Where(r => r.Kind == RegistryKind.Task).Select(r => r.Model), options);
         var guard = MassGuard.Decide(plans.Sum(p => p.Zombies.Length), activeAgents, options);
         if (guard.Holds)
         {
-            Parallel.For(0, tasks.Length, i => plans[i] = PlanTask(tasks[i].Model!, view, clock, options, ImmutableHashSet<string>.Empty, tasks[i].Activity, tasks[i].Evidence, tasks[i].Processes));
+            Cores.For(tasks.Length, i => plans[i] = PlanTask(tasks[i].Model!, view, clock, options, ImmutableHashSet<string>.Empty, tasks[i].Activity, tasks[i].Evidence, tasks[i].Processes));
         }
 
         // The global registry mirrors the task registries as they will be once this pass is done.
         var after = new RegistryModel[tasks.Length];
-        Parallel.For(0, tasks.Length, i => after[i] = RegistryEditor.ApplyToModel(tasks[i].Model!, plans[i].Edits));
+        Cores.For(tasks.Length, i => after[i] = RegistryEditor.ApplyToModel(tasks[i].Model!, plans[i].Edits));
         var (tasksNow, unreadableTasks) = IndexTasks(workspace);
         var tasksAfter = new Dictionary<string, RegistryModel>(tasksNow, StringComparer.Ordinal);
         // By reference: each registry is its own snapshot, and a record's hash would go through all of its fields.
@@ -170,22 +170,11 @@ public static class Reconciler
         var fresh = ImmutableArray.CreateBuilder<string>();
         var findings = ImmutableArray.CreateBuilder<Finding>();
 
-        AgentVerdict JudgeActive(AgentRecord agent)
-        {
-            var state = AgentState.Of(
-                agent,
-                model.TaskId ?? string.Empty,
-                activity is not null && activity.TryGetValue(agent.Id, out var lastActive) ? lastActive : null,
-                evidence?.GetValueOrDefault(agent.Id),
-                processes);
-            // A bad log is no reason to stop: the agent ends on what else is known, and a person is told.
-            foreach (var problem in state.Evidence?.Problems ?? [])
-            {
-                findings.Add(new Finding(Severity.Low, FindingCodes.EvidenceUnreadable, $"agent {agent.Id}: {problem.File}: {problem.Problem}"));
-            }
-
-            return AgentJudge.Judge(state, view, clock, options);
-        }
+        AgentVerdict JudgeActive(AgentRecord agent, AgentEvidence? read) => AgentJudge.Judge(
+            AgentState.Of(agent, model.TaskId ?? string.Empty, activity is not null && activity.TryGetValue(agent.Id, out var lastActive) ? lastActive : null, read, processes),
+            view,
+            clock,
+            options);
 
         var edits = ImmutableArray.CreateBuilder<RegistryEdit>();
         var now = clock.NowAsPythonIsoformat();
@@ -194,7 +183,15 @@ public static class Reconciler
 
         foreach (var agent in model.Agents)
         {
-            var verdict = AgentJudge.OfInactive(agent.Id, agent.Status, options) ?? JudgeActive(agent);
+            // A bad log is no reason to stop: the agent ends on what else is known, and a person is told (of every
+            // entry with the id whose evidence was read: ids may repeat in a task registry).
+            var read = evidence?.GetValueOrDefault(agent.Id);
+            foreach (var problem in read?.Problems ?? [])
+            {
+                findings.Add(new Finding(Severity.Low, FindingCodes.EvidenceUnreadable, $"agent {agent.Id}: {problem.File}: {problem.Problem}"));
+            }
+
+            var verdict = AgentJudge.OfInactive(agent.Id, agent.Status, options) ?? JudgeActive(agent, read);
             if (verdict.Finding is { } finding)
             {
                 findings.Add(finding);

@@ -24,6 +24,12 @@ internal ref struct JsonTokens
     /// <summary>The piece a large file is read in; a file this size or smaller is read in one.</summary>
     public const int DefaultBufferBytes = 64 * 1024;
 
+    /// <summary>
+    /// Buffers up to this size come from the shared pool and go back to it. A larger one (a token of megabytes) is
+    /// the collector's: the shared pool keeps what it is given for the life of the process, and `run` lives long.
+    /// </summary>
+    private const int PooledUpTo = 1 << 20;
+
     private readonly ReadAt? _source;
     private readonly long _length;
     private Utf8JsonReader _reader;
@@ -44,7 +50,7 @@ internal ref struct JsonTokens
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bufferBytes);
         _source = source;
         _length = length;
-        _buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(length, 1, bufferBytes));
+        _buffer = Take((int)Math.Clamp(length, 1, bufferBytes));
         // Empty and not final: the first Read fills the buffer.
         _reader = new Utf8JsonReader([], isFinalBlock: false, new JsonReaderState(options));
     }
@@ -82,6 +88,17 @@ internal ref struct JsonTokens
         if (_buffer is { } buffer)
         {
             _buffer = null;
+            Give(buffer);
+        }
+    }
+
+    private static byte[] Take(int size) =>
+        size <= PooledUpTo ? ArrayPool<byte>.Shared.Rent(size) : GC.AllocateUninitializedArray<byte>(size);
+
+    private static void Give(byte[] buffer)
+    {
+        if (buffer.Length <= PooledUpTo)
+        {
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
@@ -119,10 +136,10 @@ internal ref struct JsonTokens
 
     private byte[] Grow(byte[] buffer)
     {
-        var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Array.MaxLength, buffer.Length * 2L));
+        var bigger = Take((int)Math.Min(Array.MaxLength, buffer.Length * 2L));
         buffer.AsSpan(0, _filled).CopyTo(bigger);
         _buffer = bigger;
-        ArrayPool<byte>.Shared.Return(buffer);
+        Give(buffer);
         return bigger;
     }
 

@@ -81,9 +81,9 @@ internal static class RegistryFieldReader
         {
             return null;
         }
-        catch (InvalidOperationException)
+        catch (InvalidOperationException e) when (e is not ObjectDisposedException)
         {
-            // A lone surrogate escape in a string the verdict reads.
+            // A lone surrogate escape in a string the verdict reads (not the file, closed under a streamed read).
             return null;
         }
     }
@@ -467,6 +467,8 @@ internal static class RegistryFieldReader
     private sealed class KeyTracker
     {
         private const int SearchedUpTo = 16;
+        private const int InitialBytes = 4096;
+        private const int KeptUpTo = 64 * 1024;
 
         // One per thread, reused from registry to registry: a fresh one per registry was 4 KiB of new memory each,
         // and on a large workspace fresh memory (its page faults, its clearing) is what a read costs most.
@@ -475,7 +477,8 @@ internal static class RegistryFieldReader
 
         private readonly List<(int Start, int Length, int Hash)> _keys = [];
         private readonly Stack<(int First, HashSet<int>? Hashes)> _open = new();
-        private byte[] _names = new byte[4096];
+
+        private byte[] _names = new byte[InitialBytes];
         private int _used;
 
         /// <summary>This thread's tracker, emptied (a read that gave up may have left objects open).</summary>
@@ -485,6 +488,17 @@ internal static class RegistryFieldReader
             keys._keys.Clear();
             keys._open.Clear();
             keys._used = 0;
+            // What a global registry's thousands of keys grew is not kept by every thread for the life of `run`.
+            if (keys._names.Length > KeptUpTo)
+            {
+                keys._names = new byte[InitialBytes];
+            }
+
+            if (keys._keys.Capacity > KeptUpTo / 16)
+            {
+                keys._keys.Capacity = SearchedUpTo;
+            }
+
             return keys;
         }
 

@@ -21,7 +21,7 @@ internal static class AgentEvidenceProbe
         // Each agent in question costs a few stats and the last lines of two files: spread over the cores as the reads are.
         var registries = workspace.Registries;
         var probed = new RegistrySnapshot[registries.Length];
-        Parallel.For(0, registries.Length, i => probed[i] = Probe(registries[i], view, clock, options, processes));
+        Cores.For(registries.Length, i => probed[i] = Probe(registries[i], view, clock, options, processes));
         return workspace with { Registries = [.. probed] };
     }
 

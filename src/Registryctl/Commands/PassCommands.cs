@@ -22,6 +22,8 @@ internal static class PassCommands
     public const string RepairName = "repair";
     public const string RepairDescription = "Mark zombies terminated and recompute counters, under each file's lock. Exit 0 done, 1 some registry not repaired, 2 usage or set-up error.";
 
+    private const int Utf8CodePage = 65001;
+
     public static Command Health()
     {
         var scope = new ScopeOptions();
@@ -53,7 +55,6 @@ internal static class PassCommands
         bool force,
         CancellationToken cancellationToken)
     {
-        var stderr = parse.InvocationConfiguration.Error;
         var problems = new List<string>();
         var overrides = options.ToConfiguration(parse, problems);
 
@@ -62,7 +63,7 @@ internal static class PassCommands
         problems.AddRange(errors);
         if (settings is null || problems.Count > 0)
         {
-            return Fail(stderr, "invalid settings", problems);
+            return Fail(parse, "invalid settings", problems);
         }
 
         settings = settings with { Reconcile = settings.Reconcile with { Force = force } };
@@ -80,7 +81,7 @@ internal static class PassCommands
 
         if (problems.Count > 0)
         {
-            return Fail(stderr, "cannot run", problems);
+            return Fail(parse, "cannot run", problems);
         }
 
         builder.Services.AddRegistryEngine(settings);
@@ -110,17 +111,20 @@ internal static class PassCommands
         var stdout = parse.InvocationConfiguration.Output;
         var exitCode = ExitCodeOf(report);
         var json = ReportBuilder.Build(name, report, exitCode, reconcile);
-        if (parse.GetValue(options.Json) && stdout is StreamWriter { BaseStream: { } stream })
+        if (parse.GetValue(options.Json))
         {
-            // Straight to the stream, in UTF-8: through a string, a large workspace's report was built whole (twice its
-            // size, in UTF-16), then encoded back to UTF-8.
-            await stdout.FlushAsync();
-            await JsonSerializer.SerializeAsync(stream, json, JsonReportContext.Default.JsonReport);
-            await stdout.WriteLineAsync();
-        }
-        else if (parse.GetValue(options.Json))
-        {
-            await stdout.WriteLineAsync(JsonSerializer.Serialize(json, JsonReportContext.Default.JsonReport));
+            if (stdout is StreamWriter { Encoding.CodePage: Utf8CodePage, BaseStream: { } stream })
+            {
+                // Straight to the stream, in UTF-8: through a string, a large workspace's report was built whole
+                // (twice its size, in UTF-16), then encoded back to UTF-8.
+                await stdout.FlushAsync();
+                JsonSerializer.Serialize(stream, json, JsonReportContext.Default.JsonReport);
+                await stdout.WriteLineAsync();
+            }
+            else
+            {
+                await stdout.WriteLineAsync(JsonSerializer.Serialize(json, JsonReportContext.Default.JsonReport));
+            }
         }
         else
         {
@@ -168,8 +172,10 @@ internal static class PassCommands
             : new ReconcileScope(all, tasks.ToImmutableHashSet(StringComparer.Ordinal), global || all);
     }
 
-    private static int Fail(TextWriter stderr, string what, IEnumerable<string> problems)
+    private static int Fail(ParseResult parse, string what, IEnumerable<string> problems)
     {
+        // Asked for here, not at the start: Console.Error is set up only when something is said there.
+        var stderr = parse.InvocationConfiguration.Error;
         stderr.WriteLine($"registryctl: {what}:");
         foreach (var problem in problems)
         {

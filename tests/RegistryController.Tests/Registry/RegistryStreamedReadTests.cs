@@ -66,6 +66,21 @@ public sealed class RegistryStreamedReadTests : IDisposable
     }
 
     [Fact]
+    public void A_file_that_fails_to_read_mid_way_fails_the_read_with_the_files_own_error_not_a_parse_error()
+    {
+        var bytes = RegistrySamples.LargeGlobal(_temp.Path, 4 * JsonTokens.DefaultBufferBytes);
+        var whole = ShortReads.Of(bytes, int.MaxValue);
+        // As the store's source does when a writer truncated the file under the read.
+        ReadAt shrinking = (destination, offset) => offset < bytes.Length / 2
+            ? whole(destination, offset)
+            : throw new IOException("the file ended early");
+
+        var thrown = Assert.Throws<IOException>(() => RegistryParser.Parse(bytes.Length, shrinking, "/workspace/registry/GLOBAL_REGISTRY.json", RegistryKind.Global));
+
+        Assert.Equal("the file ended early", thrown.Message);
+    }
+
+    [Fact]
     public void Characters_of_several_bytes_cut_between_pieces_are_read_whole()
     {
         var bytes = Encoding.UTF8.GetBytes(
