@@ -19,7 +19,11 @@ public static class WorkspaceGenerator
     public const string GroundTruthFileName = "ground-truth.json";
 
     /// <param name="counterDrift">Writes active_count one higher than true in every task registry, as a racing writer leaves it.</param>
-    public static GeneratedWorkspace Generate(string root, int tasks, AgentMix mix, int orphans, ClockReading clock, bool counterDrift = false, int seed = 1)
+    /// <param name="trackedFiles">
+    /// Gives every agent of a task registry its <c>tracked_files</c>, the five absolute paths the orchestrator's deploy
+    /// writes (52487f0); without it the registries are the smaller files of the benchmarks so far.
+    /// </param>
+    public static GeneratedWorkspace Generate(string root, int tasks, AgentMix mix, int orphans, ClockReading clock, bool counterDrift = false, int seed = 1, bool trackedFiles = false)
     {
         ArgumentNullException.ThrowIfNull(mix);
         ArgumentNullException.ThrowIfNull(clock);
@@ -45,7 +49,13 @@ public static class WorkspaceGenerator
                 var session = "agent_" + id;
                 var started = kind == "fresh" ? clock.Now.AddSeconds(-2) : old.AddSeconds(a);
                 var status = kind == "completed" ? "completed" : (random.Next(2) == 0 ? "running" : "working");
-                agents.Add((JsonNode)Agent(id, session, status, started, clock));
+                var agent = Agent(id, session, status, started, clock);
+                if (trackedFiles)
+                {
+                    agent["tracked_files"] = TrackedFiles(Path.Combine(Path.GetFullPath(root), taskId), id);
+                }
+
+                agents.Add((JsonNode)agent);
                 globalAgents[id] = GlobalAgent(taskId, id, session, started, status == "completed" ? status : null, clock);
                 active += truth.Add(kind, taskId, id, session) ? 1 : 0;
             }
@@ -127,6 +137,16 @@ public static class WorkspaceGenerator
 
         return agent;
     }
+
+    /// <summary>What the orchestrator's deploy records of an agent's files, under its task's directory.</summary>
+    private static JsonObject TrackedFiles(string taskDirectory, string id) => new()
+    {
+        ["prompt_file"] = $"{taskDirectory}/agent_prompt_{id}.txt",
+        ["log_file"] = $"{taskDirectory}/logs/{id}_stream.jsonl",
+        ["progress_file"] = $"{taskDirectory}/progress/{id}_progress.jsonl",
+        ["findings_file"] = $"{taskDirectory}/findings/{id}_findings.jsonl",
+        ["deploy_log"] = $"{taskDirectory}/logs/deploy_{id}.json",
+    };
 
     private static JsonObject GlobalAgent(string taskId, string id, string session, DateTimeOffset started, string? status, ClockReading clock)
     {

@@ -41,10 +41,11 @@ public sealed class TmuxWorkspace : IAsyncDisposable
     public IReadOnlyList<string> LiveSessions => Truth.LiveSessions;
 
     /// <param name="extraSessions">Sessions started beside the agents' (orphans-to-be, sessions a test will name later).</param>
-    public static async Task<TmuxWorkspace> GenerateAsync(int tasks, AgentMix mix, int orphans = 0, bool counterDrift = false, int seed = 1, IEnumerable<string>? extraSessions = null)
+    /// <param name="trackedFiles">Every agent with the <c>tracked_files</c> the orchestrator's deploy writes.</param>
+    public static async Task<TmuxWorkspace> GenerateAsync(int tasks, AgentMix mix, int orphans = 0, bool counterDrift = false, int seed = 1, IEnumerable<string>? extraSessions = null, bool trackedFiles = false)
     {
         var temp = new TempDirectory();
-        var generated = WorkspaceGenerator.Generate(temp.Combine("workspace"), tasks, mix, orphans, ClockReading.From(TimeProvider.System), counterDrift, seed);
+        var generated = WorkspaceGenerator.Generate(temp.Combine("workspace"), tasks, mix, orphans, ClockReading.From(TimeProvider.System), counterDrift, seed, trackedFiles);
         var tmux = await TmuxTestServer.StartAsync(WorkspaceGenerator.LiveAndOrphanSessions(generated.Truth).Concat(extraSessions ?? []), generated.Truth.DeadPaneSessions);
         return new TmuxWorkspace(temp, generated, tmux);
     }
@@ -93,6 +94,9 @@ public sealed class TmuxWorkspace : IAsyncDisposable
         ReadTask(taskId)["agents"]!.AsArray().Single(a => (string?)a!["id"] == agentId)!.AsObject();
 
     public JsonObject GlobalAgent(string agentId) => ReadGlobal()["agents"]![agentId]!.AsObject();
+
+    /// <summary>Writes the global registry as the orchestrator does (<c>json.dump(indent=2)</c>), as a lagging writer leaves it.</summary>
+    public void WriteGlobal(JsonObject global) => File.WriteAllBytes(GlobalPath, RegistryController.Registry.PythonJsonWriter.Serialize(global));
 
     /// <summary>Runs registryctl in-process against this workspace and its tmux server.</summary>
     public Task<CliResult> RunAsync(params string[] args) =>

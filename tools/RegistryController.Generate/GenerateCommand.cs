@@ -22,11 +22,12 @@ public static class GenerateCommand
         var completed = Int("--completed", 2, "Completed agents per task (no session)");
         var orphans = Int("--orphans", 0, "agent_ sessions no registry names");
         var drift = new Option<bool>("--counter-drift") { Description = "Write active_count one higher than true in every task registry" };
+        var tracked = new Option<bool>("--tracked-files") { Description = "Give every agent the tracked_files the orchestrator's deploy writes (five absolute paths, as real registries have)" };
         var seed = Int("--seed", 1, "Random seed (same seed, same workspace)");
         var keep = new Option<bool>("--keep-tmux") { Description = "Exit at once and leave the tmux server running (default: keep it until Ctrl-C, then kill it)" };
         var command = new RootCommand("Generate an orchestrator workspace with a private tmux server and its ground truth; subcommands run the torture suites")
         {
-            output, tasks, live, zombie, fresh, deadPane, completed, orphans, drift, seed, keep,
+            output, tasks, live, zombie, fresh, deadPane, completed, orphans, drift, tracked, seed, keep,
         };
         command.SetAction((parse, token) => RunAsync(
             parse.InvocationConfiguration.Output,
@@ -36,6 +37,7 @@ public static class GenerateCommand
             new AgentMix(parse.GetValue(live), parse.GetValue(zombie), parse.GetValue(fresh), parse.GetValue(deadPane), parse.GetValue(completed)),
             parse.GetValue(orphans),
             parse.GetValue(drift),
+            parse.GetValue(tracked),
             parse.GetValue(seed),
             parse.GetValue(keep),
             token));
@@ -56,6 +58,7 @@ public static class GenerateCommand
         AgentMix mix,
         int orphans,
         bool drift,
+        bool trackedFiles,
         int seed,
         bool keep,
         CancellationToken cancellationToken)
@@ -72,7 +75,7 @@ public static class GenerateCommand
         }
 
         var root = Path.GetFullPath(output!);
-        var generated = WorkspaceGenerator.Generate(root, tasks, mix, orphans, ClockReading.From(TimeProvider.System), drift, seed);
+        var generated = WorkspaceGenerator.Generate(root, tasks, mix, orphans, ClockReading.From(TimeProvider.System), drift, seed, trackedFiles);
         var server = new PrivateTmuxServer(TmuxDirectory(root));
         await server.StartAsync(WorkspaceGenerator.LiveAndOrphanSessions(generated.Truth), generated.Truth.DeadPaneSessions, cancellationToken);
         await DescribeAsync(stdout, root, tasks, mix, generated.Truth, server.SocketPath);

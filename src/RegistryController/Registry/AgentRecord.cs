@@ -22,4 +22,12 @@ public sealed record AgentRecord(
     string? ReconciledBy = null,
     string? OutcomeEvidence = null,
     int? ClaudePid = null,
-    int? CursorPid = null);
+    int? CursorPid = null)
+{
+    /// <summary>
+    /// This entry as kept for an agent that is not active: without what only an active agent's verdict reads (when it
+    /// started, the files it writes). How it ended stays: a global entry that lags behind copies it.
+    /// </summary>
+    public AgentRecord AsInactive() =>
+        StartedAt is null && LogFile is null && ProgressFile is null ? this : this with { StartedAt = null, LogFile = null, ProgressFile = null };
+}

@@ -18,6 +18,12 @@ namespace RegistryController.Registry;
 /// half of what a pass would otherwise hold. The other fields are still checked as the thorough parse checks them.
 /// </para>
 /// <para>
+/// Given the active statuses, it keeps of a task registry's agent that is not active (most of them: finished) nothing
+/// that only an active agent's verdict reads: not when it started, not the files it writes (<see
+/// cref="AgentRecord.AsInactive"/>). Those fields are held as bytes until the entry's status is known, so a finished
+/// agent's never become strings. On a real workspace its two file paths alone are half a kilobyte per agent.
+/// </para>
+/// <para>
 /// It reads a whole buffer or a file in pieces (<see cref="JsonTokens"/>), the same way: a key is classified before
 /// the next read, since a refill may move its bytes.
 /// </para>
@@ -40,22 +46,24 @@ internal static class RegistryFieldReader
     private static readonly JsonReaderOptions Options = new() { MaxDepth = MaxDepth };
 
     /// <summary>The model of <paramref name="bytes"/> (valid UTF-8, checked by the caller), or null to leave it to the thorough parse.</summary>
-    public static RegistryModel? TryRead(ReadOnlySpan<byte> bytes, RegistryKind kind)
+    /// <param name="activeStatuses">When given, an agent with none of these statuses is kept as <see cref="AgentRecord.AsInactive"/>.</param>
+    public static RegistryModel? TryRead(ReadOnlySpan<byte> bytes, RegistryKind kind, IReadOnlySet<string>? activeStatuses = null)
     {
         var reader = new JsonTokens(bytes, Options);
-        return TryRead(ref reader, kind);
+        return TryRead(ref reader, kind, activeStatuses);
     }
 
     /// <summary>
     /// The model of the <paramref name="length"/> bytes <paramref name="source"/> reads, read in pieces into one buffer
     /// (<see cref="JsonTokens"/>), or null to leave it to the thorough parse, also when they are not valid UTF-8.
     /// </summary>
-    public static RegistryModel? TryRead(long length, ReadAt source, RegistryKind kind, int bufferBytes = JsonTokens.DefaultBufferBytes)
+    /// <param name="activeStatuses">When given, an agent with none of these statuses is kept as <see cref="AgentRecord.AsInactive"/>.</param>
+    public static RegistryModel? TryRead(long length, ReadAt source, RegistryKind kind, int bufferBytes = JsonTokens.DefaultBufferBytes, IReadOnlySet<string>? activeStatuses = null)
     {
         var reader = new JsonTokens(length, source, bufferBytes, Options);
         try
         {
-            return TryRead(ref reader, kind);
+            return TryRead(ref reader, kind, activeStatuses);
         }
         finally
         {
@@ -63,7 +71,7 @@ internal static class RegistryFieldReader
         }
     }
 
-    private static RegistryModel? TryRead(ref JsonTokens reader, RegistryKind kind)
+    private static RegistryModel? TryRead(ref JsonTokens reader, RegistryKind kind, IReadOnlySet<string>? activeStatuses)
     {
         var keys = KeyTracker.ForThisThread();
         try
@@ -73,7 +81,7 @@ internal static class RegistryFieldReader
                 return null;
             }
 
-            var model = ReadRoot(ref reader, keys, kind);
+            var model = ReadRoot(ref reader, keys, kind, activeStatuses);
             // Anything after the top-level object other than white space is not JSON; Read throws on it.
             return model is not null && !reader.Read() ? model : null;
         }
@@ -88,7 +96,7 @@ internal static class RegistryFieldReader
         }
     }
 
-    private static RegistryModel? ReadRoot(ref JsonTokens reader, KeyTracker keys, RegistryKind kind)
+    private static RegistryModel? ReadRoot(ref JsonTokens reader, KeyTracker keys, RegistryKind kind, IReadOnlySet<string>? activeStatuses)
     {
         string? taskId = null;
         ImmutableArray<AgentRecord>? agents = null;
@@ -111,7 +119,7 @@ internal static class RegistryFieldReader
             switch (field)
             {
                 case RootField.Agents:
-                    agents = kind == RegistryKind.Task ? ReadAgentList(ref reader, keys) : ReadAgentDict(ref reader, keys);
+                    agents = kind == RegistryKind.Task ? ReadAgentList(ref reader, keys, activeStatuses) : ReadAgentDict(ref reader, keys);
                     ok = agents is not null;
                     break;
                 case RootField.TaskId:
@@ -143,7 +151,7 @@ internal static class RegistryFieldReader
         return list is { } found ? new RegistryModel(kind, taskId, found, active, total, completed) : null;
     }
 
-    private static ImmutableArray<AgentRecord>? ReadAgentList(ref JsonTokens reader, KeyTracker keys)
+    private static ImmutableArray<AgentRecord>? ReadAgentList(ref JsonTokens reader, KeyTracker keys, IReadOnlySet<string>? activeStatuses)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
@@ -151,7 +159,7 @@ internal static class RegistryFieldReader
         }
 
         var builder = ImmutableArray.CreateBuilder<AgentRecord>();
-        var fields = new AgentFields();
+        var fields = new AgentFields(activeStatuses);
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             if (ReadAgent(ref reader, keys, fields, null, builder.Count, global: false) is not { } agent)
@@ -173,7 +181,7 @@ internal static class RegistryFieldReader
         }
 
         var builder = ImmutableArray.CreateBuilder<AgentRecord>();
-        var fields = new AgentFields();
+        var fields = new AgentFields(activeStatuses: null);
         keys.Open();
         while (NextProperty(ref reader, keys))
         {
@@ -216,6 +224,7 @@ internal static class RegistryFieldReader
                 AgentField.Status or AgentField.TaskId => fields.TryRepeated(ref reader, field),
                 AgentField.TmuxSession => TryString(ref reader, out fields.Strings[(int)field]),
                 _ when global => IsString(ref reader),
+                AgentField.StartedAt => fields.TryDeferred(ref reader, field),
                 _ => TryString(ref reader, out fields.Strings[(int)field]),
             };
             if (!ok)
@@ -232,15 +241,16 @@ internal static class RegistryFieldReader
             return agentId is null ? null : new AgentRecord(agentId, index, text[(int)AgentField.Status], text[(int)AgentField.TmuxSession], null, text[(int)AgentField.TaskId]);
         }
 
+        var whole = fields.KeepsWhole(text[(int)AgentField.Status]);
         return new AgentRecord(
             agentId,
             index,
             text[(int)AgentField.Status],
             text[(int)AgentField.TmuxSession],
-            text[(int)AgentField.StartedAt],
+            whole ? fields.Deferred(AgentField.StartedAt) : null,
             text[(int)AgentField.TaskId],
-            text[(int)AgentField.LogFile],
-            text[(int)AgentField.ProgressFile],
+            whole ? fields.Deferred(AgentField.LogFile) : null,
+            whole ? fields.Deferred(AgentField.ProgressFile) : null,
             text[(int)AgentField.TerminationReason],
             text[(int)AgentField.TerminatedAt],
             text[(int)AgentField.CompletedAt],
@@ -267,7 +277,7 @@ internal static class RegistryFieldReader
                 : reader.ValueSpan.SequenceEqual("progress_file"u8) ? AgentField.ProgressFile
                 : AgentField.Other;
             reader.Read();
-            var ok = field == AgentField.Other ? Skip(ref reader, keys) : TryString(ref reader, out fields.Strings[(int)field]);
+            var ok = field == AgentField.Other ? Skip(ref reader, keys) : fields.TryDeferred(ref reader, field);
             if (!ok)
             {
                 return false;
@@ -419,12 +429,16 @@ internal static class RegistryFieldReader
     }
 
     /// <summary>One agent's fields as they are read, reused from one agent of a registry to the next.</summary>
-    private sealed class AgentFields
+    private sealed class AgentFields(IReadOnlySet<string>? activeStatuses)
     {
         public readonly string?[] Strings = new string?[(int)AgentField.TrackedFiles];
 
         // The status and task id repeat from agent to agent: the last one's string is kept, not a new copy per agent.
         private readonly (byte[] Bytes, string Text)?[] _last = new (byte[], string)?[(int)AgentField.TrackedFiles];
+
+        // An unescaped string the entry may not keep, as its bytes (and their count; -1 when the field is in Strings).
+        private readonly byte[]?[] _bytes = new byte[]?[(int)AgentField.TrackedFiles];
+        private readonly int[] _byteCounts = new int[(int)AgentField.TrackedFiles];
 
         public int? ClaudePid;
         public int? CursorPid;
@@ -432,9 +446,43 @@ internal static class RegistryFieldReader
         public void Clear()
         {
             Array.Clear(Strings);
+            Array.Fill(_byteCounts, -1);
             ClaudePid = null;
             CursorPid = null;
         }
+
+        /// <summary>Whether an agent of this status keeps what only an active agent's verdict reads.</summary>
+        public bool KeepsWhole(string? status) => activeStatuses is null || (status is not null && activeStatuses.Contains(status));
+
+        /// <summary>
+        /// Reads a field that only an active agent keeps: an unescaped string as its bytes, made a string by <see
+        /// cref="Deferred"/> only if kept. An escaped one is decoded at once, as <see cref="TryString"/> does: it may
+        /// hold a lone surrogate, which makes the fast read give up whatever the status.
+        /// </summary>
+        public bool TryDeferred(ref JsonTokens reader, AgentField field)
+        {
+            if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped)
+            {
+                return TryString(ref reader, out Strings[(int)field]);
+            }
+
+            // The bytes are valid UTF-8: the reader checks every byte it is given.
+            var value = reader.ValueSpan;
+            ref var bytes = ref _bytes[(int)field];
+            if (bytes is null || bytes.Length < value.Length)
+            {
+                bytes = new byte[Math.Max(value.Length, 128)];
+            }
+
+            value.CopyTo(bytes);
+            _byteCounts[(int)field] = value.Length;
+            return true;
+        }
+
+        /// <summary>The string <see cref="TryDeferred"/> read, made now.</summary>
+        public string? Deferred(AgentField field) => _byteCounts[(int)field] is >= 0 and var count
+            ? Encoding.UTF8.GetString(_bytes[(int)field]!, 0, count)
+            : Strings[(int)field];
 
         public bool TryRepeated(ref JsonTokens reader, AgentField field)
         {

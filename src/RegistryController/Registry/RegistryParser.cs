@@ -34,10 +34,11 @@ internal static class RegistryParser
     /// The model of a registry: read by <see cref="RegistryFieldReader"/> when the file is as the orchestrator writes
     /// it (one forward pass, no document), else by the thorough parse, which names what is wrong.
     /// </summary>
-    public static RegistryModel Parse(ReadOnlyMemory<byte> bytes, string path, RegistryKind kind)
+    /// <param name="activeStatuses">When given, an agent with none of these statuses is kept as <see cref="AgentRecord.AsInactive"/>, whichever way it is read.</param>
+    public static RegistryModel Parse(ReadOnlyMemory<byte> bytes, string path, RegistryKind kind, IReadOnlySet<string>? activeStatuses = null)
     {
         CheckBytes(bytes.Span, path);
-        return RegistryFieldReader.TryRead(bytes.Span, kind) ?? Extract(bytes, path, kind);
+        return RegistryFieldReader.TryRead(bytes.Span, kind, activeStatuses) ?? Inactive(Extract(bytes, path, kind), activeStatuses);
     }
 
     /// <summary>
@@ -47,11 +48,19 @@ internal static class RegistryParser
     /// file through <paramref name="source"/> again, and names the problem in the same words as for a whole buffer.
     /// </summary>
     /// <param name="bufferBytes">The buffer's first size (tests set it small to cut every token).</param>
-    public static RegistryModel Parse(long length, ReadAt source, string path, RegistryKind kind, int bufferBytes = JsonTokens.DefaultBufferBytes)
+    /// <param name="activeStatuses">When given, an agent with none of these statuses is kept as <see cref="AgentRecord.AsInactive"/>, whichever way it is read.</param>
+    public static RegistryModel Parse(long length, ReadAt source, string path, RegistryKind kind, int bufferBytes = JsonTokens.DefaultBufferBytes, IReadOnlySet<string>? activeStatuses = null)
     {
         ArgumentNullException.ThrowIfNull(source);
-        return RegistryFieldReader.TryRead(length, source, kind, bufferBytes) ?? ParseThoroughly(ReadWhole(length, source), path, kind);
+        return RegistryFieldReader.TryRead(length, source, kind, bufferBytes, activeStatuses)
+            ?? Inactive(ParseThoroughly(ReadWhole(length, source), path, kind), activeStatuses);
     }
+
+    /// <summary>The task registry's agents of none of the active statuses as <see cref="AgentRecord.AsInactive"/>, as the fast read keeps them.</summary>
+    private static RegistryModel Inactive(RegistryModel model, IReadOnlySet<string>? activeStatuses) =>
+        activeStatuses is null || model.Kind != RegistryKind.Task
+            ? model
+            : model with { Agents = [.. model.Agents.Select(a => a.Status is { } status && activeStatuses.Contains(status) ? a : a.AsInactive())] };
 
     private static byte[] ReadWhole(long length, ReadAt source)
     {

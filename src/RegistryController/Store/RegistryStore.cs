@@ -19,10 +19,17 @@ public sealed class RegistryStore : IRegistryStore
 
     private readonly LockRetry _retry;
 
-    public RegistryStore(RegistryStoreOptions options, LockOptions lockOptions, TimeProvider? time = null)
+    private readonly IReadOnlySet<string>? _activeStatuses;
+
+    /// <param name="activeStatuses">
+    /// The statuses of agents the judge looks at closely (<see cref="ReconcileOptions.ActiveStatuses"/>): a read keeps
+    /// the other agents as <see cref="AgentRecord.AsInactive"/>. Null: every agent whole.
+    /// </param>
+    public RegistryStore(RegistryStoreOptions options, LockOptions lockOptions, TimeProvider? time = null, IReadOnlySet<string>? activeStatuses = null)
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _retry = new(lockOptions ?? throw new ArgumentNullException(nameof(lockOptions)), time);
+        _activeStatuses = activeStatuses;
     }
 
     /// <summary>
@@ -55,7 +62,7 @@ public sealed class RegistryStore : IRegistryStore
                     Interlocked.Increment(ref _parses);
                     // Read in pieces into one pooled buffer (a task registry in one piece): an array the size of a
                     // global registry of megabytes cost more in fresh pages than the read itself.
-                    var parsed = RegistryParser.Parse(size, file.ReadAt, location.Path, location.Kind);
+                    var parsed = RegistryParser.Parse(size, file.ReadAt, location.Path, location.Kind, activeStatuses: _activeStatuses);
                     // The orchestrator's unlocked tools write in place: the bytes stand for the file only if nothing
                     // wrote it while they were read, nor just before (a write in the same tick keeps the same stamp).
                     var after = file.Identity();

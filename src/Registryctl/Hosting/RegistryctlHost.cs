@@ -57,7 +57,7 @@ internal static class RegistryctlHost
         services.AddSingleton(settings.Sqlite);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ITmuxViewSource>(sp => new TmuxCliViewSource(settings.Tmux));
-        services.AddSingleton<IRegistryStore>(sp => new RegistryStore(settings.Store, settings.Lock, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IRegistryStore>(sp => new RegistryStore(settings.Store, settings.Lock, sp.GetRequiredService<TimeProvider>(), settings.Reconcile.ActiveStatuses));
         services.AddSingleton<WorkspaceReader>();
         services.AddSingleton<ReconcilePass>();
         return services;

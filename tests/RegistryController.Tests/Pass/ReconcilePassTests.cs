@@ -18,10 +18,12 @@ public class ReconcilePassTests
     // under the mass guard's half, and 2 orphan sessions.
     private static readonly AgentMix Mix = new(Live: 2, Zombie: 1, Fresh: 1, DeadPane: 1, Completed: 1);
 
-    [Fact]
-    public async Task A_repair_pass_terminates_exactly_the_ground_truth_zombies_with_reason_and_timestamps()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_repair_pass_terminates_exactly_the_ground_truth_zombies_with_reason_and_timestamps(bool trackedFiles)
     {
-        await using var workspace = await TmuxWorkspace.GenerateAsync(tasks: 3, Mix, orphans: 2);
+        await using var workspace = await TmuxWorkspace.GenerateAsync(tasks: 3, Mix, orphans: 2, trackedFiles: trackedFiles);
         var clock = ClockReading.From(TimeProvider.System);
         var started = clock.Now;
 
@@ -67,6 +69,28 @@ public class ReconcilePassTests
             .Where(kv => workspace.Truth.Zombies.All(z => z.AgentId != kv.Key))
             .Select(kv => (string?)kv.Value!["status"]);
         Assert.DoesNotContain("terminated", otherStatuses);
+    }
+
+    [Fact]
+    public async Task A_repair_pass_mirrors_a_completion_the_global_registry_missed_with_when_it_completed()
+    {
+        await using var workspace = await TmuxWorkspace.GenerateAsync(tasks: 1, new AgentMix(Live: 1, Zombie: 0, Completed: 2), trackedFiles: true);
+        var task = workspace.TaskIds[0];
+        var completed = workspace.ReadTask(task)["agents"]!.AsArray().Select(a => a!.AsObject()).First(a => (string?)a["status"] == "completed");
+        var id = (string)completed["id"]!;
+        var global = workspace.ReadGlobal();
+        var entry = global["agents"]![id]!.AsObject();
+        entry["status"] = "running";
+        entry.Remove("completed_at");
+        entry.Remove("last_update");
+        workspace.WriteGlobal(global);
+
+        await RepairAsync(workspace);
+
+        var mirrored = workspace.GlobalAgent(id);
+        Assert.Equal("completed", (string?)mirrored["status"]);
+        Assert.Equal((string?)completed["completed_at"], (string?)mirrored["completed_at"]);
+        Assert.Equal((string?)completed["last_update"], (string?)mirrored["last_update"]);
     }
 
     [Fact]
@@ -139,7 +163,8 @@ public class ReconcilePassTests
 
     private static ReconcilePass Pass(TmuxWorkspace workspace) => new(
         workspace.Tmux.ViewSource(),
-        new RegistryStore(new RegistryStoreOptions(), new LockOptions()),
+        // As registryctl builds it: finished agents are read without their start and files.
+        new RegistryStore(new RegistryStoreOptions(), new LockOptions(), activeStatuses: new ReconcileOptions().ActiveStatuses),
         TimeProvider.System,
         new ReconcileOptions());
 

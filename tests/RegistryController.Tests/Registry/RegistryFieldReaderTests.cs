@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Unicode;
+using RegistryController.Judgement;
 using RegistryController.Registry;
 
 namespace RegistryController.Tests.Registry;
@@ -75,6 +76,61 @@ public sealed class RegistryFieldReaderTests : IDisposable
 
         Assert.Equal(thorough.Message, fast.Message);
     }
+
+    [Fact]
+    public void Given_the_active_statuses_a_finished_agent_is_read_without_its_start_and_files_but_with_how_it_ended()
+    {
+        var model = RegistryParser.Parse(File.ReadAllBytes(SampleTask), SampleTask, RegistryKind.Task, Active);
+
+        var finished = model.Agents.Single(a => a.Status == "completed");
+        Assert.Equal((null, null, null), (finished.StartedAt, finished.LogFile, finished.ProgressFile));
+        Assert.NotNull(finished.CompletedAt);
+        Assert.NotNull(finished.LastUpdate);
+        Assert.Equal("agent_reviewer-091913-3c998b", finished.TmuxSession);
+        Assert.All(model.Agents.Where(a => a.Status != "completed"), a => Assert.False(
+            a.StartedAt is null || a.LogFile is null || a.ProgressFile is null,
+            $"active agent {a.Id} lost its start or its files"));
+    }
+
+    [Fact]
+    public void Given_the_active_statuses_the_thorough_parse_keeps_what_the_fast_read_keeps()
+    {
+        var bytes = File.ReadAllBytes(SampleTask);
+        // An escaped key: the fast read leaves the file to the thorough parse, which accepts it.
+        var declined = Encoding.UTF8.GetBytes("{\"n\\u006fte\": 1, " + Encoding.UTF8.GetString(bytes).TrimStart()[1..]);
+        Assert.Null(RegistryFieldReader.TryRead(declined, RegistryKind.Task, Active));
+
+        RegistryModels.AssertEqual(RegistryParser.Parse(bytes, SampleTask, RegistryKind.Task, Active), RegistryParser.Parse(declined, SampleTask, RegistryKind.Task, Active), "declined");
+    }
+
+    [Fact]
+    public void Given_the_active_statuses_a_mutated_registry_is_read_as_the_thorough_parse_reads_it_or_left_to_it()
+    {
+        var mutator = new RegistryMutator(20261201, Sources(), () => "2099-01-01T00:00:00.000000");
+        var accepted = 0;
+        for (var number = 0; number < 600; number++)
+        {
+            var mutant = mutator.Next(number);
+            if (mutant.Planted != PlantedKind.None || mutant.Bytes.Length == 0 || !Utf8.IsValid(mutant.Bytes)
+                || RegistryFieldReader.TryRead(mutant.Bytes, mutant.Kind, Active) is not { } fast)
+            {
+                continue;
+            }
+
+            var thorough = RegistryParser.ParseThoroughly(mutant.Bytes, mutant.Source, mutant.Kind);
+            var kept = mutant.Kind == RegistryKind.Task
+                ? thorough with { Agents = [.. thorough.Agents.Select(a => a.Status is { } s && Active.Contains(s) ? a : a.AsInactive())] }
+                : thorough;
+            AssertSame(kept, fast, mutant.ToString());
+            accepted++;
+        }
+
+        Assert.True(accepted > 50, $"only {accepted} mutants read fast");
+    }
+
+    private static readonly System.Collections.Immutable.ImmutableHashSet<string> Active = new ReconcileOptions().ActiveStatuses;
+
+    private static string SampleTask => Path.Combine(AppContext.BaseDirectory, "Fixtures", "orchestrator", "TASK-sample", "AGENT_REGISTRY.json");
 
     // Of a global entry the fast read keeps only what the verdict reads.
     private static void AssertSame(RegistryModel expected, RegistryModel? actual, string what) =>

@@ -81,6 +81,24 @@ public sealed class RegistryStreamedReadTests : IDisposable
     }
 
     [Fact]
+    public void Given_the_active_statuses_a_registry_read_in_tiny_pieces_gives_the_model_of_the_whole_read()
+    {
+        var active = new RegistryController.Judgement.ReconcileOptions().ActiveStatuses;
+        var sources = RegistrySamples.Written(_temp.Combine("generated"));
+        sources.Add(("fixture-task-sample", RegistryKind.Task, File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", "orchestrator", "TASK-sample", "AGENT_REGISTRY.json"))));
+        foreach (var (name, kind, bytes) in sources)
+        {
+            var whole = RegistryFieldReader.TryRead(bytes, kind, active);
+            Assert.True(whole is not null, $"{name}: the whole read gave up on a registry the orchestrator wrote");
+            foreach (var piece in ShortReads.TinyPieces)
+            {
+                var streamed = RegistryFieldReader.TryRead(bytes.Length, ShortReads.Of(bytes, piece), kind, TinyBuffer, active);
+                RegistryModels.AssertEqual(whole, streamed, $"{name} in pieces of {piece}");
+            }
+        }
+    }
+
+    [Fact]
     public void Characters_of_several_bytes_cut_between_pieces_are_read_whole()
     {
         var bytes = Encoding.UTF8.GetBytes(
