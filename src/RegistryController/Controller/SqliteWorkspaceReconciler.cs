@@ -181,7 +181,7 @@ public sealed partial class SqliteWorkspaceReconciler(
     {
         try
         {
-            var rows = await _store.ReadAsync(key.Path, cancellationToken);
+            var rows = await _store.ReadAsync(key.Path, cancellationToken, reconcileOptions.ActiveStatuses);
             var (workspace, _) = SqliteWorkspace.Snapshot(key.WorkspaceRoot, rows, reconcileOptions);
             cache.ReplaceAll(workspace.Registries);
             _lastProblem.TryRemove(key.Path, out _);

@@ -28,7 +28,7 @@ public sealed partial class ReconcilePass
         SqliteSnapshot rows;
         try
         {
-            rows = await _sqlite.ReadAsync(database, cancellationToken);
+            rows = await _sqlite.ReadAsync(database, cancellationToken, _options.ActiveStatuses);
         }
         catch (SqliteStateException e)
         {

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
+using RegistryController.Judgement;
 using RegistryController.Registry;
 using SQLitePCL;
 
@@ -32,7 +33,11 @@ internal sealed partial class SqliteStateStore(SqliteStoreOptions options)
     private readonly SqliteStoreOptions _options = options ?? throw new ArgumentNullException(nameof(options));
 
     /// <summary>Every task and agent, read in one short read transaction on a read-only connection.</summary>
-    public async Task<SqliteSnapshot> ReadAsync(string databasePath, CancellationToken ct)
+    /// <param name="activeStatuses">
+    /// The statuses of agents the judge looks at closely (<see cref="ReconcileOptions.ActiveStatuses"/>): the other
+    /// rows are read as <see cref="AgentRecord.AsInactive"/>, without <c>started_at</c>. Null: every row whole.
+    /// </param>
+    public async Task<SqliteSnapshot> ReadAsync(string databasePath, CancellationToken ct, IReadOnlySet<string>? activeStatuses = null)
     {
         var path = CheckFile(databasePath);
         ct.ThrowIfCancellationRequested();
@@ -44,7 +49,7 @@ internal sealed partial class SqliteStateStore(SqliteStoreOptions options)
             await using var transaction = connection.BeginTransaction(deferred: true);
             CheckSchema(connection, path);
             var tasks = ReadTasks(connection, ct);
-            var agents = ReadAgents(connection, ct);
+            var agents = ReadAgents(connection, activeStatuses, ct);
             await transaction.CommitAsync(ct);
             return new SqliteSnapshot(path, tasks, agents);
         }
@@ -370,13 +375,17 @@ internal sealed partial class SqliteStateStore(SqliteStoreOptions options)
         return tasks.ToImmutable();
     }
 
-    private ImmutableArray<AgentRecord> ReadAgents(SqliteConnection connection, CancellationToken ct)
+    /// <summary>
+    /// What the judge reads of every agent. Not <c>completed_at</c> nor <c>last_update</c>: only a JSON global
+    /// registry's mirror copies them, and a 2026 workspace's judgement has none.
+    /// </summary>
+    private ImmutableArray<AgentRecord> ReadAgents(SqliteConnection connection, IReadOnlySet<string>? activeStatuses, CancellationToken ct)
     {
         using var rows = new RowReader(connection, """
-            SELECT agent_id, task_id, tmux_session, status, started_at, completed_at, last_update, claude_pid, cursor_pid
+            SELECT agent_id, task_id, tmux_session, status, started_at, claude_pid, cursor_pid
               FROM agents
              ORDER BY task_id, agent_id
-            """, 9);
+            """, 7);
         var agents = ImmutableArray.CreateBuilder<AgentRecord>();
         string? task = null;
         var index = 0;
@@ -388,8 +397,10 @@ internal sealed partial class SqliteStateStore(SqliteStoreOptions options)
                 // The rows come by task: an agent's place among its task's agents counts from the task's first row.
                 index = string.Equals(taskId, task, StringComparison.Ordinal) ? index + 1 : 0;
                 task = taskId;
-                agents.Add(new AgentRecord(agentId, index, rows.Text(3), rows.Text(2), rows.Text(4), taskId,
-                    CompletedAt: rows.Text(5), LastUpdate: rows.Text(6), ClaudePid: rows.Int(7), CursorPid: rows.Int(8)));
+                var status = rows.Text(3);
+                var whole = activeStatuses is null || (status is not null && activeStatuses.Contains(status));
+                agents.Add(new AgentRecord(agentId, index, status, rows.Text(2), whole ? rows.Text(4) : null, taskId,
+                    ClaudePid: rows.Int(5), CursorPid: rows.Int(6)));
             }
         }
 

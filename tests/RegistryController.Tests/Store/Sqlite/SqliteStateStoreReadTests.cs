@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using RegistryController.Judgement;
 using RegistryController.Registry;
 using RegistryController.Store.Sqlite;
 
@@ -31,7 +32,7 @@ public sealed class SqliteStateStoreReadTests : IDisposable
     }
 
     [Fact]
-    public async Task Reading_the_fixture_gives_its_agents_times_and_process_ids_as_stored()
+    public async Task Reading_the_fixture_gives_each_agent_what_the_judge_reads_as_stored()
     {
         var db = OrchestratorSqlite.CopyFixture(_dir.Path);
 
@@ -39,11 +40,23 @@ public sealed class SqliteStateStoreReadTests : IDisposable
 
         var analyst = Assert.Single(snapshot.Agents, a => a.Id == "analyst-092433-18bff9");
         Assert.Equal(
-            new AgentRecord("analyst-092433-18bff9", analyst.Index, "working", "agent_analyst-092433-18bff9", "2026-11-30T09:24:35.956615",
-                OrchestratorSqlite.TaskId, LastUpdate: "2026-11-30T09:24:36.031791"),
+            new AgentRecord("analyst-092433-18bff9", analyst.Index, "working", "agent_analyst-092433-18bff9", "2026-11-30T09:24:35.956615", OrchestratorSqlite.TaskId),
             analyst);
         var fixer = Assert.Single(snapshot.Agents, a => a.Id == "fixer-092433-14d288");
-        Assert.Equal("2026-11-30T09:24:56.529406", fixer.CompletedAt);
+        Assert.NotNull(fixer.StartedAt);
+    }
+
+    [Fact]
+    public async Task Given_the_active_statuses_a_finished_agent_is_read_without_its_start()
+    {
+        var db = OrchestratorSqlite.CopyFixture(_dir.Path);
+
+        var snapshot = await _store.ReadAsync(db, CancellationToken.None, new ReconcileOptions().ActiveStatuses);
+
+        var fixer = Assert.Single(snapshot.Agents, a => a.Id == "fixer-092433-14d288");
+        Assert.Equal(("completed", null), (fixer.Status, fixer.StartedAt));
+        var analyst = Assert.Single(snapshot.Agents, a => a.Id == "analyst-092433-18bff9");
+        Assert.Equal("2026-11-30T09:24:35.956615", analyst.StartedAt);
     }
 
     [Fact]
