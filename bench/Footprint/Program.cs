@@ -14,6 +14,7 @@ using RegistryController.Judgement;
 //   --idle S                      seconds after ready over which idle CPU is measured (default 20)
 //   --replay N                    registry writes replayed after the idle window (default 0), at --replay-rate per second (default 200)
 //   --ready-timeout S             give up on a run not ready after S seconds (default 60)
+//   --tracked-files               every agent with the tracked_files the orchestrator's deploy writes, as real registries have
 // A workspace of <tasks> task registries (+ the global one) written by WorkspaceGenerator, a private
 // tmux server on its own -S socket holding their live sessions, then <runs> times: start
 // `registryctl run`, time it to the first /readyz 200 (wall and process CPU), read VmRSS at once,
@@ -23,7 +24,7 @@ using RegistryController.Judgement;
 // Prints each run and the medians.
 if (args.Length < 1)
 {
-    Console.Error.WriteLine("usage: Footprint <registryctl> [runs=5] [tasks=100] [--mix L,Z,C] [--repaired] [--scan-interval D] [--idle S] [--replay N] [--replay-rate R] [--ready-timeout S]");
+    Console.Error.WriteLine("usage: Footprint <registryctl> [runs=5] [tasks=100] [--mix L,Z,C] [--repaired] [--scan-interval D] [--idle S] [--replay N] [--replay-rate R] [--ready-timeout S] [--tracked-files]");
     return 2;
 }
 
@@ -34,6 +35,7 @@ var tasks = positional.Length > 2 ? int.Parse(positional[2], CultureInfo.Invaria
 var mixParts = (Option("--mix") ?? "2,0,2").Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
 var mix = new AgentMix(Live: mixParts[0], Zombie: mixParts[1], Completed: mixParts[2]);
 var repaired = args.Contains("--repaired");
+var trackedFiles = args.Contains("--tracked-files");
 var scanInterval = Option("--scan-interval") ?? "2s";
 var idleSeconds = int.Parse(Option("--idle") ?? "20", CultureInfo.InvariantCulture);
 var replay = int.Parse(Option("--replay") ?? "0", CultureInfo.InvariantCulture);
@@ -45,7 +47,7 @@ var workspace = Path.Combine(directory, "workspace");
 await using var tmux = new PrivateTmuxServer(Path.Combine(directory, "tmux"));
 try
 {
-    var generated = WorkspaceGenerator.Generate(workspace, tasks, mix, orphans: 0, ClockReading.From(TimeProvider.System));
+    var generated = WorkspaceGenerator.Generate(workspace, tasks, mix, orphans: 0, ClockReading.From(TimeProvider.System), trackedFiles: trackedFiles);
     await tmux.StartAsync(WorkspaceGenerator.LiveAndOrphanSessions(generated.Truth));
     var registries = Directory.GetFiles(workspace, "*REGISTRY.json", SearchOption.AllDirectories);
     var taskRegistries = registries.Where(r => r.EndsWith("AGENT_REGISTRY.json", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();

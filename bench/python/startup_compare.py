@@ -55,6 +55,8 @@ def main():
     parser.add_argument("--tasks", type=int, default=1000)
     parser.add_argument("--orchestrator-commit", default="52487f0")
     parser.add_argument("--also", help="another registryctl build (e.g. the JIT publish) timed beside the first")
+    parser.add_argument("--tracked-files", action="store_true",
+                        help="every agent with the tracked_files the orchestrator's deploy writes, as real registries have (larger files than the issue's 31 MB)")
     args = parser.parse_args()
     registryctl = str(Path(args.registryctl).resolve())
 
@@ -65,7 +67,7 @@ def main():
         subprocess.run(
             ["dotnet", "run", "-c", "Release", "--project", str(REPO / "tools/RegistryController.Generate"), "--",
              "--out", str(workspace), "--tasks", str(args.tasks), "--live", "1", "--zombie", "1", "--completed", "18",
-             "--orphans", "20", "--keep-tmux"],
+             "--orphans", "20", "--keep-tmux", *(["--tracked-files"] if args.tracked_files else [])],
             check=True, stdout=subprocess.DEVNULL)
         # TMUX_TMPDIR/tmux-<uid>/default is where a plain `tmux ls` looks: point it at the private server.
         tmux_tmpdir = work / "tmux-tmpdir"
