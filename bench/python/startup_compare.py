@@ -56,7 +56,7 @@ def main():
     parser.add_argument("--orchestrator-commit", default="52487f0")
     parser.add_argument("--also", help="another registryctl build (e.g. the JIT publish) timed beside the first")
     parser.add_argument("--tracked-files", action="store_true",
-                        help="every agent with the tracked_files the orchestrator's deploy writes, as real registries have (larger files than the issue's 31 MB)")
+                        help="every agent with the tracked_files the orchestrator's deploy writes, as real registries have (35.6 MB of registries instead of the issue's 19.9 MB)")
     args = parser.parse_args()
     registryctl = str(Path(args.registryctl).resolve())
 

@@ -21,7 +21,8 @@ namespace RegistryController.Registry;
 /// Given the active statuses, it keeps of a task registry's agent that is not active (most of them: finished) nothing
 /// that only an active agent's verdict reads: not when it started, not the files it writes (<see
 /// cref="AgentRecord.AsInactive"/>). Those fields are held as bytes until the entry's status is known, so a finished
-/// agent's never become strings. On a real workspace its two file paths alone are half a kilobyte per agent.
+/// agent's never become strings (unless escaped: those are decoded as they come, to find a lone surrogate). On a real
+/// workspace its two file paths alone are half a kilobyte per agent.
 /// </para>
 /// <para>
 /// It reads a whole buffer or a file in pieces (<see cref="JsonTokens"/>), the same way: a key is classified before
@@ -218,7 +219,7 @@ internal static class RegistryFieldReader
             var ok = field switch
             {
                 AgentField.Other => Skip(ref reader, keys),
-                AgentField.TrackedFiles => ReadTrackedFiles(ref reader, keys, fields),
+                AgentField.TrackedFiles => ReadTrackedFiles(ref reader, keys, fields, global),
                 AgentField.ClaudePid => TryPid(ref reader, keys, out fields.ClaudePid),
                 AgentField.CursorPid => TryPid(ref reader, keys, out fields.CursorPid),
                 AgentField.Status or AgentField.TaskId => fields.TryRepeated(ref reader, field),
@@ -262,7 +263,7 @@ internal static class RegistryFieldReader
     }
 
     /// <summary><c>tracked_files</c> of any other type is not an error: the thorough parse reads it only when it is an object.</summary>
-    private static bool ReadTrackedFiles(ref JsonTokens reader, KeyTracker keys, AgentFields fields)
+    private static bool ReadTrackedFiles(ref JsonTokens reader, KeyTracker keys, AgentFields fields, bool global)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -277,7 +278,7 @@ internal static class RegistryFieldReader
                 : reader.ValueSpan.SequenceEqual("progress_file"u8) ? AgentField.ProgressFile
                 : AgentField.Other;
             reader.Read();
-            var ok = field == AgentField.Other ? Skip(ref reader, keys) : fields.TryDeferred(ref reader, field);
+            var ok = field == AgentField.Other ? Skip(ref reader, keys) : global ? IsString(ref reader) : fields.TryDeferred(ref reader, field);
             if (!ok)
             {
                 return false;

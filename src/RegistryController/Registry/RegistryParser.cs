@@ -57,7 +57,7 @@ internal static class RegistryParser
     }
 
     /// <summary>The task registry's agents of none of the active statuses as <see cref="AgentRecord.AsInactive"/>, as the fast read keeps them.</summary>
-    private static RegistryModel Inactive(RegistryModel model, IReadOnlySet<string>? activeStatuses) =>
+    internal static RegistryModel Inactive(RegistryModel model, IReadOnlySet<string>? activeStatuses) =>
         activeStatuses is null || model.Kind != RegistryKind.Task
             ? model
             : model with { Agents = [.. model.Agents.Select(a => a.Status is { } status && activeStatuses.Contains(status) ? a : a.AsInactive())] };

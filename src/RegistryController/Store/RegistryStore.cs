@@ -174,9 +174,11 @@ public sealed class RegistryStore : IRegistryStore
         }
 
         var edits = plan(model);
+        // The models handed on (to the controller's cache) keep what a read keeps; the plan above saw every field.
         if (edits.IsEmpty)
         {
-            return new UpdateOutcome(model, model, edits, false, 0, statistics());
+            var kept = RegistryParser.Inactive(model, _activeStatuses);
+            return new UpdateOutcome(kept, kept, edits, false, 0, statistics());
         }
 
         RegistryEditor.Apply(root, location.Kind, edits);
@@ -190,7 +192,7 @@ public sealed class RegistryStore : IRegistryStore
         }
 
         var after = RegistryEditor.ApplyToModel(model, edits);
-        return new UpdateOutcome(model, after, edits, true, content.Length, statistics());
+        return new UpdateOutcome(RegistryParser.Inactive(model, _activeStatuses), RegistryParser.Inactive(after, _activeStatuses), edits, true, content.Length, statistics());
     }
 
     /// <summary>

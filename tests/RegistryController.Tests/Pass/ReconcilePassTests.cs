@@ -108,10 +108,12 @@ public class ReconcilePassTests
         Assert.Equal(workspace.Truth.GlobalActiveAfterRepair, (int)workspace.ReadGlobal()["active_agents"]!);
     }
 
-    [Fact]
-    public async Task A_repair_pass_leaves_live_fresh_and_completed_agents_byte_for_byte_as_they_were()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_repair_pass_leaves_live_fresh_and_completed_agents_byte_for_byte_as_they_were(bool trackedFiles)
     {
-        await using var workspace = await TmuxWorkspace.GenerateAsync(tasks: 3, Mix, orphans: 2);
+        await using var workspace = await TmuxWorkspace.GenerateAsync(tasks: 3, Mix, orphans: 2, trackedFiles: trackedFiles);
         var zombies = workspace.Truth.Zombies.Select(z => z.AgentId).ToHashSet(StringComparer.Ordinal);
         var before = OtherAgents(workspace, zombies);
 

@@ -96,11 +96,38 @@ public sealed class RegistryFieldReaderTests : IDisposable
     public void Given_the_active_statuses_the_thorough_parse_keeps_what_the_fast_read_keeps()
     {
         var bytes = File.ReadAllBytes(SampleTask);
+        Assert.NotNull(RegistryFieldReader.TryRead(bytes, RegistryKind.Task, Active));
         // An escaped key: the fast read leaves the file to the thorough parse, which accepts it.
         var declined = Encoding.UTF8.GetBytes("{\"n\\u006fte\": 1, " + Encoding.UTF8.GetString(bytes).TrimStart()[1..]);
         Assert.Null(RegistryFieldReader.TryRead(declined, RegistryKind.Task, Active));
 
         RegistryModels.AssertEqual(RegistryParser.Parse(bytes, SampleTask, RegistryKind.Task, Active), RegistryParser.Parse(declined, SampleTask, RegistryKind.Task, Active), "declined");
+    }
+
+    [Fact]
+    public void Given_the_active_statuses_each_agent_keeps_its_own_start_and_files_whatever_comes_before_or_after_them()
+    {
+        // The status after the fields it decides on; a longer path after a shorter one; an escaped one; an active agent
+        // with no files after one with them.
+        var bytes = Encoding.UTF8.GetBytes("""
+            {"task_id": "T", "agents": [
+              {"id": "a0", "started_at": "2026-01-01T00:00:00", "tracked_files": {"log_file": "/w/T/logs/a0.jsonl", "progress_file": "/w/T/progress/a0.jsonl"}, "status": "running"},
+              {"id": "a1", "started_at": "2026-01-01T00:00:01", "tracked_files": {"log_file": "/w/T/logs/a-name-much-longer-than-the-one-before.jsonl"}, "status": "completed", "completed_at": "2026-01-01T00:05:00"},
+              {"id": "a2", "tracked_files": {"log_file": "/w/T/logs/caf\u00e9.jsonl"}, "status": "working"},
+              {"id": "a3", "status": "working"}
+            ]}
+            """);
+        var expected = RegistryParser.Inactive(RegistryParser.ParseThoroughly(bytes, "T", RegistryKind.Task), Active);
+
+        foreach (var piece in ShortReads.TinyPieces.Prepend(int.MaxValue))
+        {
+            var read = RegistryFieldReader.TryRead(bytes.Length, ShortReads.Of(bytes, piece), RegistryKind.Task, 16, Active);
+            RegistryModels.AssertEqual(expected, read, $"in pieces of {piece}");
+            Assert.Equal(
+                [("2026-01-01T00:00:00", "/w/T/logs/a0.jsonl", "/w/T/progress/a0.jsonl"), (null, null, null), (null, "/w/T/logs/café.jsonl", null), (null, null, null)],
+                read!.Agents.Select(a => (a.StartedAt, a.LogFile, a.ProgressFile)).ToArray());
+            Assert.Equal("2026-01-01T00:05:00", read.Agents[1].CompletedAt);
+        }
     }
 
     [Fact]

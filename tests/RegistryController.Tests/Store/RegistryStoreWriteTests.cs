@@ -92,6 +92,24 @@ public class RegistryStoreWriteTests
         Assert.True(await Python.ParsesAsync(location.Path));
     }
 
+    [Fact]
+    public async Task The_models_a_write_hands_on_keep_a_finished_agent_as_a_read_keeps_it()
+    {
+        using var temp = new TempDirectory();
+        var location = TaskRegistry(temp);
+        var store = new RegistryStore(new RegistryStoreOptions(), new LockOptions(), activeStatuses: new RegistryController.Judgement.ReconcileOptions().ActiveStatuses);
+        RegistryModel? planned = null;
+
+        var outcome = await store.UpdateAsync(location, model => { planned = model; return [new SetCounter("active_count", model.ActiveCount!.Value, 5)]; }, CancellationToken.None);
+
+        // The plan saw every field; what goes on to the controller's cache is what a read of the file keeps.
+        Assert.True(outcome.Written);
+        Assert.All(planned!.Agents, a => Assert.NotNull(a.StartedAt));
+        var read = await store.ReadAsync(location, CancellationToken.None);
+        RegistryModels.AssertEqual(read.Model!, outcome.After, "after the write");
+        Assert.Contains(outcome.After.Agents, a => a.Status == "completed" && a.StartedAt is null);
+    }
+
     private static RegistryLocation TaskRegistry(TempDirectory temp)
     {
         var root = FixtureFiles.CopyToWorkspace(temp.Path);

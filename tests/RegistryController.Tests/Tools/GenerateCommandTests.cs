@@ -35,6 +35,37 @@ public sealed class GenerateCommandTests
     }
 
     [Fact]
+    public async Task With_tracked_files_every_agent_names_its_files_under_its_tasks_directory_as_the_orchestrator_does()
+    {
+        using var temp = new TempDirectory();
+        var workspace = temp.Combine("ws");
+
+        var code = await ToolCommand.RunAsync(["--out", workspace, "--tasks", "2", "--live", "0", "--zombie", "1", "--completed", "2", "--tracked-files", "--keep-tmux"], TextWriter.Null, TextWriter.Null);
+        try
+        {
+            Assert.Equal(0, code);
+            var tasks = Directory.GetDirectories(workspace, "TASK-*");
+            Assert.Equal(2, tasks.Length);
+            foreach (var task in tasks)
+            {
+                var registry = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(task, "AGENT_REGISTRY.json")))!;
+                Assert.All(registry["agents"]!.AsArray(), agent =>
+                {
+                    var id = (string)agent!["id"]!;
+                    var files = agent["tracked_files"]!.AsObject();
+                    Assert.Equal(["prompt_file", "log_file", "progress_file", "findings_file", "deploy_log"], files.Select(f => f.Key));
+                    Assert.Equal($"{task}/logs/{id}_stream.jsonl", (string?)files["log_file"]);
+                    Assert.Equal($"{task}/progress/{id}_progress.jsonl", (string?)files["progress_file"]);
+                });
+            }
+        }
+        finally
+        {
+            await new RegistryController.Generation.PrivateTmuxServer(GenerateCommand.TmuxDirectory(workspace)).KillServerAsync();
+        }
+    }
+
+    [Fact]
     public async Task A_directory_that_already_holds_files_is_refused_and_left_alone()
     {
         using var temp = new TempDirectory();

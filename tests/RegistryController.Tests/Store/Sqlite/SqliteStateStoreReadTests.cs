@@ -42,8 +42,10 @@ public sealed class SqliteStateStoreReadTests : IDisposable
         Assert.Equal(
             new AgentRecord("analyst-092433-18bff9", analyst.Index, "working", "agent_analyst-092433-18bff9", "2026-11-30T09:24:35.956615", OrchestratorSqlite.TaskId),
             analyst);
+        // A finished one too, without what no 2026 judgement reads.
         var fixer = Assert.Single(snapshot.Agents, a => a.Id == "fixer-092433-14d288");
         Assert.NotNull(fixer.StartedAt);
+        Assert.Equal((null, null), (fixer.CompletedAt, fixer.LastUpdate));
     }
 
     [Fact]
