@@ -105,7 +105,8 @@ internal static class RegistryFieldReader
         var activeField = Encoding.UTF8.GetBytes(RegistryModel.ActiveCountField(kind));
         var totalField = Encoding.UTF8.GetBytes(RegistryModel.TotalSpawnedField(kind));
         keys.Open();
-        while (NextProperty(ref reader, keys))
+        var seen = 0U;
+        while (NextKey(ref reader))
         {
             // Named before the next read: a refill may move the key's bytes.
             var name = reader.ValueSpan;
@@ -115,6 +116,7 @@ internal static class RegistryFieldReader
                 : name.SequenceEqual(totalField) ? RootField.Total
                 : kind == RegistryKind.Task && name.SequenceEqual("completed_count"u8) ? RootField.Completed
                 : RootField.Other;
+            Track(ref seen, (int)field, (int)RootField.Other, name, keys);
             reader.Read();
             var ok = true;
             switch (field)
@@ -183,8 +185,7 @@ internal static class RegistryFieldReader
 
         var builder = ImmutableArray.CreateBuilder<AgentRecord>();
         var fields = new AgentFields(activeStatuses: null);
-        keys.Open();
-        while (NextProperty(ref reader, keys))
+        while (NextKey(ref reader))
         {
             var id = reader.GetString()!;
             reader.Read();
@@ -196,7 +197,17 @@ internal static class RegistryFieldReader
             builder.Add(agent);
         }
 
-        keys.Close();
+        // Its keys are the entries' ids, kept as strings anyway (and never escaped here): a repeated one is found
+        // among them at the end, in one set of the right size, not by the key tracker's copies and growing set.
+        var ids = new HashSet<string>(builder.Count, StringComparer.Ordinal);
+        foreach (var entry in builder)
+        {
+            if (!ids.Add(entry.Id))
+            {
+                return null;
+            }
+        }
+
         return builder.DrainToImmutable();
     }
 
@@ -212,13 +223,15 @@ internal static class RegistryFieldReader
 
         fields.Clear();
         keys.Open();
-        while (NextProperty(ref reader, keys))
+        var seen = 0U;
+        while (NextKey(ref reader))
         {
             var field = FieldOf(reader.ValueSpan);
+            Track(ref seen, (int)field, (int)AgentField.Other, reader.ValueSpan, keys);
             reader.Read();
             var ok = field switch
             {
-                AgentField.Other => Skip(ref reader, keys),
+                >= AgentField.Type => Skip(ref reader, keys),
                 AgentField.TrackedFiles => ReadTrackedFiles(ref reader, keys, fields, global),
                 AgentField.ClaudePid => TryPid(ref reader, keys, out fields.ClaudePid),
                 AgentField.CursorPid => TryPid(ref reader, keys, out fields.CursorPid),
@@ -292,18 +305,46 @@ internal static class RegistryFieldReader
     /// <summary>Moves to the next key of the current object; false at its end. Throws (to give up) on an escaped or repeated key.</summary>
     private static bool NextProperty(ref JsonTokens reader, KeyTracker keys)
     {
+        if (!NextKey(ref reader))
+        {
+            return false;
+        }
+
+        return keys.Add(reader.ValueSpan) ? true : throw new JsonException();
+    }
+
+    /// <summary>
+    /// Moves to the next key of the current object; false at its end. Throws (to give up) on an escaped key; the
+    /// caller finds a repeated one (<see cref="NextProperty"/>, <see cref="Track"/>).
+    /// </summary>
+    private static bool NextKey(ref JsonTokens reader)
+    {
         if (!reader.Read() || reader.TokenType == JsonTokenType.EndObject)
         {
             return false;
         }
 
         // An escaped key may equal another one only once unescaped, and may hold a lone surrogate: the thorough parse's.
-        if (reader.ValueIsEscaped || !keys.Add(reader.ValueSpan))
+        return reader.ValueIsEscaped ? throw new JsonException() : true;
+    }
+
+    /// <summary>
+    /// Throws (to give up) on a repeated key. A key the read knows by name (<paramref name="field"/> below
+    /// <paramref name="other"/>) is found repeated by its bit in <paramref name="seen"/>; any other by the tracker.
+    /// Every key of an orchestrator's agent entry is known, so its entries never reach the tracker's copies and
+    /// searches, which were a tenth of a large workspace's read.
+    /// </summary>
+    private static void Track(ref uint seen, int field, int other, ReadOnlySpan<byte> name, KeyTracker keys)
+    {
+        if (field < other)
+        {
+            var bit = 1U << field;
+            seen = (seen & bit) == 0 ? seen | bit : throw new JsonException();
+        }
+        else if (!keys.Add(name))
         {
             throw new JsonException();
         }
-
-        return true;
     }
 
     /// <summary>Passes over a value the verdict does not read, checking its keys and numbers as the thorough parse would.</summary>
@@ -393,6 +434,11 @@ internal static class RegistryFieldReader
         13 when name.SequenceEqual("reconciled_by"u8) => AgentField.ReconciledBy,
         16 when name.SequenceEqual("outcome_evidence"u8) => AgentField.OutcomeEvidence,
         18 when name.SequenceEqual("termination_reason"u8) => AgentField.TerminationReason,
+        4 when name.SequenceEqual("type"u8) => AgentField.Type,
+        6 when name.SequenceEqual("parent"u8) => AgentField.Parent,
+        5 when name.SequenceEqual("depth"u8) => AgentField.Depth,
+        8 when name.SequenceEqual("progress"u8) => AgentField.Progress,
+        6 when name.SequenceEqual("prompt"u8) => AgentField.Prompt,
         _ => AgentField.Other,
     };
 
@@ -426,6 +472,14 @@ internal static class RegistryFieldReader
         TrackedFiles,
         ClaudePid,
         CursorPid,
+
+        // Not read, only named: the other keys the orchestrator writes on every agent, so that a repeated one is
+        // found by its bit (Track) and not by the key tracker.
+        Type,
+        Parent,
+        Depth,
+        Progress,
+        Prompt,
         Other,
     }
 

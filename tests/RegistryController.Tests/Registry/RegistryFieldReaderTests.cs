@@ -77,6 +77,51 @@ public sealed class RegistryFieldReaderTests : IDisposable
         Assert.Equal(thorough.Message, fast.Message);
     }
 
+    public static TheoryData<string, RegistryKind, string> RepeatedKeys => new()
+    {
+        { "a field the verdict reads", RegistryKind.Task, """{"agents": [{"id": "a-0", "status": "running", "status": "completed"}]}""" },
+        { "a field only named", RegistryKind.Task, """{"agents": [{"id": "a-0", "type": "x", "status": "running", "type": "y"}]}""" },
+        { "a key the read does not know", RegistryKind.Task, """{"agents": [{"id": "a-0", "note": 1, "status": "running", "note": 2}]}""" },
+        { "a known and an unknown key, each once, then the unknown again", RegistryKind.Task, """{"agents": [{"id": "a-0", "note": 1, "prompt": "p", "note": 1}]}""" },
+        { "a key of tracked_files", RegistryKind.Task, """{"agents": [{"id": "a-0", "tracked_files": {"log_file": "a", "log_file": "b"}}]}""" },
+        { "a top-level field the verdict reads", RegistryKind.Task, """{"agents": [], "active_count": 1, "active_count": 2}""" },
+        { "a top-level key the read does not know", RegistryKind.Task, """{"priority": "P1", "agents": [], "priority": "P2"}""" },
+        { "an agent id of the global registry", RegistryKind.Global, """{"agents": {"a-1": {"status": "running"}, "a-2": {}, "a-1": {"status": "completed"}}}""" },
+        { "a field of a global entry", RegistryKind.Global, """{"agents": {"a-1": {"task_id": "T", "task_id": "U"}}}""" },
+        {
+            "the first of many unknown keys, at the end",
+            RegistryKind.Task,
+            "{\"agents\": [{\"id\": \"a-0\", " + string.Concat(Enumerable.Range(0, 40).Select(i => $"\"k{i}\": {i}, ")) + "\"k0\": 0}]}"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(RepeatedKeys))]
+    public void A_repeated_key_anywhere_is_left_to_the_thorough_parse_which_refuses_it(string where, RegistryKind kind, string content)
+    {
+        var bytes = Encoding.UTF8.GetBytes(content);
+
+        Assert.True(RegistryFieldReader.TryRead(bytes, kind) is null, $"{where}: the fast read accepted a repeated key");
+        var error = Assert.Throws<RegistryFormatException>(() => RegistryParser.Parse(bytes, "/w/T/AGENT_REGISTRY.json", kind));
+        Assert.Contains("duplicate", error.Problem, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void The_same_names_in_different_agents_and_objects_are_not_repeated_keys()
+    {
+        var bytes = Encoding.UTF8.GetBytes("""
+            {"agents": [
+              {"id": "a-0", "type": "t", "status": "running", "note": 1, "tracked_files": {"log_file": "l", "note": 2}},
+              {"id": "a-1", "type": "t", "status": "completed", "note": 1, "tracked_files": {"log_file": "l", "note": 2}}
+            ], "note": 3, "status": "INITIALIZED"}
+            """);
+
+        var fast = RegistryFieldReader.TryRead(bytes, RegistryKind.Task);
+
+        Assert.NotNull(fast);
+        Assert.Equal(["a-0", "a-1"], fast.Agents.Select(a => a.Id));
+    }
+
     [Fact]
     public void Given_the_active_statuses_a_finished_agent_is_read_without_its_start_and_files_but_with_how_it_ended()
     {
