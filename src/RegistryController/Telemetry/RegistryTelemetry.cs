@@ -42,6 +42,12 @@ public static class RegistryTelemetry
     /// </summary>
     public static Activity? StartRoot(string name, ActivityKind kind = ActivityKind.Internal, IEnumerable<ActivityContext>? links = null)
     {
+        // Nobody listens in a one-shot command without an exporter: no span would start, so build no links for one.
+        if (!Source.HasListeners())
+        {
+            return null;
+        }
+
         var current = Activity.Current;
         var allLinks = (links ?? []).Where(l => l != default).Select(l => new ActivityLink(l)).ToList();
         if (current is not null)
