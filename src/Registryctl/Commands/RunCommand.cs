@@ -110,8 +110,8 @@ internal static class RunCommand
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
 
         await using var app = builder.Build();
-        app.MapControllerHealthChecks();
-        app.MapPrometheusScrapingEndpoint();
+        app.UseControllerHealthChecks();
+        app.UseOpenTelemetryPrometheusScrapingEndpoint();
         try
         {
             await Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions.RunAsync(app, cancellationToken);
@@ -125,7 +125,7 @@ internal static class RunCommand
     }
 
     /// <summary>
-    /// The host with nothing but what <c>run</c> uses: Kestrel, routing for the probes and metrics, logging, and the
+    /// The host with nothing but what <c>run</c> uses: Kestrel (the probes and metrics are middleware), logging, and the
     /// configuration sources of <see cref="RegistryctlHost.AddSources"/> (added by the caller). Not the slim builder:
     /// its default <c>appsettings.json</c> source reloads on change, and the watcher behind it (started when the
     /// source is added, and left running when the sources are cleared) puts an inotify watch on every directory below
@@ -136,7 +136,6 @@ internal static class RunCommand
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = contentRoot });
         builder.WebHost.UseKestrelCore();
-        builder.Services.AddRoutingCore();
         return builder;
     }
 
