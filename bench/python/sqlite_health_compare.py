@@ -18,6 +18,8 @@ runs, for profiling by hand: it prints the commands to run and to tear it all do
 """
 import argparse, json, os, resource, shutil, sqlite3, statistics, subprocess, tempfile, time
 
+import tmux_server
+
 FIXTURE = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "fixtures", "orchestrator-2026", "registry", "state.sqlite3")
 
 
@@ -112,7 +114,7 @@ def main():
             print(f"kept: {args.registryctl} health --json --workspace {root} --tmux-socket {socket}")
             print(f"tear down: tmux -S {socket} kill-server; rm -rf {directory}")
         else:
-            subprocess.run(["tmux", "-S", socket, "kill-server"], stderr=subprocess.DEVNULL)
+            tmux_server.kill_and_wait(socket)
             shutil.rmtree(directory, ignore_errors=True)
 
 

@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import tmux_server
+
 REPO = Path(__file__).resolve().parents[2]
 ORCHESTRATOR_GIT = "/work/.mirror/Albaraazain+ClaudeOrchestratorMCP/repo"
 
@@ -130,7 +132,7 @@ def main():
         print(f"load average at the end {open('/proc/loadavg').read().split()[0]}")
         return 0
     finally:
-        subprocess.run(["tmux", "-S", str(socket), "kill-server"], capture_output=True)
+        tmux_server.kill_and_wait(socket)
         shutil.rmtree(work, ignore_errors=True)
 
 
