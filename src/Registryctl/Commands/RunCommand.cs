@@ -111,7 +111,7 @@ internal static class RunCommand
 
         await using var app = builder.Build();
         app.UseControllerHealthChecks();
-        app.UseOpenTelemetryPrometheusScrapingEndpoint();
+        app.UseOpenTelemetryPrometheusScrapingEndpoint(HostPaths.At("/metrics"));
         try
         {
             await Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions.RunAsync(app, cancellationToken);

@@ -45,8 +45,9 @@ internal static class ControllerHealthChecks
     /// </summary>
     public static void UseControllerHealthChecks(this WebApplication app)
     {
-        app.UseHealthChecks("/healthz", Options(Live));
-        app.UseHealthChecks("/readyz", Options(Ready));
+        // What UseHealthChecks does, on HostPaths' match: its own refuses a trailing slash, which routing accepted.
+        app.MapWhen(HostPaths.At("/healthz"), probe => probe.UseMiddleware<HealthCheckMiddleware>(Microsoft.Extensions.Options.Options.Create(Options(Live))));
+        app.MapWhen(HostPaths.At("/readyz"), probe => probe.UseMiddleware<HealthCheckMiddleware>(Microsoft.Extensions.Options.Options.Create(Options(Ready))));
     }
 
     private static HealthCheckOptions Options(string tag) => new()

@@ -94,6 +94,38 @@ public class RunCommandTests
         Assert.DoesNotContain("Health check", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_probes_and_metrics_answer_on_their_paths_with_or_without_a_trailing_slash_and_nothing_below_them_does()
+    {
+        await using var workspace = await TmuxWorkspace.CreateAsync(tasks: 1, liveAgentsPerTask: 1);
+        var listen = $"127.0.0.1:{FreePort.Next()}";
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{listen}"), Timeout = TimeSpan.FromSeconds(5) };
+        await using var run = RegistryctlProcess.Start(["run", "-w", workspace.Root, "-S", workspace.Tmux.SocketPath, "--listen", listen]);
+        await Eventually.Until(async () => (await TryGetAsync(http, "/readyz"))?.StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "ready");
+
+        foreach (var (path, body) in new[] { ("/healthz", "ok\n"), ("/healthz/", "ok\n"), ("/readyz/", "ready\n"), ("/READYZ", "ready\n") })
+        {
+            var answer = await http.GetAsync(new Uri(path, UriKind.Relative));
+            Assert.True(answer.StatusCode == HttpStatusCode.OK, $"{path}: {answer.StatusCode}");
+            Assert.Equal(body, await answer.Content.ReadAsStringAsync());
+        }
+
+        foreach (var path in new[] { "/metrics", "/metrics/" })
+        {
+            var answer = await http.GetAsync(new Uri(path, UriKind.Relative));
+            Assert.True(answer.StatusCode == HttpStatusCode.OK, $"{path}: {answer.StatusCode}");
+            Assert.Contains("# TYPE ", await answer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        foreach (var path in new[] { "/", "/healthz/x", "/readyzz", "/metrics/x", "/nothing" })
+        {
+            var answer = await http.GetAsync(new Uri(path, UriKind.Relative));
+            Assert.True(answer.StatusCode == HttpStatusCode.NotFound, $"{path}: {answer.StatusCode}");
+        }
+
+        await run.StopAsync();
+    }
+
     private static async Task<HttpResponseMessage?> TryGetAsync(HttpClient http, string path)
     {
         try

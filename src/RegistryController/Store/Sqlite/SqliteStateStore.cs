@@ -44,13 +44,14 @@ internal sealed partial class SqliteStateStore(SqliteStoreOptions options)
         try
         {
             await using var connection = await OpenAsync(path, SqliteOpenMode.ReadOnly, ct);
-            // The read goes through the database once, in order: a page is never asked for twice, so SQLite's default
-            // cache of 2 MiB only costs its fresh memory (as many reads of the file with 16 pages as with 2,000).
-            Execute(connection, "PRAGMA cache_size = -256");
             // BEGIN (deferred) takes no lock; the first SELECT pins one WAL snapshot that every later SELECT of this
             // transaction shares, so tasks and agents are of the same instant, and COMMIT lets it go at once.
             await using var transaction = connection.BeginTransaction(deferred: true);
             CheckSchema(connection, path);
+            // The rows are read once, in order: no page is asked for twice, so SQLite's default cache of 2 MiB only
+            // costs its fresh memory (as many reads of the file with 16 pages as with 2,000). Set once the schema is
+            // read, when the pragma touches no file: a busy or broken database is met by the schema check first.
+            Execute(connection, "PRAGMA cache_size = -256");
             var tasks = ReadTasks(connection, ct);
             var agents = ReadAgents(connection, activeStatuses, ct);
             await transaction.CommitAsync(ct);
