@@ -17,6 +17,18 @@ def kill_and_wait(socket, env=None, deadline_s=180.0):
         return
     pid = int(answer.stdout.strip())
     give_up = time.monotonic() + deadline_s
-    # Not our child (tmux daemonises): its /proc entry goes when it has exited and been reaped by init.
-    while os.path.exists(f"/proc/{pid}") and time.monotonic() < give_up:
+    while running(pid):
+        if time.monotonic() > give_up:
+            print(f"warning: the tmux server {pid} on {socket} still runs {deadline_s:.0f} s after kill-server")
+            return
         time.sleep(0.05)
+
+
+def running(pid):
+    """Whether `pid` runs: not our child (tmux daemonises), so an exited one may linger as a zombie until reaped."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            # The state follows the parenthesised command name, which may itself hold spaces or parentheses.
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
