@@ -34,6 +34,8 @@ public sealed partial class ControllerManager : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly IDisposable _gauges;
+    // How long after ready the start-up's heap is handed back (CompactAfterStartupAsync).
+    private static readonly TimeSpan StartupCompactionDelay = TimeSpan.FromSeconds(1);
     private readonly HashSet<RegistryLocation> _startupPending = [];
     private readonly TaskCompletionSource _startupDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<RegistryLocation, ReconcileOutcome> _lastOutcomes = new();
@@ -118,6 +120,7 @@ public sealed partial class ControllerManager : BackgroundService
             _tmuxOptions.ControlMode ? _control.RunAsync(stoppingToken) : Task.CompletedTask,
             EveryAsync(_options.ScanInterval, _scan.ScanAsync, stoppingToken),
             EveryAsync(_options.ResyncInterval, ct => { _keys.ResyncAll(); return Task.CompletedTask; }, stoppingToken),
+            CompactAfterStartupAsync(stoppingToken),
         };
 
         try
@@ -168,14 +171,43 @@ public sealed partial class ControllerManager : BackgroundService
 
     private async Task StartAsyncCore(CancellationToken cancellationToken)
     {
-        var view = await _views.RefreshAsync(cancellationToken);
-        _status.TmuxViewHealthy = view.View.CanJudgeLiveness;
-        var keys = new List<RegistryLocation>();
+        // The first look at tmux, the watchers and the first read of every workspace run side by side. The watchers
+        // start before the read: a change made while it runs is an event, not a gap until the next resync. Adding a
+        // recursive watch (an inotify watch and a listing per directory, 2,000 of them in a workspace of 1,000 tasks)
+        // and listing 1,000 sessions each take another core instead of following the read. The look's own event (a
+        // first look resyncs every workspace) may come while the read fills the caches: whatever keys it queues are
+        // queued again below, and their reconcile reuses the read like any key queued for start-up.
+        var looking = _views.RefreshAsync(cancellationToken);
         foreach (var root in _keys.Roots)
         {
-            keys.AddRange(await _keys.LoadAsync(root, cancellationToken));
-            _files.Start(root);
+            _keys.Refresh(root);
         }
+
+        var watching = Task.Run(
+            () =>
+            {
+                foreach (var root in _keys.Roots)
+                {
+                    _files.Start(root);
+                }
+            },
+            cancellationToken);
+        var keys = new List<RegistryLocation>();
+        try
+        {
+            foreach (var root in _keys.Roots)
+            {
+                keys.AddRange(await _keys.LoadAsync(root, cancellationToken));
+            }
+        }
+        finally
+        {
+            // Not left running (or failing unobserved) if a read throws.
+            await watching;
+        }
+
+        var view = await looking;
+        _status.TmuxViewHealthy = view.View.CanJudgeLiveness;
 
         lock (_startupPending)
         {
@@ -226,10 +258,18 @@ public sealed partial class ControllerManager : BackgroundService
         _startupDone.TrySetResult();
         var count = Caches.All.Sum(c => c.Count);
         LogReady(count);
-        // The startup reconcile reads and parses every registry at once; its garbage is gone but
-        // the heap it grew stays committed. One aggressive collection hands it back to the system,
-        // so a controller beside an orchestrator settles at its steady-state size. After ready, not
-        // before: nothing waits for it (with 1,000 registries it is about a twentieth of the start-up).
+    }
+
+    /// <summary>
+    /// The startup reconcile reads and parses every registry at once; its garbage is gone but the heap it grew stays
+    /// committed. One aggressive collection hands it back to the system, so a controller beside an orchestrator settles
+    /// at its steady-state size. It stops every thread for a twentieth of the start-up (1,000 registries), so it runs a
+    /// moment after ready, not inside it: the first probe is answered at once, and the work queue is idle by then.
+    /// </summary>
+    private async Task CompactAfterStartupAsync(CancellationToken cancellationToken)
+    {
+        await _startupDone.Task.WaitAsync(cancellationToken);
+        await Task.Delay(StartupCompactionDelay, _time, cancellationToken);
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
