@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Mono.Unix.Native;
 using RegistryController.Judgement;
 using RegistryController.Registry;
 
@@ -29,27 +30,7 @@ internal static class AgentActivityProbe
                 continue;
             }
 
-            DateTimeOffset? latest = null;
-            foreach (var file in new[] { agent.LogFile, agent.ProgressFile })
-            {
-                if (file is null || file.Contains("${", StringComparison.Ordinal))
-                {
-                    continue;
-                }
-
-                var full = Path.GetFullPath(file, taskDirectory);
-                if (!full.StartsWith(root, StringComparison.Ordinal))
-                {
-                    continue;
-                }
-
-                var info = new FileInfo(full);
-                if (info.Exists && (latest is null || info.LastWriteTimeUtc > latest))
-                {
-                    latest = new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero);
-                }
-            }
-
+            var latest = Later(LastWrite(agent.LogFile, taskDirectory, root), LastWrite(agent.ProgressFile, taskDirectory, root));
             if (latest is { } seen)
             {
                 activity[agent.Id] = seen;
@@ -57,5 +38,26 @@ internal static class AgentActivityProbe
         }
 
         return activity.Count == 0 ? snapshot : snapshot with { Activity = activity.ToImmutable() };
+    }
+
+    private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null || b > a ? b : a;
+
+    /// <summary>
+    /// When a tracked file last changed: null unless it exists inside the workspace and is not a directory. One stat(2), as
+    /// <see cref="FileInfo"/> makes, without the object: the probe runs for every active agent of every pass.
+    /// </summary>
+    private static DateTimeOffset? LastWrite(string? file, string taskDirectory, string root)
+    {
+        if (file is null || file.Contains("${", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var full = Path.GetFullPath(file, taskDirectory);
+        return full.StartsWith(root, StringComparison.Ordinal)
+            && Syscall.stat(full, out var stat) == 0
+            && (stat.st_mode & FilePermissions.S_IFMT) != FilePermissions.S_IFDIR
+            ? DateTimeOffset.FromUnixTimeSeconds(stat.st_mtime).AddTicks(stat.st_mtime_nsec / TimeSpan.NanosecondsPerTick)
+            : null;
     }
 }

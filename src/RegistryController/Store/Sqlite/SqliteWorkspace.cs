@@ -42,8 +42,8 @@ internal static class SqliteWorkspace
         foreach (var taskId in taskIds)
         {
             var (start, length) = runs.GetValueOrDefault(taskId);
-            var agents = start >= 0
-                ? rows.Agents.Slice(start, length)
+            ReadOnlySpan<AgentRecord> agents = start >= 0
+                ? rows.Agents.AsSpan(start, length)
                 : [.. rows.Agents.Where(a => string.Equals(a.TaskId, taskId, StringComparison.Ordinal)).Select((a, i) => a with { Index = i })];
             var records = ImmutableArray.CreateBuilder<AgentRecord>(agents.Length);
             foreach (var a in agents)
