@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using RegistryController.Judgement;
 using RegistryController.Registry;
 
@@ -37,41 +38,44 @@ internal static class SqliteWorkspace
         }
 
         // foreign_keys=ON keeps rows to known tasks, but a file written without it may hold agents of no task row.
-        var taskIds = rows.Tasks.Select(t => t.TaskId).Concat(runs.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
-        var registries = ImmutableArray.CreateBuilder<RegistrySnapshot>(runs.Count);
-        foreach (var taskId in taskIds)
-        {
-            var (start, length) = runs.GetValueOrDefault(taskId);
-            ReadOnlySpan<AgentRecord> agents = start >= 0
-                ? rows.Agents.AsSpan(start, length)
-                : [.. rows.Agents.Where(a => string.Equals(a.TaskId, taskId, StringComparison.Ordinal)).Select((a, i) => a with { Index = i })];
-            var records = ImmutableArray.CreateBuilder<AgentRecord>(agents.Length);
-            foreach (var a in agents)
-            {
-                // Where the orchestrator's deploy puts them, relative to the task directory. Only an active agent's
-                // files are ever looked at (the stuck rule); most rows are finished, and their paths would be 40,000
-                // strings on a workspace of 20,000 agents.
-                records.Add(options.IsActive(a.Status)
-                    ? a with { LogFile = $"logs/{a.Id}_stream.jsonl", ProgressFile = $"progress/{a.Id}_progress.jsonl" }
-                    : a);
-            }
+        var taskIds = rows.Tasks.Select(t => t.TaskId).Concat(runs.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        // Each task on its own rows alone (its active agents' files looked at), so across the cores, as the plans are.
+        var registries = new RegistrySnapshot[taskIds.Length];
+        Cores.For(taskIds.Length, i => registries[i] = TaskSnapshot(root, rows, taskIds[i], runs.GetValueOrDefault(taskIds[i]), options));
+        var maxConcurrent = rows.Tasks.ToImmutableDictionary(t => t.TaskId, t => t.MaxConcurrent, StringComparer.Ordinal);
+        return (new WorkspaceSnapshot(root, ImmutableCollectionsMarshal.AsImmutableArray(registries)), maxConcurrent);
+    }
 
-            var model = new RegistryModel(
-                RegistryKind.Task,
-                taskId,
-                records.MoveToImmutable(),
-                ActiveCount: null,
-                TotalSpawned: null,
-                CompletedCount: null);
-            var snapshot = RegistrySnapshot.Read(TaskPath(rows.DatabasePath, taskId), RegistryKind.Task, taskId, model) with
-            {
-                TaskDirectory = TaskDirectory(root, taskId),
-            };
-            registries.Add(AgentActivityProbe.Probe(snapshot, root, options));
+    /// <summary>One task's snapshot, from its run of the rows (or, for an id read alike from two runs, gathered one by one).</summary>
+    private static RegistrySnapshot TaskSnapshot(string root, SqliteSnapshot rows, string taskId, (int Start, int Length) run, ReconcileOptions options)
+    {
+        var (start, length) = run;
+        ReadOnlySpan<AgentRecord> agents = start >= 0
+            ? rows.Agents.AsSpan(start, length)
+            : [.. rows.Agents.Where(a => string.Equals(a.TaskId, taskId, StringComparison.Ordinal)).Select((a, i) => a with { Index = i })];
+        var records = ImmutableArray.CreateBuilder<AgentRecord>(agents.Length);
+        foreach (var a in agents)
+        {
+            // Where the orchestrator's deploy puts them, relative to the task directory. Only an active agent's
+            // files are ever looked at (the stuck rule); most rows are finished, and their paths would be 40,000
+            // strings on a workspace of 20,000 agents.
+            records.Add(options.IsActive(a.Status)
+                ? a with { LogFile = $"logs/{a.Id}_stream.jsonl", ProgressFile = $"progress/{a.Id}_progress.jsonl" }
+                : a);
         }
 
-        var maxConcurrent = rows.Tasks.ToImmutableDictionary(t => t.TaskId, t => t.MaxConcurrent, StringComparer.Ordinal);
-        return (new WorkspaceSnapshot(root, registries.ToImmutable()), maxConcurrent);
+        var model = new RegistryModel(
+            RegistryKind.Task,
+            taskId,
+            records.MoveToImmutable(),
+            ActiveCount: null,
+            TotalSpawned: null,
+            CompletedCount: null);
+        var snapshot = RegistrySnapshot.Read(TaskPath(rows.DatabasePath, taskId), RegistryKind.Task, taskId, model) with
+        {
+            TaskDirectory = TaskDirectory(root, taskId),
+        };
+        return AgentActivityProbe.Probe(snapshot, root, options);
     }
 
     /// <summary>
