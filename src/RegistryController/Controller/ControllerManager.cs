@@ -177,8 +177,6 @@ public sealed partial class ControllerManager : BackgroundService
         // and listing 1,000 sessions each take another core instead of following the read. The look's own event (a
         // first look resyncs every workspace) may come while the read fills the caches: whatever keys it queues are
         // queued again below, and their reconcile reuses the read like any key queued for start-up.
-        // The start-up keeps nearly all it allocates (the caches) until ready, when it is compacted once.
-        CollectionHold.Begin(CollectionHold.StartupBudget);
         var looking = _views.RefreshAsync(cancellationToken);
         foreach (var root in _keys.Roots)
         {
@@ -272,7 +270,6 @@ public sealed partial class ControllerManager : BackgroundService
     {
         await _startupDone.Task.WaitAsync(cancellationToken);
         await Task.Delay(StartupCompactionDelay, _time, cancellationToken);
-        CollectionHold.End();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
