@@ -171,12 +171,13 @@ public sealed partial class ControllerManager : BackgroundService
 
     private async Task StartAsyncCore(CancellationToken cancellationToken)
     {
-        // The first look at tmux, the watchers and the first read of every workspace run side by side. The watchers
-        // start before the read: a change made while it runs is an event, not a gap until the next resync. Adding a
-        // recursive watch (an inotify watch and a listing per directory, 2,000 of them in a workspace of 1,000 tasks)
-        // and listing 1,000 sessions each take another core instead of following the read. The look's own event (a
-        // first look resyncs every workspace) may come while the read fills the caches: whatever keys it queues are
-        // queued again below, and their reconcile reuses the read like any key queued for start-up.
+        // The first look at tmux, the watchers and the first read of every workspace run side by side: listing 1,000
+        // sessions and adding a recursive watch (an inotify watch and a listing per directory, 2,000 of them in a
+        // workspace of 1,000 tasks) each take another core instead of coming before or after the read. A registry
+        // changed after it was read is re-read by its start-up reconcile (its stamp differs); a file created where no
+        // watch was yet, after the read passed, waits for the periodic resync, as any change did while the watchers
+        // only started after the read. The look's own event (a first look resyncs every workspace) may come while
+        // the read fills the caches: whatever keys it queues are the start-up's, and their reconcile reuses the read.
         var looking = _views.RefreshAsync(cancellationToken);
         foreach (var root in _keys.Roots)
         {
@@ -200,12 +201,16 @@ public sealed partial class ControllerManager : BackgroundService
                 keys.AddRange(await _keys.LoadAsync(root, cancellationToken));
             }
         }
-        finally
+        catch
         {
-            // Not left running (or failing unobserved) if a read throws.
-            await watching;
+            // The read's failure is the one to report: the others are awaited (not left running, nor failing
+            // unobserved) without replacing it.
+            await watching.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await ((Task)looking).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
         }
 
+        await watching;
         var view = await looking;
         _status.TmuxViewHealthy = view.View.CanJudgeLiveness;
 
@@ -264,7 +269,8 @@ public sealed partial class ControllerManager : BackgroundService
     /// The startup reconcile reads and parses every registry at once; its garbage is gone but the heap it grew stays
     /// committed. One aggressive collection hands it back to the system, so a controller beside an orchestrator settles
     /// at its steady-state size. It stops every thread for a twentieth of the start-up (1,000 registries), so it runs a
-    /// moment after ready, not inside it: the first probe is answered at once, and the work queue is idle by then.
+    /// moment after ready, not inside it: the first probe is answered at once, and the start-up's burst of work is
+    /// over by then (a reconcile that runs meanwhile waits for it, as for any collection).
     /// </summary>
     private async Task CompactAfterStartupAsync(CancellationToken cancellationToken)
     {

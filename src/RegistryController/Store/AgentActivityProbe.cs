@@ -43,8 +43,9 @@ internal static class AgentActivityProbe
     private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null || b > a ? b : a;
 
     /// <summary>
-    /// When a tracked file last changed: null unless it exists inside the workspace and is not a directory. One stat(2), as
-    /// <see cref="FileInfo"/> makes, without the object: the probe runs for every active agent of every pass.
+    /// When a tracked file last changed: null unless it exists inside the workspace and is not a directory. One
+    /// lstat(2), whose times <see cref="FileInfo"/> reports too (a link's own, never a target's, which may lie outside
+    /// the workspace), without the object: the probe runs for every active agent of every pass.
     /// </summary>
     private static DateTimeOffset? LastWrite(string? file, string taskDirectory, string root)
     {
@@ -55,7 +56,7 @@ internal static class AgentActivityProbe
 
         var full = Path.GetFullPath(file, taskDirectory);
         return full.StartsWith(root, StringComparison.Ordinal)
-            && Syscall.stat(full, out var stat) == 0
+            && Syscall.lstat(full, out var stat) == 0
             && (stat.st_mode & FilePermissions.S_IFMT) != FilePermissions.S_IFDIR
             ? DateTimeOffset.FromUnixTimeSeconds(stat.st_mtime).AddTicks(stat.st_mtime_nsec / TimeSpan.NanosecondsPerTick)
             : null;

@@ -59,7 +59,27 @@ public sealed class AgentActivityProbeTests : IDisposable
     }
 
     [Fact]
-    public void A_finished_agents_files_are_not_looked_at()
+    public void A_link_counts_by_its_own_time_as_FileInfo_reads_it_never_its_targets()
+    {
+        Touch("logs/target_stream.jsonl", Older);
+        var link = Path.Combine(TaskDirectory, "logs", "a_stream.jsonl");
+        File.CreateSymbolicLink(link, Path.Combine(TaskDirectory, "logs", "target_stream.jsonl"));
+        using var outside = new TempDirectory();
+        var elsewhere = outside.Combine("stream.jsonl");
+        File.WriteAllText(elsewhere, "{}\n");
+        File.SetLastWriteTimeUtc(elsewhere, Newer.AddDays(1));
+        var escaping = Path.Combine(TaskDirectory, "logs", "b_stream.jsonl");
+        File.CreateSymbolicLink(escaping, elsewhere);
+
+        var activity = Probe(Agent("a", "running", "logs/a_stream.jsonl", null), Agent("b", "running", "logs/b_stream.jsonl", null));
+
+        Assert.Equal(new DateTimeOffset(new FileInfo(link).LastWriteTimeUtc), activity["a"]);
+        Assert.NotEqual(new DateTimeOffset(Older), activity["a"]);
+        Assert.NotEqual(new DateTimeOffset(Newer.AddDays(1)), activity["b"]);
+    }
+
+    [Fact]
+    public void A_finished_agent_has_no_activity_whatever_its_files_say()
     {
         Touch("logs/done_stream.jsonl", Newer);
 
