@@ -93,7 +93,9 @@ public static class Reconciler
     public static IReadOnlySet<string> NamedSessions(WorkspaceSnapshot workspace)
     {
         ArgumentNullException.ThrowIfNull(workspace);
-        var named = new HashSet<string>(StringComparer.Ordinal);
+        // Sized for every agent at once: grown by doubling, a set of 20,000 sessions (40,000 entries with a global
+        // registry's copies) rehashed them all at each step, on the one thread the judgement has left at that point.
+        var named = new HashSet<string>(workspace.Registries.Sum(r => r.Model?.Agents.Length ?? 0), StringComparer.Ordinal);
         foreach (var registry in workspace.Registries)
         {
             foreach (var agent in registry.Model?.Agents ?? [])
