@@ -50,9 +50,12 @@ public sealed partial class OrphanTracker(
             return;
         }
 
-        var named = new HashSet<string>(StringComparer.Ordinal);
+        // Each workspace's set is asked in turn, not copied into one: a scan of 40,000 named sessions would otherwise
+        // build a set of them every time (1.3 MB, most of what an idle controller allocates).
+        var all = caches.All;
+        var named = new List<IReadOnlySet<string>>(all.Count);
         var adopted = new List<AdoptedJsonNames>();
-        foreach (var cache in caches.All)
+        foreach (var cache in all)
         {
             var (sessions, complete) = cache.NamedSessions();
             if (!complete)
@@ -62,7 +65,7 @@ public sealed partial class OrphanTracker(
                 return;
             }
 
-            named.UnionWith(sessions);
+            named.Add(sessions);
             if (workspaces.LayoutOf(cache.Root) == StateLayout.Sqlite2026)
             {
                 adopted.Add((unnamed, ct) => cache.Adopted.GetAsync(unnamed, c => reader.ReadAsync(cache.Root, null, c), ct));
@@ -70,7 +73,8 @@ public sealed partial class OrphanTracker(
         }
 
         var now = time.GetUtcNow();
-        var (found, readable) = await Sqlite2026Orphans.FindAsync(view, named, ClockReading.From(time), Grace(), adopted, cancellationToken);
+        Func<string, bool> isNamed = s => named.Exists(set => set.Contains(s));
+        var (found, readable) = await Sqlite2026Orphans.FindAsync(view, isNamed, ClockReading.From(time), Grace(), adopted, cancellationToken);
         if (readable && adopted.Count > 0 && _killAfter is { } killAfter && found.Any(o => _orphanSince.TryGetValue(o.Session, out var since) && now - since >= killAfter))
         {
             // Adopted JSON names are remembered between scans, and a task copied in since is not watched: before a
@@ -80,7 +84,7 @@ public sealed partial class OrphanTracker(
                 cache.Adopted.Forget();
             }
 
-            (found, readable) = await Sqlite2026Orphans.FindAsync(view, named, ClockReading.From(time), Grace(), adopted, cancellationToken);
+            (found, readable) = await Sqlite2026Orphans.FindAsync(view, isNamed, ClockReading.From(time), Grace(), adopted, cancellationToken);
         }
 
         if (!readable)

@@ -19,28 +19,38 @@ public static class Orphans
     }
 
     /// <summary>The orphans of a listed view, by name; empty for a view that lists nothing.</summary>
-    public static ImmutableArray<Orphan> Find(TmuxView view, IReadOnlySet<string> namedSessions) =>
-        Find(view, namedSessions, bornBefore: null);
+    public static ImmutableArray<Orphan> Find(TmuxView view, IReadOnlySet<string> namedSessions)
+    {
+        ArgumentNullException.ThrowIfNull(namedSessions);
+        return Find(view, namedSessions.Contains, bornBefore: null);
+    }
+
+    /// <summary>
+    /// The orphans of a listed view, where <paramref name="isNamed"/> says whether any agent names a session: the
+    /// sessions of several workspaces are asked of each workspace's own set rather than copied into one.
+    /// </summary>
+    public static ImmutableArray<Orphan> Find(TmuxView view, Func<string, bool> isNamed) =>
+        Find(view, isNamed, bornBefore: null);
 
     /// <summary>
     /// The orphans of a listed view, sparing sessions younger than <paramref name="grace"/>: the 2026 orchestrator
     /// inserts an agent's row about 2 s after creating its session, so a deploying agent's session has no row yet.
     /// A session of unknown age is judged as before.
     /// </summary>
-    public static ImmutableArray<Orphan> Find(TmuxView view, IReadOnlySet<string> namedSessions, ClockReading clock, TimeSpan grace)
+    public static ImmutableArray<Orphan> Find(TmuxView view, Func<string, bool> isNamed, ClockReading clock, TimeSpan grace)
     {
         ArgumentNullException.ThrowIfNull(clock);
-        return Find(view, namedSessions, clock.Now - grace);
+        return Find(view, isNamed, clock.Now - grace);
     }
 
-    private static ImmutableArray<Orphan> Find(TmuxView view, IReadOnlySet<string> namedSessions, DateTimeOffset? bornBefore)
+    private static ImmutableArray<Orphan> Find(TmuxView view, Func<string, bool> isNamed, DateTimeOffset? bornBefore)
     {
         ArgumentNullException.ThrowIfNull(view);
-        ArgumentNullException.ThrowIfNull(namedSessions);
+        ArgumentNullException.ThrowIfNull(isNamed);
         return view.Status != TmuxViewStatus.Listed
             ? []
             : [.. view.Sessions.Values
-                .Where(s => IsAgentSession(s.Name) && !namedSessions.Contains(s.Name) && !(s.Created > bornBefore))
+                .Where(s => IsAgentSession(s.Name) && !isNamed(s.Name) && !(s.Created > bornBefore))
                 .OrderBy(s => s.Name, StringComparer.Ordinal)
                 .Select(s => new Orphan(s.Name, s.Created))];
     }

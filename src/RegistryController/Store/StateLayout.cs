@@ -56,15 +56,15 @@ internal delegate Task<(IReadOnlySet<string> Named, bool Complete)> AdoptedJsonN
 /// </summary>
 internal static class Sqlite2026Orphans
 {
-    /// <param name="named">Sessions named otherwise: the rows, and any other watched workspace's registries.</param>
+    /// <param name="isNamed">Whether a session is named otherwise: by the rows, or by any other watched workspace's registries.</param>
     /// <param name="grace">Null when no sqlite-2026 workspace is concerned (a 2025 orchestrator names a session first).</param>
     /// <param name="adopted">One per sqlite-2026 workspace concerned.</param>
     public static async Task<(ImmutableArray<Orphan> Orphans, bool Complete)> FindAsync(
-        TmuxView view, IReadOnlySet<string> named, ClockReading clock, TimeSpan? grace, IReadOnlyList<AdoptedJsonNames> adopted, CancellationToken cancellationToken)
+        TmuxView view, Func<string, bool> isNamed, ClockReading clock, TimeSpan? grace, IReadOnlyList<AdoptedJsonNames> adopted, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(named);
+        ArgumentNullException.ThrowIfNull(isNamed);
         ArgumentNullException.ThrowIfNull(adopted);
-        var orphans = Find(view, named, clock, grace);
+        var orphans = Find(view, isNamed, clock, grace);
         if (orphans.IsEmpty || adopted.Count == 0)
         {
             return (orphans, true);
@@ -72,17 +72,17 @@ internal static class Sqlite2026Orphans
 
         var unnamed = orphans.Select(o => o.Session).ToImmutableHashSet(StringComparer.Ordinal);
         var complete = true;
-        var all = new HashSet<string>(named, StringComparer.Ordinal);
+        var json = new List<IReadOnlySet<string>>(adopted.Count);
         foreach (var source in adopted)
         {
-            var (json, readable) = await source(unnamed, cancellationToken);
-            all.UnionWith(json);
+            var (names, readable) = await source(unnamed, cancellationToken);
+            json.Add(names);
             complete &= readable;
         }
 
-        return (Find(view, all, clock, grace), complete);
+        return (Find(view, s => isNamed(s) || json.Exists(names => names.Contains(s)), clock, grace), complete);
     }
 
-    private static ImmutableArray<Orphan> Find(TmuxView view, IReadOnlySet<string> named, ClockReading clock, TimeSpan? grace) =>
-        grace is { } g ? Orphans.Find(view, named, clock, g) : Orphans.Find(view, named);
+    private static ImmutableArray<Orphan> Find(TmuxView view, Func<string, bool> isNamed, ClockReading clock, TimeSpan? grace) =>
+        grace is { } g ? Orphans.Find(view, isNamed, clock, g) : Orphans.Find(view, isNamed);
 }
