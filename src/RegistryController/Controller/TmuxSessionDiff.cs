@@ -15,6 +15,12 @@ internal static class TmuxSessionDiff
             return null;
         }
 
+        if (previous.Sessions == current.Sessions)
+        {
+            // The same listing, seen again (TmuxCliViewSource keeps it): nothing changed.
+            return [];
+        }
+
         var changed = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
         foreach (var (name, session) in current.Sessions)
         {

@@ -19,6 +19,10 @@ public sealed class TmuxCliViewSource : ITmuxViewSource
     private readonly TmuxOptions _options;
     private readonly TmuxServerSelector _selector;
 
+    // The last listing and its view. A server's panes rarely change between two looks (a scan every 10 s of a quiet
+    // server of 1,000 sessions): the same output is the same view, not parsed again (0.7 MB of garbage each time).
+    private Listing? _last;
+
     public TmuxCliViewSource(TmuxOptions options, TmuxServerSelector? selector = null)
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
@@ -82,10 +86,22 @@ public sealed class TmuxCliViewSource : ITmuxViewSource
             return TmuxView.Broken(server, $"the tmux binary '{_options.Binary}' could not be started: {ex.Message}", stopwatch.Elapsed);
         }
 
-        return result.ExitCode == 0
-            ? ParseListing(result.StandardOutput, server, stopwatch.Elapsed)
-            : Interpret(result.ExitCode, result.StandardError, server, stopwatch.Elapsed);
+        if (result.ExitCode != 0)
+        {
+            return Interpret(result.ExitCode, result.StandardError, server, stopwatch.Elapsed);
+        }
+
+        if (_last is { } last && string.Equals(last.Output, result.StandardOutput, StringComparison.Ordinal))
+        {
+            return last.View with { Duration = stopwatch.Elapsed };
+        }
+
+        var view = ParseListing(result.StandardOutput, server, stopwatch.Elapsed);
+        _last = view.Status == TmuxViewStatus.Listed ? new Listing(result.StandardOutput, view) : null;
+        return view;
     }
+
+    private sealed record Listing(string Output, TmuxView View);
 
     internal static TmuxView ParseListing(string output, string server, TimeSpan duration)
     {

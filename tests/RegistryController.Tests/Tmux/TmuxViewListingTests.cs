@@ -128,4 +128,32 @@ public class TmuxViewListingTests
         Assert.Equal(names.Order(StringComparer.Ordinal), view.Sessions.Keys.Order(StringComparer.Ordinal));
         Assert.Equal((await tmux.Server.ListSessionsAsync()).Order(StringComparer.Ordinal), view.Sessions.Keys.Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public async Task A_server_listing_the_same_panes_again_gives_the_same_sessions_without_parsing_them_anew()
+    {
+        await using var tmux = await TmuxTestServer.StartAsync(["agent_one", "agent_two"]);
+        var source = tmux.ViewSource();
+
+        var first = await source.GetViewAsync(CancellationToken.None);
+        var again = await source.GetViewAsync(CancellationToken.None);
+
+        Assert.True(again.Status == TmuxViewStatus.Listed, $"{again.Status}: {again.Detail}");
+        Assert.Same(first.Sessions, again.Sessions);
+    }
+
+    [Fact]
+    public async Task A_listing_that_changed_since_the_last_look_is_read_afresh()
+    {
+        await using var tmux = await TmuxTestServer.StartAsync(["agent_one", "agent_two"]);
+        var source = tmux.ViewSource();
+        var first = await source.GetViewAsync(CancellationToken.None);
+
+        await tmux.Server.KillSessionAsync("agent_two");
+        await tmux.Server.RunAsync(["new-session", "-d", "-s", "agent_three", "cat"]);
+        var after = await source.GetViewAsync(CancellationToken.None);
+
+        Assert.Equal(["agent_one", "agent_two"], first.Sessions.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["agent_one", "agent_three"], after.Sessions.Keys.Order(StringComparer.Ordinal));
+    }
 }
