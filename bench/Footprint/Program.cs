@@ -120,18 +120,19 @@ try
                 return 1;
             }
 
-            var (atReadyKb, _) = Memory(process.Id);
+            var (atReadyKb, _, _, _) = Memory(process.Id);
             var idleStart = (Cpu: CpuMilliseconds(process.Id), Clock: clock.Elapsed.TotalMilliseconds);
             await Task.Delay(TimeSpan.FromSeconds(idleSeconds));
             var idlePercent = 100 * (CpuMilliseconds(process.Id) - idleStart.Cpu) / (clock.Elapsed.TotalMilliseconds - idleStart.Clock);
-            var (idleKb, _) = Memory(process.Id);
-            var line = $"run {run}: ready after {readyMs:0} ms ({readyCpuMs:0} ms CPU), RSS {atReadyKb / 1024.0:0.0} MB at ready, {idleKb / 1024.0:0.0} MB after {idleSeconds} s idle at {idlePercent:0.00} % CPU";
+            var (idleKb, _, idleAnonKb, idleFileKb) = Memory(process.Id);
+            var line = $"run {run}: ready after {readyMs:0} ms ({readyCpuMs:0} ms CPU), RSS {atReadyKb / 1024.0:0.0} MB at ready, {idleKb / 1024.0:0.0} MB after {idleSeconds} s idle "
+                + $"({idleAnonKb / 1024.0:0.0} anonymous, {idleFileKb / 1024.0:0.0} file-backed) at {idlePercent:0.00} % CPU";
             if (replay > 0)
             {
                 var before = CpuMilliseconds(process.Id);
                 await ReplayAsync(taskRegistries, replay, replayRate);
                 await Task.Delay(TimeSpan.FromSeconds(5));
-                var (replayedKb, peakKb) = Memory(process.Id);
+                var (replayedKb, peakKb, _, _) = Memory(process.Id);
                 var cpuMs = CpuMilliseconds(process.Id) - before;
                 line += $", {replayedKb / 1024.0:0.0} MB after {replay} writes replayed ({cpuMs:0} ms CPU; peak {peakKb / 1024.0:0.0} MB)";
                 rssReplayed.Add(replayedKb / 1024.0);
@@ -203,11 +204,13 @@ static double Median(List<double> values)
     return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
 }
 
-static (long Resident, long Peak) Memory(int pid)
+// Kilobytes: resident, its peak, and of the resident what is anonymous (heaps, stacks) and what is pages of files (the
+// executable's code and data, read from it and given back to the page cache under pressure).
+static (long Resident, long Peak, long Anonymous, long File) Memory(int pid)
 {
     long Field(string[] lines, string name) => long.Parse(lines.Single(l => l.StartsWith(name, StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
     var status = File.ReadAllLines($"/proc/{pid}/status");
-    return (Field(status, "VmRSS:"), Field(status, "VmHWM:"));
+    return (Field(status, "VmRSS:"), Field(status, "VmHWM:"), Field(status, "RssAnon:"), Field(status, "RssFile:"));
 }
 
 // utime + stime of the whole process (all threads), in clock ticks of 10 ms.

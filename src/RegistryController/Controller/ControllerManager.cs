@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RegistryController.Judgement;
@@ -270,13 +271,21 @@ public sealed partial class ControllerManager : BackgroundService
     /// committed. One aggressive collection hands it back to the system, so a controller beside an orchestrator settles
     /// at its steady-state size. It stops every thread for a twentieth of the start-up (1,000 registries), so it runs a
     /// moment after ready, not inside it: the first probe is answered at once, and the start-up's burst of work is
-    /// over by then (a reconcile that runs meanwhile waits for it, as for any collection).
+    /// over by then (a reconcile that runs meanwhile waits for it, as for any collection). Then the pages of the
+    /// program that the start-up read are handed back too (<see cref="ProgramPages"/>): of the 24 MB it touched, an
+    /// idle controller reads about half again (the workspace: 12.8 MB of the program resident after 30 s idle).
     /// </summary>
     private async Task CompactAfterStartupAsync(CancellationToken cancellationToken)
     {
         await _startupDone.Task.WaitAsync(cancellationToken);
         await Task.Delay(StartupCompactionDelay, _time, cancellationToken);
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        if (!RuntimeFeature.IsDynamicCodeSupported && Environment.ProcessPath is { } program)
+        {
+            // A native build: its code and type data are pages of the executable, most of them read by the start-up
+            // alone (a JIT build's code is not in its host's file, so there is nothing of it to hand back).
+            ProgramPages.Release(program);
+        }
     }
 
     private async Task EveryAsync(TimeSpan period, Func<CancellationToken, Task> action, CancellationToken cancellationToken)
