@@ -93,7 +93,7 @@ internal static class PassCommands
         }
 
         builder.Services.AddRegistryEngine(settings);
-        builder.Services.AddRegistryTelemetry(builder.Configuration, prometheus: false, console: settings.Telemetry.Console);
+        builder.Services.AddRegistryTelemetry(builder.Configuration, workspaces: 1, prometheus: false, console: settings.Telemetry.Console);
         // A one-shot command never starts a host, so it builds only the container of the builder's services: building
         // the host resolves its lifetime, logging and options through open generics, a seventh of a short command's CPU
         // in the native build. The telemetry providers are asked for by hand so that they listen.

@@ -105,7 +105,7 @@ internal static class RunCommand
         builder.Services.AddKubernetesIntegration(settings, cluster);
         builder.Services.AddRegistryController(settings);
         builder.Services.AddControllerHealthChecks();
-        builder.Services.AddRegistryTelemetry(builder.Configuration, prometheus: true, console: settings.Telemetry.Console);
+        builder.Services.AddRegistryTelemetry(builder.Configuration, settings.Workspaces.Count, prometheus: true, console: settings.Telemetry.Console);
         // Every record written inside a reconcile carries its trace and span ids.
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
 

@@ -56,6 +56,10 @@ public partial class PrometheusScrapeTests
         var counts = samples.Where(s => s.Name == "registryctl_reconcile_duration_seconds_count").ToList();
         Assert.NotEmpty(counts);
         Assert.All(counts, count => Assert.Equal(count.Value, Value(samples, "registryctl_reconcile_duration_seconds_bucket", [.. count.Labels.Select(l => (l.Key, l.Value)).Append(("le", "+Inf"))])));
+        // Sub-second buckets, as the instruments advise (the SDK's own start at 5, for milliseconds).
+        Assert.Equal(
+            ["0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "30", "+Inf"],
+            samples.Where(s => s.Name == "registryctl_reconcile_duration_seconds_bucket").Select(s => s.Labels["le"]).Distinct());
     }
 
     private static double Value(List<Sample> samples, string name, params (string Label, string Value)[] labels)
