@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Collections.Immutable;
 
 namespace RegistryController.Judgement;
@@ -10,11 +11,31 @@ public sealed record ReconcileOptions
     /// <summary>An agent this young (from <c>started_at</c>) may not have its session yet: never a zombie.</summary>
     public TimeSpan Grace { get; init; } = TimeSpan.FromSeconds(30);
 
-    public ImmutableHashSet<string> ActiveStatuses { get; init; } =
+    private static readonly ImmutableHashSet<string> DefaultActiveStatuses =
         ImmutableHashSet.Create(StringComparer.Ordinal, "running", "working", "blocked", "reviewing");
 
-    public ImmutableHashSet<string> TerminalStatuses { get; init; } =
+    private static readonly ImmutableHashSet<string> DefaultTerminalStatuses =
         ImmutableHashSet.Create(StringComparer.Ordinal, "completed", "failed", "error", "terminated", "killed", "phase_completed");
+
+    // Each set as configured, and the same statuses in a set made for lookups, set together: a pass asks about every
+    // agent's status several times, and an immutable set's lookup (a randomised hash and a walk down a tree) was a
+    // twentieth of a JSON health pass.
+    private readonly ImmutableHashSet<string> _activeStatuses = DefaultActiveStatuses;
+    private readonly FrozenSet<string> _active = Frozen(DefaultActiveStatuses);
+    private readonly ImmutableHashSet<string> _terminalStatuses = DefaultTerminalStatuses;
+    private readonly FrozenSet<string> _terminal = Frozen(DefaultTerminalStatuses);
+
+    public ImmutableHashSet<string> ActiveStatuses
+    {
+        get => _activeStatuses;
+        init => (_activeStatuses, _active) = (value, Frozen(value));
+    }
+
+    public ImmutableHashSet<string> TerminalStatuses
+    {
+        get => _terminalStatuses;
+        init => (_terminalStatuses, _terminal) = (value, Frozen(value));
+    }
 
     /// <summary>The mass guard trips only when at least this many agents would be terminated at once.</summary>
     public int MassGuardMinimum { get; init; } = 5;
@@ -31,7 +52,10 @@ public sealed record ReconcileOptions
     /// <summary>Proceed even when the mass guard trips. A per-command flag (<c>repair --force</c>), never a setting.</summary>
     public bool Force { get; init; }
 
-    public bool IsActive(string? status) => status is not null && ActiveStatuses.Contains(status);
+    public bool IsActive(string? status) => status is not null && _active.Contains(status);
 
-    public bool IsTerminal(string? status) => status is not null && TerminalStatuses.Contains(status);
+    public bool IsTerminal(string? status) => status is not null && _terminal.Contains(status);
+
+    /// <summary>The statuses as a set made for lookups (ordinal, as configured sets are).</summary>
+    public static FrozenSet<string> Frozen(IEnumerable<string> statuses) => statuses.ToFrozenSet(StringComparer.Ordinal);
 }

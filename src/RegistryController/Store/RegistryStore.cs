@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
@@ -19,7 +20,7 @@ public sealed class RegistryStore : IRegistryStore
 
     private readonly LockRetry _retry;
 
-    private readonly IReadOnlySet<string>? _activeStatuses;
+    private readonly FrozenSet<string>? _activeStatuses;
 
     /// <param name="activeStatuses">
     /// The statuses of agents the judge looks at closely (<see cref="ReconcileOptions.ActiveStatuses"/>): a read keeps
@@ -29,7 +30,8 @@ public sealed class RegistryStore : IRegistryStore
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _retry = new(lockOptions ?? throw new ArgumentNullException(nameof(lockOptions)), time);
-        _activeStatuses = activeStatuses;
+        // Asked of every agent of every registry read: a set made for lookups.
+        _activeStatuses = activeStatuses is null ? null : ReconcileOptions.Frozen(activeStatuses);
     }
 
     /// <summary>

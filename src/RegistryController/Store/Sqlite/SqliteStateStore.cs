@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
@@ -53,7 +54,8 @@ internal sealed partial class SqliteStateStore(SqliteStoreOptions options)
             // read, when the pragma touches no file: a busy or broken database is met by the schema check first.
             Execute(connection, "PRAGMA cache_size = -256");
             var tasks = ReadTasks(connection, ct);
-            var agents = ReadAgents(connection, activeStatuses, ct);
+            // Asked of every row: a set made for lookups.
+            var agents = ReadAgents(connection, activeStatuses is null ? null : ReconcileOptions.Frozen(activeStatuses), ct);
             await transaction.CommitAsync(ct);
             return new SqliteSnapshot(path, tasks, agents);
         }
@@ -383,7 +385,7 @@ internal sealed partial class SqliteStateStore(SqliteStoreOptions options)
     /// What the judge reads of every agent. Not <c>completed_at</c> nor <c>last_update</c>: only a JSON global
     /// registry's mirror copies them, and a 2026 workspace's judgement has none.
     /// </summary>
-    private ImmutableArray<AgentRecord> ReadAgents(SqliteConnection connection, IReadOnlySet<string>? activeStatuses, CancellationToken ct)
+    private ImmutableArray<AgentRecord> ReadAgents(SqliteConnection connection, FrozenSet<string>? activeStatuses, CancellationToken ct)
     {
         using var rows = new RowReader(connection, """
             SELECT agent_id, task_id, tmux_session, status, started_at, claude_pid, cursor_pid
