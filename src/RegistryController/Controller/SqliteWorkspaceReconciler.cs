@@ -112,7 +112,7 @@ public sealed partial class SqliteWorkspaceReconciler(
 
         var (orphans, _) = await Sqlite2026Orphans.FindAsync(
             timed.View,
-            Reconciler.NamedSessions(workspace).Contains,
+            Reconciler.NamedSessions(workspace, timed.View).Contains,
             clock,
             reconcileOptions.Grace,
             [(unnamed, ct) => cache.Adopted.GetAsync(unnamed, c => reader.ReadAsync(key.WorkspaceRoot, null, c), ct)],

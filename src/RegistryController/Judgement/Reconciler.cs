@@ -57,8 +57,7 @@ public static class Reconciler
             verdicts.Add(new RegistryVerdict(registry, plan));
         }
 
-        var named = NamedSessions(workspace);
-        var orphans = Orphans.Find(view, named);
+        var orphans = Orphans.Find(view, NamedSessions(workspace, view));
         // An unreadable registry might name any of them; with no server there is nothing to miss.
         var complete = view.Status == TmuxViewStatus.NoServer || (view.Status == TmuxViewStatus.Listed && workspace.Registries.All(r => r.Model is not null));
         return new WorkspaceVerdict(workspace.Root, view, verdicts.ToImmutable(), orphans, complete, guard);
@@ -101,6 +100,31 @@ public static class Reconciler
             foreach (var agent in registry.Model?.Agents ?? [])
             {
                 if (agent.TmuxSession is { } session)
+                {
+                    named.Add(session);
+                }
+            }
+        }
+
+        return named;
+    }
+
+    /// <summary>
+    /// The sessions of <paramref name="view"/> that an agent of the workspace names: all that the orphan rule asks of
+    /// the workspace, in a set the size of the view (1,000 sessions) rather than of every agent (40,000 entries with a
+    /// global registry's copies: 0.8 MB that a pass's allocations are otherwise spared).
+    /// </summary>
+    public static IReadOnlySet<string> NamedSessions(WorkspaceSnapshot workspace, TmuxView view)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        ArgumentNullException.ThrowIfNull(view);
+        var listed = new HashSet<string>(view.Sessions.Keys, StringComparer.Ordinal);
+        var named = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var registry in workspace.Registries)
+        {
+            foreach (var agent in registry.Model?.Agents ?? [])
+            {
+                if (agent.TmuxSession is { } session && listed.Contains(session))
                 {
                     named.Add(session);
                 }

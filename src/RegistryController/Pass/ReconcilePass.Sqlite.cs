@@ -97,7 +97,7 @@ public sealed partial class ReconcilePass
     /// <summary>Orphans by the rule of a sqlite-2026 workspace (<see cref="Sqlite2026Orphans"/>), its JSON read whole when asked.</summary>
     private async Task<WorkspaceVerdict> WithOrphansAsync(string root, WorkspaceSnapshot workspace, WorkspaceVerdict verdict, ClockReading clock, CancellationToken cancellationToken)
     {
-        var (orphans, complete) = await Sqlite2026Orphans.FindAsync(verdict.Tmux, Reconciler.NamedSessions(workspace).Contains, clock, _options.Grace, [ReadJsonNamesAsync], cancellationToken);
+        var (orphans, complete) = await Sqlite2026Orphans.FindAsync(verdict.Tmux, Reconciler.NamedSessions(workspace, verdict.Tmux).Contains, clock, _options.Grace, [ReadJsonNamesAsync], cancellationToken);
         complete &= verdict.Tmux.Status is TmuxViewStatus.Listed or TmuxViewStatus.NoServer;
         return verdict with { Orphans = orphans, OrphansComplete = complete };
 

@@ -41,6 +41,18 @@ public class OrphanVerdictTests
     }
 
     [Fact]
+    public void The_sessions_named_of_a_view_are_those_it_lists_that_some_agent_names()
+    {
+        var workspace = WorkspaceOf(
+            TaskRegistry("TASK-A", Agent("a1"), Agent("a2")),
+            GlobalRegistry(1, Entry("g1", "TASK-GONE", status: "completed")));
+
+        var named = Reconciler.NamedSessions(workspace, Listed("agent_a1", "agent_g1", "agent_stray"));
+
+        Assert.Equal(["agent_a1", "agent_g1"], named.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Orphans_are_listed_in_name_order()
     {
         var verdict = Judge(WorkspaceOf(TaskRegistry("TASK-A", Agent("a1"))), Listed("agent_c", "agent_a", "agent_b"));
