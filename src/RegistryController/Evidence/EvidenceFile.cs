@@ -32,9 +32,11 @@ internal sealed class EvidenceFile : IDisposable
     /// when something is there that cannot be evidence.
     /// </summary>
     /// <param name="realRoot">The task directory's real path, every link resolved.</param>
-    public static EvidenceFile? Open(string realRoot, string path, out string? problem)
+    /// <param name="relative">The path below the task directory (<c>logs/&lt;agent&gt;_stream.jsonl</c>).</param>
+    public static EvidenceFile? Open(string realRoot, string path, string relative, out string? problem)
     {
-        if (ResolveInside(realRoot, path, out problem) is not { } real)
+        problem = null;
+        if ((Posix.RealPathBelow(realRoot, relative) ?? ResolveInside(realRoot, path, out problem)) is not { } real)
         {
             return null;
         }
