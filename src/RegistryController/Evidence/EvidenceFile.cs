@@ -35,8 +35,7 @@ internal sealed class EvidenceFile : IDisposable
     /// <param name="relative">The path below the task directory (<c>logs/&lt;agent&gt;_stream.jsonl</c>).</param>
     public static EvidenceFile? Open(string realRoot, string path, string relative, out string? problem)
     {
-        problem = null;
-        if ((Posix.RealPathBelow(realRoot, relative) ?? ResolveInside(realRoot, path, out problem)) is not { } real)
+        if (ResolveInside(realRoot, path, relative, out problem) is not { } real)
         {
             return null;
         }
@@ -70,7 +69,7 @@ internal sealed class EvidenceFile : IDisposable
     /// The real path of <paramref name="path"/> when it is a regular file inside <paramref name="realRoot"/>; null
     /// otherwise, with the problem, or with none when nothing is there.
     /// </summary>
-    private static string? ResolveInside(string realRoot, string path, out string? problem)
+    private static string? ResolveInside(string realRoot, string path, string relative, out string? problem)
     {
         problem = null;
         if (Syscall.lstat(path, out var own) != 0)
@@ -78,6 +77,13 @@ internal sealed class EvidenceFile : IDisposable
             var errno = Stdlib.GetLastError();
             problem = errno is Errno.ENOENT or Errno.ENOTDIR ? null : $"cannot look at it: {Describe(errno)}";
             return null;
+        }
+
+        if ((own.st_mode & FilePermissions.S_IFMT) == FilePermissions.S_IFREG && PlainDirectoriesBelow(realRoot, relative))
+        {
+            // A regular file, not a link, in directories that are no links either: its real path is below the root's,
+            // known without realpath, which reads every component from / (a readlink(2) each).
+            return realRoot.TrimEnd('/') + "/" + relative;
         }
 
         var real = Posix.RealPath(path, out var realErrno);
@@ -112,6 +118,31 @@ internal sealed class EvidenceFile : IDisposable
 
         problem = NotAFile(target);
         return problem is null ? real : null;
+    }
+
+    /// <summary>Whether each directory of <paramref name="relative"/> (all but its last step) is a directory below the root and no link.</summary>
+    private static bool PlainDirectoriesBelow(string realRoot, string relative)
+    {
+        var steps = relative.Split('/');
+        var current = realRoot.TrimEnd('/');
+        foreach (var step in steps)
+        {
+            if (step is "" or "." or ".." || step.Contains('\0', StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        for (var i = 0; i < steps.Length - 1; i++)
+        {
+            current += "/" + steps[i];
+            if (Syscall.lstat(current, out var directory) != 0 || (directory.st_mode & FilePermissions.S_IFMT) != FilePermissions.S_IFDIR)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static string? NotAFile(Stat stat) => (stat.st_mode & FilePermissions.S_IFMT) switch

@@ -9,12 +9,7 @@ internal static class WorkspacePathGuard
     {
         var root = Posix.RealPath(location.WorkspaceRoot)
             ?? throw new RegistryAccessException(location.Path, $"the workspace {location.WorkspaceRoot} does not exist");
-        // A registry is a file one or two steps below the root: when none of them is a link, its real path is the
-        // root's with them, without resolving every component from / again.
-        var relative = Path.GetRelativePath(location.WorkspaceRoot, location.Path);
-        var errno = 0;
-        var real = Posix.RealPathBelow(root, relative)
-            ?? Posix.RealPath(location.Path, out errno)
+        var real = Posix.RealPath(location.Path, out var errno)
             ?? throw new RegistryAccessException(location.Path, Unresolvable(location.Path, errno));
         if (!real.StartsWith(root.TrimEnd('/') + "/", StringComparison.Ordinal))
         {
