@@ -273,18 +273,26 @@ public sealed partial class ControllerManager : BackgroundService
     /// moment after ready, not inside it: the first probe is answered at once, and the start-up's burst of work is
     /// over by then (a reconcile that runs meanwhile waits for it, as for any collection). Then the pages of the
     /// program that the start-up read are handed back too (<see cref="ProgramPages"/>): of the 24 MB it touched, an
-    /// idle controller reads about half again (the workspace: 12.8 MB of the program resident after 30 s idle).
+    /// idle controller reads about half again.
     /// </summary>
     private async Task CompactAfterStartupAsync(CancellationToken cancellationToken)
     {
         await _startupDone.Task.WaitAsync(cancellationToken);
         await Task.Delay(StartupCompactionDelay, _time, cancellationToken);
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        if (!RuntimeFeature.IsDynamicCodeSupported && Environment.ProcessPath is { } program)
+        if (OperatingSystem.IsLinux() && !RuntimeFeature.IsDynamicCodeSupported && Environment.ProcessPath is { } program)
         {
             // A native build: its code and type data are pages of the executable, most of them read by the start-up
             // alone (a JIT build's code is not in its host's file, so there is nothing of it to hand back).
-            ProgramPages.Release(program);
+            try
+            {
+                ProgramPages.Release(program);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+                // Only memory left as it was: nothing to stop the controller for.
+                LogPagesKept(e.Message);
+            }
         }
     }
 
@@ -296,6 +304,9 @@ public sealed partial class ControllerManager : BackgroundService
             await action(cancellationToken);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "The start-up's pages of the program were not handed back: {Error}")]
+    private partial void LogPagesKept(string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ready: startup reconcile of {Count} registries done")]
     private partial void LogReady(int count);

@@ -1,4 +1,5 @@
 using System.IO.MemoryMappedFiles;
+using RegistryController.Locking;
 using RegistryController.Runtime;
 
 namespace RegistryController.Tests.Runtime;
@@ -28,7 +29,8 @@ public sealed class ProgramPagesTests : IDisposable
         using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
         file.Write(bytes);
         file.Flush(flushToDisk: true);
-        return path;
+        // As the process's mappings name it: every link of the temporary directory resolved.
+        return Posix.RealPath(path)!;
     }
 
     /// <summary>The resident kilobytes of this process's mappings of <paramref name="path"/>, as /proc/self/smaps counts them.</summary>
@@ -54,7 +56,7 @@ public sealed class ProgramPagesTests : IDisposable
     }
 
     [Fact]
-    public void Pages_read_from_a_mapped_file_are_no_longer_resident_once_released()
+    public void Pages_read_through_a_read_only_mapping_are_no_longer_resident_once_released_and_read_the_same_again()
     {
         var path = FileOfKnownBytes();
         using var mapped = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
@@ -75,7 +77,7 @@ public sealed class ProgramPagesTests : IDisposable
     }
 
     [Fact]
-    public void A_page_this_process_wrote_into_a_private_mapping_keeps_what_was_written()
+    public void A_page_this_process_wrote_into_a_writable_private_mapping_keeps_what_was_written()
     {
         var path = FileOfKnownBytes();
         using var mapped = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.CopyOnWrite);
