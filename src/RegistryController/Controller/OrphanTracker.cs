@@ -73,8 +73,20 @@ public sealed partial class OrphanTracker(
         }
 
         var now = time.GetUtcNow();
-        Func<string, bool> isNamed = s => named.Exists(set => set.Contains(s));
-        var (found, readable) = await Sqlite2026Orphans.FindAsync(view, isNamed, ClockReading.From(time), Grace(), adopted, cancellationToken);
+        bool IsNamed(string session)
+        {
+            foreach (var set in named)
+            {
+                if (set.Contains(session))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        var (found, readable) = await Sqlite2026Orphans.FindAsync(view, IsNamed, ClockReading.From(time), Grace(), adopted, cancellationToken);
         if (readable && adopted.Count > 0 && _killAfter is { } killAfter && found.Any(o => _orphanSince.TryGetValue(o.Session, out var since) && now - since >= killAfter))
         {
             // Adopted JSON names are remembered between scans, and a task copied in since is not watched: before a
@@ -84,7 +96,7 @@ public sealed partial class OrphanTracker(
                 cache.Adopted.Forget();
             }
 
-            (found, readable) = await Sqlite2026Orphans.FindAsync(view, isNamed, ClockReading.From(time), Grace(), adopted, cancellationToken);
+            (found, readable) = await Sqlite2026Orphans.FindAsync(view, IsNamed, ClockReading.From(time), Grace(), adopted, cancellationToken);
         }
 
         if (!readable)

@@ -20,10 +20,13 @@ public sealed record ReconcileOptions
     // Each set as configured, and the same statuses in a set made for lookups, set together: a pass asks about every
     // agent's status several times, and an immutable set's lookup (a randomised hash and a walk down a tree) was a
     // twentieth of a JSON health pass.
+    private static readonly FrozenSet<string> DefaultActive = Frozen(DefaultActiveStatuses);
+    private static readonly FrozenSet<string> DefaultTerminal = Frozen(DefaultTerminalStatuses);
+
     private readonly ImmutableHashSet<string> _activeStatuses = DefaultActiveStatuses;
-    private readonly FrozenSet<string> _active = Frozen(DefaultActiveStatuses);
+    private readonly FrozenSet<string> _active = DefaultActive;
     private readonly ImmutableHashSet<string> _terminalStatuses = DefaultTerminalStatuses;
-    private readonly FrozenSet<string> _terminal = Frozen(DefaultTerminalStatuses);
+    private readonly FrozenSet<string> _terminal = DefaultTerminal;
 
     public ImmutableHashSet<string> ActiveStatuses
     {
@@ -56,6 +59,12 @@ public sealed record ReconcileOptions
 
     public bool IsTerminal(string? status) => status is not null && _terminal.Contains(status);
 
-    /// <summary>The statuses as a set made for lookups (ordinal, as configured sets are).</summary>
-    public static FrozenSet<string> Frozen(IEnumerable<string> statuses) => statuses.ToFrozenSet(StringComparer.Ordinal);
+    /// <summary>The statuses as a set made for lookups, compared as the given set compares them.</summary>
+    public static FrozenSet<string> Frozen(IReadOnlySet<string> statuses) => statuses switch
+    {
+        ImmutableHashSet<string> set => set.ToFrozenSet(set.KeyComparer),
+        HashSet<string> set => set.ToFrozenSet(set.Comparer),
+        FrozenSet<string> set => set,
+        _ => statuses.ToFrozenSet(StringComparer.Ordinal),
+    };
 }

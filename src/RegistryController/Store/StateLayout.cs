@@ -80,7 +80,25 @@ internal static class Sqlite2026Orphans
             complete &= readable;
         }
 
-        return (Find(view, s => isNamed(s) || json.Exists(names => names.Contains(s)), clock, grace), complete);
+        return (Find(view, NamedOtherwiseOrInJson, clock, grace), complete);
+
+        bool NamedOtherwiseOrInJson(string session)
+        {
+            if (isNamed(session))
+            {
+                return true;
+            }
+
+            foreach (var names in json)
+            {
+                if (names.Contains(session))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
     }
 
     private static ImmutableArray<Orphan> Find(TmuxView view, Func<string, bool> isNamed, ClockReading clock, TimeSpan? grace) =>

@@ -91,7 +91,7 @@ public sealed class TmuxCliViewSource : ITmuxViewSource
             return Interpret(result.ExitCode, result.StandardError, server, stopwatch.Elapsed);
         }
 
-        if (_last is { } last && string.Equals(last.Output, result.StandardOutput, StringComparison.Ordinal))
+        if (_last is { } last && last.View.Server == server && string.Equals(last.Output, result.StandardOutput, StringComparison.Ordinal))
         {
             return last.View with { Duration = stopwatch.Elapsed };
         }
