@@ -79,10 +79,10 @@ internal static class AgentEvidenceReader
     /// <summary>The file in its own directory or, when it is not there, in archive/; a file that is there but bad is a problem, not a reason to look elsewhere.</summary>
     private static EvidenceFile? Locate(string realRoot, string taskDirectory, string directory, string name, ImmutableArray<EvidenceProblem>.Builder problems)
     {
-        foreach (var relative in new[] { directory + "/" + name, "archive/" + name })
+        foreach (var below in new[] { directory, "archive" })
         {
-            var candidate = Path.Combine(taskDirectory, relative);
-            var file = EvidenceFile.Open(realRoot, candidate, relative, out var problem);
+            var candidate = Path.Combine(taskDirectory, below, name);
+            var file = EvidenceFile.Open(realRoot, candidate, below, out var problem);
             if (file is not null)
             {
                 return file;

@@ -32,10 +32,10 @@ internal sealed class EvidenceFile : IDisposable
     /// when something is there that cannot be evidence.
     /// </summary>
     /// <param name="realRoot">The task directory's real path, every link resolved.</param>
-    /// <param name="relative">The path below the task directory (<c>logs/&lt;agent&gt;_stream.jsonl</c>).</param>
-    public static EvidenceFile? Open(string realRoot, string path, string relative, out string? problem)
+    /// <param name="directory">The directory of the task directory that <paramref name="path"/> names the file in (<c>logs</c>).</param>
+    public static EvidenceFile? Open(string realRoot, string path, string directory, out string? problem)
     {
-        if (ResolveInside(realRoot, path, relative, out problem) is not { } real)
+        if (ResolveInside(realRoot, path, directory, out problem) is not { } real)
         {
             return null;
         }
@@ -69,7 +69,7 @@ internal sealed class EvidenceFile : IDisposable
     /// The real path of <paramref name="path"/> when it is a regular file inside <paramref name="realRoot"/>; null
     /// otherwise, with the problem, or with none when nothing is there.
     /// </summary>
-    private static string? ResolveInside(string realRoot, string path, string relative, out string? problem)
+    private static string? ResolveInside(string realRoot, string path, string directory, out string? problem)
     {
         problem = null;
         if (Syscall.lstat(path, out var own) != 0)
@@ -79,11 +79,11 @@ internal sealed class EvidenceFile : IDisposable
             return null;
         }
 
-        if ((own.st_mode & FilePermissions.S_IFMT) == FilePermissions.S_IFREG && PlainDirectoriesBelow(realRoot, relative))
+        if ((own.st_mode & FilePermissions.S_IFMT) == FilePermissions.S_IFREG && PlainDirectory(realRoot, directory) is { } below)
         {
-            // A regular file, not a link, in directories that are no links either: its real path is below the root's,
+            // A regular file, not a link, in a directory that is no link either: its real path is below the root's,
             // known without realpath, which reads every component from / (a readlink(2) each).
-            return realRoot.TrimEnd('/') + "/" + relative;
+            return below + "/" + System.IO.Path.GetFileName(path);
         }
 
         var real = Posix.RealPath(path, out var realErrno);
@@ -120,29 +120,16 @@ internal sealed class EvidenceFile : IDisposable
         return problem is null ? real : null;
     }
 
-    /// <summary>Whether each directory of <paramref name="relative"/> (all but its last step) is a directory below the root and no link.</summary>
-    private static bool PlainDirectoriesBelow(string realRoot, string relative)
+    /// <summary><paramref name="realRoot"/>/<paramref name="directory"/> when that is a directory and no link; null otherwise.</summary>
+    private static string? PlainDirectory(string realRoot, string directory)
     {
-        var steps = relative.Split('/');
-        var current = realRoot.TrimEnd('/');
-        foreach (var step in steps)
+        if (directory is "" or "." or ".." || directory.Contains('/', StringComparison.Ordinal) || directory.Contains('\0', StringComparison.Ordinal))
         {
-            if (step is "" or "." or ".." || step.Contains('\0', StringComparison.Ordinal))
-            {
-                return false;
-            }
+            return null;
         }
 
-        for (var i = 0; i < steps.Length - 1; i++)
-        {
-            current += "/" + steps[i];
-            if (Syscall.lstat(current, out var directory) != 0 || (directory.st_mode & FilePermissions.S_IFMT) != FilePermissions.S_IFDIR)
-            {
-                return false;
-            }
-        }
-
-        return true;
+        var below = realRoot.TrimEnd('/') + "/" + directory;
+        return Syscall.lstat(below, out var stat) == 0 && (stat.st_mode & FilePermissions.S_IFMT) == FilePermissions.S_IFDIR ? below : null;
     }
 
     private static string? NotAFile(Stat stat) => (stat.st_mode & FilePermissions.S_IFMT) switch
