@@ -6,28 +6,142 @@ namespace RegistryController.Registry;
 /// <see cref="ClaudePid"/> and <see cref="CursorPid"/> are the processes the orchestrator recorded (usually none; the
 /// cursor backend of late 2025 ran its agents without tmux and recorded only <c>cursor_pid</c>).
 /// </summary>
-public sealed record AgentRecord(
-    string Id,
-    int Index,
-    string? Status,
-    string? TmuxSession,
-    string? StartedAt,
-    string? TaskId,
-    string? LogFile = null,
-    string? ProgressFile = null,
-    string? TerminationReason = null,
-    string? TerminatedAt = null,
-    string? CompletedAt = null,
-    string? LastUpdate = null,
-    string? ReconciledBy = null,
-    string? OutcomeEvidence = null,
-    int? ClaudePid = null,
-    int? CursorPid = null)
+/// <remarks>
+/// What only a running agent has (when it started, its files, its processes) and what only an ended one has (how and
+/// when it ended) are kept in objects of their own, absent when all their fields are: a workspace's cache holds every
+/// agent of every registry, and the global registry's entries, half of them, have neither. 72 bytes an entry instead of
+/// 144. Equality, <c>with</c> and the properties are those of a record with all sixteen fields.
+/// </remarks>
+public sealed record AgentRecord
 {
+    private readonly Run? _run;
+    private readonly Ending? _ending;
+
+    public AgentRecord(
+        string Id,
+        int Index,
+        string? Status,
+        string? TmuxSession,
+        string? StartedAt,
+        string? TaskId,
+        string? LogFile = null,
+        string? ProgressFile = null,
+        string? TerminationReason = null,
+        string? TerminatedAt = null,
+        string? CompletedAt = null,
+        string? LastUpdate = null,
+        string? ReconciledBy = null,
+        string? OutcomeEvidence = null,
+        int? ClaudePid = null,
+        int? CursorPid = null)
+    {
+        this.Id = Id;
+        this.Index = Index;
+        this.Status = Status;
+        this.TmuxSession = TmuxSession;
+        this.TaskId = TaskId;
+        _run = Run.Of(StartedAt, LogFile, ProgressFile, ClaudePid, CursorPid);
+        _ending = Ending.Of(TerminationReason, TerminatedAt, CompletedAt, LastUpdate, ReconciledBy, OutcomeEvidence);
+    }
+
+    public string Id { get; init; }
+
+    public int Index { get; init; }
+
+    public string? Status { get; init; }
+
+    public string? TmuxSession { get; init; }
+
+    public string? StartedAt
+    {
+        get => _run?.StartedAt;
+        init => _run = Run.Of(value, LogFile, ProgressFile, ClaudePid, CursorPid);
+    }
+
+    public string? TaskId { get; init; }
+
+    public string? LogFile
+    {
+        get => _run?.LogFile;
+        init => _run = Run.Of(StartedAt, value, ProgressFile, ClaudePid, CursorPid);
+    }
+
+    public string? ProgressFile
+    {
+        get => _run?.ProgressFile;
+        init => _run = Run.Of(StartedAt, LogFile, value, ClaudePid, CursorPid);
+    }
+
+    public string? TerminationReason
+    {
+        get => _ending?.TerminationReason;
+        init => _ending = Ending.Of(value, TerminatedAt, CompletedAt, LastUpdate, ReconciledBy, OutcomeEvidence);
+    }
+
+    public string? TerminatedAt
+    {
+        get => _ending?.TerminatedAt;
+        init => _ending = Ending.Of(TerminationReason, value, CompletedAt, LastUpdate, ReconciledBy, OutcomeEvidence);
+    }
+
+    public string? CompletedAt
+    {
+        get => _ending?.CompletedAt;
+        init => _ending = Ending.Of(TerminationReason, TerminatedAt, value, LastUpdate, ReconciledBy, OutcomeEvidence);
+    }
+
+    public string? LastUpdate
+    {
+        get => _ending?.LastUpdate;
+        init => _ending = Ending.Of(TerminationReason, TerminatedAt, CompletedAt, value, ReconciledBy, OutcomeEvidence);
+    }
+
+    public string? ReconciledBy
+    {
+        get => _ending?.ReconciledBy;
+        init => _ending = Ending.Of(TerminationReason, TerminatedAt, CompletedAt, LastUpdate, value, OutcomeEvidence);
+    }
+
+    public string? OutcomeEvidence
+    {
+        get => _ending?.OutcomeEvidence;
+        init => _ending = Ending.Of(TerminationReason, TerminatedAt, CompletedAt, LastUpdate, ReconciledBy, value);
+    }
+
+    public int? ClaudePid
+    {
+        get => _run?.ClaudePid;
+        init => _run = Run.Of(StartedAt, LogFile, ProgressFile, value, CursorPid);
+    }
+
+    public int? CursorPid
+    {
+        get => _run?.CursorPid;
+        init => _run = Run.Of(StartedAt, LogFile, ProgressFile, ClaudePid, value);
+    }
+
     /// <summary>
     /// This entry as kept for an agent that is not active: without what only an active agent's verdict reads (when it
     /// started, the files it writes). How it ended stays: a global entry that lags behind copies it.
     /// </summary>
     public AgentRecord AsInactive() =>
         StartedAt is null && LogFile is null && ProgressFile is null ? this : this with { StartedAt = null, LogFile = null, ProgressFile = null };
+
+    /// <summary>What only a running agent has; null when none of it is known, so that equal entries hold equal fields.</summary>
+    private sealed record Run(string? StartedAt, string? LogFile, string? ProgressFile, int? ClaudePid, int? CursorPid)
+    {
+        public static Run? Of(string? startedAt, string? logFile, string? progressFile, int? claudePid, int? cursorPid) =>
+            startedAt is null && logFile is null && progressFile is null && claudePid is null && cursorPid is null
+                ? null
+                : new(startedAt, logFile, progressFile, claudePid, cursorPid);
+    }
+
+    /// <summary>How and when the agent ended, and who said so; null when none of it is known.</summary>
+    private sealed record Ending(string? TerminationReason, string? TerminatedAt, string? CompletedAt, string? LastUpdate, string? ReconciledBy, string? OutcomeEvidence)
+    {
+        public static Ending? Of(string? terminationReason, string? terminatedAt, string? completedAt, string? lastUpdate, string? reconciledBy, string? outcomeEvidence) =>
+            terminationReason is null && terminatedAt is null && completedAt is null && lastUpdate is null && reconciledBy is null && outcomeEvidence is null
+                ? null
+                : new(terminationReason, terminatedAt, completedAt, lastUpdate, reconciledBy, outcomeEvidence);
+    }
 }
