@@ -45,14 +45,18 @@ internal static class AgentEvidenceReader
             return new(null, null, [new(agentId, "is not an agent id that names a file (empty, or with a slash or NUL): nothing read")]);
         }
 
-        var realRoot = Posix.RealPath(taskDirectory, out var errno);
-        if (realRoot is null || !Directory.Exists(realRoot))
+        // One stat(2), links followed, says what realpath(3) and a look at its answer would: the real path itself is
+        // resolved only if a file is found.
+        var errno = Posix.FileType(taskDirectory, followLinks: true, out var type);
+        if (errno != 0 || type != Posix.Directory)
         {
-            var why = realRoot is not null ? "is not a directory"
-                : NativeConvert.ToErrno(errno) is Errno.ENOENT or Errno.ENOTDIR ? "does not exist"
+            var why = errno == 0 ? "is not a directory"
+                : errno is Posix.ENoEnt or Posix.ENotDir ? "does not exist"
                 : $"cannot be resolved ({NativeConvert.ToErrno(errno)})";
             return new(null, null, [new(taskDirectory, $"the task directory {why}: nothing read")]);
         }
+
+        var realRoot = new RealDirectory(taskDirectory);
 
         var problems = ImmutableArray.CreateBuilder<EvidenceProblem>();
         StreamResult? result = null;
@@ -77,7 +81,7 @@ internal static class AgentEvidenceReader
     }
 
     /// <summary>The file in its own directory or, when it is not there, in archive/; a file that is there but bad is a problem, not a reason to look elsewhere.</summary>
-    private static EvidenceFile? Locate(string realRoot, string taskDirectory, string directory, string name, ImmutableArray<EvidenceProblem>.Builder problems)
+    private static EvidenceFile? Locate(RealDirectory realRoot, string taskDirectory, string directory, string name, ImmutableArray<EvidenceProblem>.Builder problems)
     {
         foreach (var below in new[] { directory, "archive" })
         {

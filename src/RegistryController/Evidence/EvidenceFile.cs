@@ -31,11 +31,11 @@ internal sealed class EvidenceFile : IDisposable
     /// orchestrator's clean-up may have moved it, even between the look and the open); null with a problem
     /// when something is there that cannot be evidence.
     /// </summary>
-    /// <param name="realRoot">The task directory's real path, every link resolved.</param>
+    /// <param name="root">The task directory whose real path the file must be below.</param>
     /// <param name="directory">The directory of the task directory that <paramref name="path"/> names the file in (<c>logs</c>).</param>
-    public static EvidenceFile? Open(string realRoot, string path, string directory, out string? problem)
+    public static EvidenceFile? Open(RealDirectory root, string path, string directory, out string? problem)
     {
-        if (ResolveInside(realRoot, path, directory, out problem) is not { } real)
+        if (ResolveInside(root, path, directory, out problem) is not { } real)
         {
             return null;
         }
@@ -55,7 +55,7 @@ internal sealed class EvidenceFile : IDisposable
         }
 
         var handle = new SafeFileHandle(fd, ownsHandle: true);
-        if (Syscall.fstat(fd, out var opened) != 0 || NotAFile(opened) is not null)
+        if (Syscall.fstat(fd, out var opened) != 0 || NotAFile((int)(opened.st_mode & FilePermissions.S_IFMT)) is not null)
         {
             handle.Dispose();
             problem = "is not a regular file: not read";
@@ -66,20 +66,27 @@ internal sealed class EvidenceFile : IDisposable
     }
 
     /// <summary>
-    /// The real path of <paramref name="path"/> when it is a regular file inside <paramref name="realRoot"/>; null
+    /// The real path of <paramref name="path"/> when it is a regular file inside <paramref name="root"/>; null
     /// otherwise, with the problem, or with none when nothing is there.
     /// </summary>
-    private static string? ResolveInside(string realRoot, string path, string directory, out string? problem)
+    private static string? ResolveInside(RealDirectory root, string path, string directory, out string? problem)
     {
         problem = null;
-        if (Syscall.lstat(path, out var own) != 0)
+        var errno = Posix.FileType(path, followLinks: false, out var own);
+        if (errno != 0)
         {
-            var errno = Stdlib.GetLastError();
-            problem = errno is Errno.ENOENT or Errno.ENOTDIR ? null : $"cannot look at it: {Describe(errno)}";
+            problem = errno is Posix.ENoEnt or Posix.ENotDir ? null : $"cannot look at it: {Describe(NativeConvert.ToErrno(errno))}";
             return null;
         }
 
-        if ((own.st_mode & FilePermissions.S_IFMT) == FilePermissions.S_IFREG && PlainDirectory(realRoot, directory) is { } below)
+        // Something is there: only now is the root's real path needed (most agents in question have left no file).
+        if (root.Path is not { } realRoot)
+        {
+            // The task directory went away since the file was seen: nothing there any more.
+            return null;
+        }
+
+        if (own == Posix.RegularFile && PlainDirectory(realRoot, directory) is { } below)
         {
             // A regular file, not a link, in a directory that is no link either: its real path is below the root's,
             // known without realpath, which reads every component from / (a readlink(2) each).
@@ -87,7 +94,7 @@ internal sealed class EvidenceFile : IDisposable
         }
 
         var real = Posix.RealPath(path, out var realErrno);
-        var isLink = (own.st_mode & FilePermissions.S_IFMT) == FilePermissions.S_IFLNK;
+        var isLink = own == Posix.SymbolicLink;
         if (real is null && !isLink && NativeConvert.ToErrno(realErrno) is Errno.ENOENT)
         {
             // Moved to archive/ between the two looks.
@@ -109,10 +116,10 @@ internal sealed class EvidenceFile : IDisposable
         }
 
         // The type is checked before any open: opening a FIFO for reading waits for a writer that may never come.
-        if (Syscall.lstat(real, out var target) != 0)
+        var targetErrno = Posix.FileType(real, followLinks: false, out var target);
+        if (targetErrno != 0)
         {
-            var errno = Stdlib.GetLastError();
-            problem = errno is Errno.ENOENT ? null : $"cannot look at it: {Describe(errno)}";
+            problem = targetErrno == Posix.ENoEnt ? null : $"cannot look at it: {Describe(NativeConvert.ToErrno(targetErrno))}";
             return null;
         }
 
@@ -129,17 +136,18 @@ internal sealed class EvidenceFile : IDisposable
         }
 
         var below = realRoot.TrimEnd('/') + "/" + directory;
-        return Syscall.lstat(below, out var stat) == 0 && (stat.st_mode & FilePermissions.S_IFMT) == FilePermissions.S_IFDIR ? below : null;
+        return Posix.FileType(below, followLinks: false, out var type) == 0 && type == Posix.Directory ? below : null;
     }
 
-    private static string? NotAFile(Stat stat) => (stat.st_mode & FilePermissions.S_IFMT) switch
+    /// <param name="type">The file-type bits of its mode (<see cref="Posix.TypeMask"/>).</param>
+    private static string? NotAFile(int type) => type switch
     {
-        FilePermissions.S_IFREG => null,
-        FilePermissions.S_IFDIR => "is a directory, not a file: not read",
-        FilePermissions.S_IFIFO => "is a FIFO (named pipe), not a file: not opened",
-        FilePermissions.S_IFSOCK => "is a socket, not a file: not opened",
-        FilePermissions.S_IFCHR => "is a character device, not a file: not opened",
-        FilePermissions.S_IFBLK => "is a block device, not a file: not opened",
+        Posix.RegularFile => null,
+        Posix.Directory => "is a directory, not a file: not read",
+        0x1000 => "is a FIFO (named pipe), not a file: not opened",
+        0xC000 => "is a socket, not a file: not opened",
+        0x2000 => "is a character device, not a file: not opened",
+        0x6000 => "is a block device, not a file: not opened",
         _ => "is not a regular file: not opened",
     };
 
@@ -153,4 +161,16 @@ internal sealed class EvidenceFile : IDisposable
     };
 
     public void Dispose() => Handle.Dispose();
+}
+
+/// <summary>
+/// A directory whose real path (every link resolved) is asked for only when a file is found in it, and then once:
+/// an agent in question has usually left no file, and <c>realpath(3)</c> is a readlink(2) per component.
+/// </summary>
+internal sealed class RealDirectory(string path)
+{
+    private string? _real;
+
+    /// <summary>The real path; null when it no longer resolves.</summary>
+    public string? Path => _real ??= Posix.RealPath(path);
 }

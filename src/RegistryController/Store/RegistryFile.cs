@@ -27,13 +27,37 @@ internal sealed partial class RegistryFile : IDisposable
     /// <summary>The file as opened, before any lock: its inode names it (in a lock-timeout message) for as long as it is open.</summary>
     public FileIdentity Opened { get; private set; }
 
+    // O_NOFOLLOW: the resolved path cannot be swapped for a link between the check and the open.
+    // O_NONBLOCK: a FIFO planted at the path must not hang the controller.
+    private const OpenFlags Reading = OpenFlags.O_RDONLY | OpenFlags.O_NOFOLLOW | OpenFlags.O_NONBLOCK | OpenFlags.O_CLOEXEC;
+    private const OpenFlags Writing = OpenFlags.O_RDWR | OpenFlags.O_NOFOLLOW | OpenFlags.O_NONBLOCK | OpenFlags.O_CLOEXEC;
+    private static readonly int NativeReading = NativeConvert.FromOpenFlags(Reading);
+    private static readonly int NativeWriting = NativeConvert.FromOpenFlags(Writing);
+
     public static RegistryFile Open(RegistryLocation location, bool forWriting)
     {
+        var fd = WorkspacePathGuard.OpenPlain(location, forWriting ? NativeWriting : NativeReading);
+        if (fd < 0)
+        {
+            fd = OpenResolved(location, forWriting);
+        }
+
+        var file = new RegistryFile(location.Path, fd);
+        if (Syscall.fstat(fd, out var stat) != 0 || (stat.st_mode & FilePermissions.S_IFMT) != FilePermissions.S_IFREG)
+        {
+            file.Dispose();
+            throw new RegistryAccessException(location.Path, "is not a regular file: refused");
+        }
+
+        file.Opened = new FileIdentity(stat.st_ino, stat.st_size, stat.st_mtime, stat.st_mtime_nsec);
+        return file;
+    }
+
+    /// <summary>Opens the registry by its real path once <see cref="WorkspacePathGuard.Resolve"/> has found it inside the workspace.</summary>
+    private static int OpenResolved(RegistryLocation location, bool forWriting)
+    {
         var real = WorkspacePathGuard.Resolve(location);
-        // O_NOFOLLOW: the resolved path cannot be swapped for a link between the check and the open.
-        // O_NONBLOCK: a FIFO planted at the path must not hang the controller.
-        var flags = (forWriting ? OpenFlags.O_RDWR : OpenFlags.O_RDONLY) | OpenFlags.O_NOFOLLOW | OpenFlags.O_NONBLOCK | OpenFlags.O_CLOEXEC;
-        var fd = Syscall.open(real, flags);
+        var fd = Syscall.open(real, forWriting ? Writing : Reading);
         if (fd < 0)
         {
             var errno = Stdlib.GetLastError();
@@ -46,15 +70,7 @@ internal sealed partial class RegistryFile : IDisposable
             };
         }
 
-        var file = new RegistryFile(location.Path, fd);
-        if (Syscall.fstat(fd, out var stat) != 0 || (stat.st_mode & FilePermissions.S_IFMT) != FilePermissions.S_IFREG)
-        {
-            file.Dispose();
-            throw new RegistryAccessException(location.Path, "is not a regular file: refused");
-        }
-
-        file.Opened = new FileIdentity(stat.st_ino, stat.st_size, stat.st_mtime, stat.st_mtime_nsec);
-        return file;
+        return fd;
     }
 
     /// <summary>Takes the flock without blocking; contention is the retry pipeline's business.</summary>

@@ -19,6 +19,42 @@ internal static class WorkspacePathGuard
         return real;
     }
 
+    /// <summary>
+    /// Opens the registry when its path, as written, is its real path inside the workspace: a plain path below the root
+    /// whose every component the kernel walks without meeting a link. Then <see cref="Resolve"/> would say the same, at
+    /// the price of a readlink(2) per component of both paths (8 calls a registry, a tenth of a pass). -1 for
+    /// anything else (a link on the way, nothing there, a kernel without openat2): <see cref="Resolve"/> decides.
+    /// </summary>
+    /// <param name="flags">Native <c>open(2)</c> flags.</param>
+    public static int OpenPlain(RegistryLocation location, int flags)
+    {
+        var root = location.WorkspaceRoot.AsSpan().TrimEnd('/');
+        var path = location.Path.AsSpan();
+        return path.Length > root.Length + 1 && path.StartsWith(root, StringComparison.Ordinal) && path[root.Length] == '/' && IsPlain(path)
+            ? Posix.OpenWithoutLinks(location.Path, flags, out _)
+            : -1;
+    }
+
+    /// <summary>An absolute path without empty, <c>.</c> or <c>..</c> components: with no link on it, its own real path.</summary>
+    internal static bool IsPlain(ReadOnlySpan<char> path)
+    {
+        if (path.IsEmpty || path[0] != '/' || path.Contains('\0'))
+        {
+            return false;
+        }
+
+        foreach (var range in path[1..].Split('/'))
+        {
+            var component = path[1..][range];
+            if (component.IsEmpty || component.SequenceEqual(".") || component.SequenceEqual(".."))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Why a path does not resolve, in words that match what <c>ls -l</c> shows there.</summary>
     private static string Unresolvable(string path, int errno) =>
         errno == Posix.ELoop ? "is a symbolic link that loops back on itself: refused"
