@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -60,7 +61,7 @@ internal static class AgentEvidenceReader
 
         var problems = ImmutableArray.CreateBuilder<EvidenceProblem>();
         StreamResult? result = null;
-        using (var stream = Locate(realRoot, taskDirectory, "logs", $"{agentId}_stream.jsonl", problems))
+        using (var stream = Locate(realRoot, taskDirectory, "logs", agentId, "_stream.jsonl", problems))
         {
             if (stream is not null)
             {
@@ -69,7 +70,7 @@ internal static class AgentEvidenceReader
         }
 
         ProgressReport? report = null;
-        using (var progress = Locate(realRoot, taskDirectory, "progress", $"{agentId}_progress.jsonl", problems))
+        using (var progress = Locate(realRoot, taskDirectory, "progress", agentId, "_progress.jsonl", problems))
         {
             if (progress is not null)
             {
@@ -81,11 +82,16 @@ internal static class AgentEvidenceReader
     }
 
     /// <summary>The file in its own directory or, when it is not there, in archive/; a file that is there but bad is a problem, not a reason to look elsewhere.</summary>
-    private static EvidenceFile? Locate(RealDirectory realRoot, string taskDirectory, string directory, string name, ImmutableArray<EvidenceProblem>.Builder problems)
+    private static EvidenceFile? Locate(RealDirectory realRoot, string taskDirectory, string directory, string agentId, string suffix, ImmutableArray<EvidenceProblem>.Builder problems)
     {
-        foreach (var below in new[] { directory, "archive" })
+        foreach (var below in (ReadOnlySpan<string>)[directory, "archive"])
         {
-            var candidate = Path.Combine(taskDirectory, below, name);
+            if (!Stands(taskDirectory, below, agentId, suffix))
+            {
+                continue;
+            }
+
+            var candidate = Path.Combine(taskDirectory, below, agentId + suffix);
             var file = EvidenceFile.Open(realRoot, candidate, below, out var problem);
             if (file is not null)
             {
@@ -100,6 +106,32 @@ internal static class AgentEvidenceReader
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Whether anything (or anything that cannot be looked at) stands at <c>taskDirectory/below/agentIdsuffix</c>, asked
+    /// without making the path a string: an agent in question has usually left no file, and those strings were most
+    /// of what a pass over a thousand zombies allocated here.
+    /// </summary>
+    private static bool Stands(string taskDirectory, string below, string agentId, string suffix)
+    {
+        var length = taskDirectory.Length + below.Length + agentId.Length + suffix.Length + 2;
+        char[]? rented = null;
+        var path = length <= 512 ? stackalloc char[512] : (rented = ArrayPool<char>.Shared.Rent(length));
+        try
+        {
+            Path.TryJoin(taskDirectory, below, agentId, path, out var written);
+            suffix.CopyTo(path[written..]);
+            var errno = Posix.FileType(path[..(written + suffix.Length)], followLinks: false, out _);
+            return errno is not (Posix.ENoEnt or Posix.ENotDir);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
+        }
     }
 
     /// <summary>

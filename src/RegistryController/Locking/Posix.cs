@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
+using System.Text;
 
 namespace RegistryController.Locking;
 
@@ -6,7 +8,7 @@ namespace RegistryController.Locking;
 /// The calls Mono.Posix lacks, or makes costly. flock is called directly rather than through FileStream's
 /// FileShare locking because <c>DOTNET_SYSTEM_IO_DISABLEFILELOCKING=1</c> silently turns that off,
 /// and a lock that can vanish by environment is no lock for a file another program writes. A look at a
-/// path (<see cref="FileType"/>) and an open that refuses every link (<see cref="OpenWithoutLinks"/>) are
+/// path (<see cref="FileType(string, bool, out int)"/>) and an open that refuses every link (<see cref="OpenWithoutLinks"/>) are
 /// asked thousands of times a pass: Mono.Posix marshals each path through the heap, these through the stack.
 /// </summary>
 internal static partial class Posix
@@ -84,8 +86,40 @@ internal static partial class Posix
         return 0;
     }
 
+    /// <summary><see cref="FileType(string, bool, out int)"/> of a path not made a string: most looks find nothing there.</summary>
+    internal static int FileType(ReadOnlySpan<char> path, bool followLinks, out int type)
+    {
+        var length = Encoding.UTF8.GetMaxByteCount(path.Length) + 1;
+        byte[]? rented = null;
+        var bytes = length <= 1024 ? stackalloc byte[1024] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        try
+        {
+            var written = Encoding.UTF8.GetBytes(path, bytes);
+            bytes[written] = 0;
+            if (Statx(AtFdCwd, bytes[..(written + 1)], followLinks ? 0 : AtSymlinkNoFollow, StatxType, out var buffer) != 0)
+            {
+                type = 0;
+                return Marshal.GetLastPInvokeError();
+            }
+
+            type = buffer.Mode & TypeMask;
+            return 0;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Statx(int directory, string path, int flags, uint mask, out StatxBuffer buffer);
+
+    /// <param name="path">NUL-terminated UTF-8.</param>
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
+    private static partial int Statx(int directory, ReadOnlySpan<byte> path, int flags, uint mask, out StatxBuffer buffer);
 
     /// <summary>Of <c>struct statx</c> (256 bytes), the mode.</summary>
     [StructLayout(LayoutKind.Explicit, Size = 256)]

@@ -97,13 +97,19 @@ internal static class RegistryFieldReader
         }
     }
 
+    // The counters' names as the bytes a key is compared with, made once.
+    private static readonly byte[] TaskActiveField = Encoding.UTF8.GetBytes(RegistryModel.ActiveCountField(RegistryKind.Task));
+    private static readonly byte[] GlobalActiveField = Encoding.UTF8.GetBytes(RegistryModel.ActiveCountField(RegistryKind.Global));
+    private static readonly byte[] TaskTotalField = Encoding.UTF8.GetBytes(RegistryModel.TotalSpawnedField(RegistryKind.Task));
+    private static readonly byte[] GlobalTotalField = Encoding.UTF8.GetBytes(RegistryModel.TotalSpawnedField(RegistryKind.Global));
+
     private static RegistryModel? ReadRoot(ref JsonTokens reader, KeyTracker keys, RegistryKind kind, IReadOnlySet<string>? activeStatuses)
     {
         string? taskId = null;
         ImmutableArray<AgentRecord>? agents = null;
         long? active = null, total = null, completed = null;
-        var activeField = Encoding.UTF8.GetBytes(RegistryModel.ActiveCountField(kind));
-        var totalField = Encoding.UTF8.GetBytes(RegistryModel.TotalSpawnedField(kind));
+        var activeField = kind == RegistryKind.Task ? TaskActiveField : GlobalActiveField;
+        var totalField = kind == RegistryKind.Task ? TaskTotalField : GlobalTotalField;
         keys.Open();
         var seen = 0U;
         while (NextKey(ref reader))
@@ -162,7 +168,7 @@ internal static class RegistryFieldReader
         }
 
         var builder = ImmutableArray.CreateBuilder<AgentRecord>();
-        var fields = new AgentFields(activeStatuses);
+        var fields = AgentFields.ForThisThread(activeStatuses);
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             if (ReadAgent(ref reader, keys, fields, null, builder.Count, global: false) is not { } agent)
@@ -184,7 +190,7 @@ internal static class RegistryFieldReader
         }
 
         var builder = ImmutableArray.CreateBuilder<AgentRecord>();
-        var fields = new AgentFields(activeStatuses: null);
+        var fields = AgentFields.ForThisThread(activeStatuses: null);
         while (NextKey(ref reader))
         {
             var id = reader.GetString()!;
@@ -483,20 +489,54 @@ internal static class RegistryFieldReader
         Other,
     }
 
-    /// <summary>One agent's fields as they are read, reused from one agent of a registry to the next.</summary>
-    private sealed class AgentFields(IReadOnlySet<string>? activeStatuses)
+    /// <summary>
+    /// One agent's fields as they are read, reused from one agent to the next, and (like <see cref="KeyTracker"/>) one
+    /// per thread from one registry to the next: a fresh one per registry was a kilobyte of new memory each.
+    /// </summary>
+    private sealed class AgentFields
     {
+        private const int KeptUpTo = 4096;
+
+        [ThreadStatic]
+        private static AgentFields? t_current;
+
         public readonly string?[] Strings = new string?[(int)AgentField.TrackedFiles];
 
         // The status and task id repeat from agent to agent: the last one's string is kept, not a new copy per agent.
-        private readonly (byte[] Bytes, string Text)?[] _last = new (byte[], string)?[(int)AgentField.TrackedFiles];
+        // Its bytes are copied into a buffer kept with it (Length: how many of them are the value's).
+        private readonly (byte[] Bytes, int Length, string Text)?[] _last = new (byte[], int, string)?[(int)AgentField.TrackedFiles];
 
         // An unescaped string the entry may not keep, as its bytes (and their count; -1 when the field is in Strings).
         private readonly byte[]?[] _bytes = new byte[]?[(int)AgentField.TrackedFiles];
         private readonly int[] _byteCounts = new int[(int)AgentField.TrackedFiles];
 
+        private IReadOnlySet<string>? _activeStatuses;
+
         public int? ClaudePid;
         public int? CursorPid;
+
+        /// <summary>This thread's fields, for a registry read with these active statuses.</summary>
+        /// <remarks>The last status and task id stay: a string shared by agents of two registries is one string less.</remarks>
+        public static AgentFields ForThisThread(IReadOnlySet<string>? activeStatuses)
+        {
+            var fields = t_current ??= new AgentFields();
+            fields._activeStatuses = activeStatuses;
+            // What one odd registry's long values grew is not kept by every thread for the life of `run`.
+            for (var i = 0; i < fields._bytes.Length; i++)
+            {
+                if (fields._bytes[i] is { Length: > KeptUpTo })
+                {
+                    fields._bytes[i] = null;
+                }
+
+                if (fields._last[i] is { Bytes.Length: > KeptUpTo })
+                {
+                    fields._last[i] = null;
+                }
+            }
+
+            return fields;
+        }
 
         public void Clear()
         {
@@ -507,7 +547,7 @@ internal static class RegistryFieldReader
         }
 
         /// <summary>Whether an agent of this status keeps what only an active agent's verdict reads.</summary>
-        public bool KeepsWhole(string? status) => activeStatuses is null || (status is not null && activeStatuses.Contains(status));
+        public bool KeepsWhole(string? status) => _activeStatuses is null || (status is not null && _activeStatuses.Contains(status));
 
         /// <summary>
         /// Reads a field that only an active agent keeps: an unescaped string as its bytes, made a string by <see
@@ -541,10 +581,11 @@ internal static class RegistryFieldReader
 
         public bool TryRepeated(ref JsonTokens reader, AgentField field)
         {
+            ref var last = ref _last[(int)field];
             if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped
-                && _last[(int)field] is { } last && reader.ValueSpan.SequenceEqual(last.Bytes))
+                && last is { } known && reader.ValueSpan.SequenceEqual(known.Bytes.AsSpan(0, known.Length)))
             {
-                Strings[(int)field] = last.Text;
+                Strings[(int)field] = known.Text;
                 return true;
             }
 
@@ -555,7 +596,10 @@ internal static class RegistryFieldReader
 
             if (Strings[(int)field] is { } text && !reader.ValueIsEscaped)
             {
-                _last[(int)field] = (reader.ValueSpan.ToArray(), text);
+                var value = reader.ValueSpan;
+                var bytes = last is { } kept && kept.Bytes.Length >= value.Length ? kept.Bytes : new byte[Math.Max(value.Length, 64)];
+                value.CopyTo(bytes);
+                last = (bytes, value.Length, text);
             }
 
             return true;

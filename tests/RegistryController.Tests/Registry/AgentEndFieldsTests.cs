@@ -57,4 +57,21 @@ public class AgentEndFieldsTests
         Assert.False(agent.ContainsKey("terminated_at"));
         Assert.Equal("completed", (string?)agent["status"]);
     }
+
+    [Theory]
+    [InlineData("completed", null)]
+    [InlineData("failed", null)]
+    [InlineData("terminated", "pane_dead")]
+    public void The_model_of_any_ending_is_the_thorough_parse_of_the_file_it_writes(string status, string? reason)
+    {
+        const string Registry = """{"task_id": "TASK-A", "agents": [{"id": "a1", "tmux_session": "agent_a1", "status": "running", "started_at": "2026-11-30T09:00:00", "termination_reason": "session_not_found", "terminated_at": "2026-11-30T09:00:01", "last_update": "2026-11-30T09:00:02"}]}""";
+        var end = new EndAgent("a1", 0, "running", status, reason, "evidence", Now);
+        var root = System.Text.Json.Nodes.JsonNode.Parse(Registry)!.AsObject();
+        var before = RegistryParser.ParseThoroughly(System.Text.Encoding.UTF8.GetBytes(Registry), "AGENT_REGISTRY.json", RegistryKind.Task).Agents[0];
+
+        RegistryEditor.Apply(root, RegistryKind.Task, [end]);
+        var written = RegistryParser.ParseThoroughly(PythonJsonWriter.Serialize(root), "AGENT_REGISTRY.json", RegistryKind.Task).Agents[0];
+
+        Assert.Equal(written, AgentEndFields.Apply(before, end));
+    }
 }

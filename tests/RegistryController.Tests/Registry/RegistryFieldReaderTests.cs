@@ -260,5 +260,26 @@ public sealed class RegistryFieldReaderTests : IDisposable
 
     private List<(string Name, RegistryKind Kind, byte[] Bytes)> Sources() => RegistrySamples.Written(_temp.Combine("generated"));
 
+    [Fact]
+    public void Registries_read_one_after_another_on_one_thread_keep_their_own_statuses_and_task_ids()
+    {
+        static byte[] Registry(string task, string status, string startedAt) => Encoding.UTF8.GetBytes(
+            $$"""{"task_id": "{{task}}", "agents": [{"id": "a", "status": "{{status}}", "task_id": "{{task}}", "started_at": "{{startedAt}}"}, {"id": "b", "status": "{{status}}", "task_id": "{{task}}"}]}""");
+        var active = new HashSet<string>(["running"], StringComparer.Ordinal);
+
+        var first = RegistryFieldReader.TryRead(Registry("TASK-LONGER-NAME", "running", "2026-11-30T09:00:00.000001"), RegistryKind.Task, active)!;
+        var second = RegistryFieldReader.TryRead(Registry("TASK-B", "completed", "2026-11-30T10:00:00"), RegistryKind.Task, active)!;
+        var third = RegistryFieldReader.TryRead(Registry("TASK-B", "running", "2026-11-30T11:00:00"), RegistryKind.Task, active)!;
+
+        Assert.Equal(["running", "running"], first.Agents.Select(a => a.Status));
+        Assert.Equal(["TASK-LONGER-NAME", "TASK-LONGER-NAME"], first.Agents.Select(a => a.TaskId));
+        Assert.Equal("2026-11-30T09:00:00.000001", first.Agents[0].StartedAt);
+        Assert.Equal(["completed", "completed"], second.Agents.Select(a => a.Status));
+        Assert.Equal(["TASK-B", "TASK-B"], second.Agents.Select(a => a.TaskId));
+        Assert.Null(second.Agents[0].StartedAt);
+        Assert.Equal("2026-11-30T11:00:00", third.Agents[0].StartedAt);
+        Assert.Null(third.Agents[1].StartedAt);
+    }
+
     public void Dispose() => _temp.Dispose();
 }
