@@ -118,13 +118,13 @@ public static class Reconciler
     {
         ArgumentNullException.ThrowIfNull(workspace);
         ArgumentNullException.ThrowIfNull(view);
-        var listed = new HashSet<string>(view.Sessions.Keys, StringComparer.Ordinal);
+        var listed = view.Sessions;
         var named = new HashSet<string>(StringComparer.Ordinal);
         foreach (var registry in workspace.Registries)
         {
             foreach (var agent in registry.Model?.Agents ?? [])
             {
-                if (agent.TmuxSession is { } session && listed.Contains(session))
+                if (agent.TmuxSession is { } session && listed.ContainsKey(session))
                 {
                     named.Add(session);
                 }
@@ -280,26 +280,44 @@ public static class Reconciler
         ArgumentNullException.ThrowIfNull(unreadableTasks);
         ArgumentNullException.ThrowIfNull(options);
 
+        // Each entry is planned on its own against its task: the entries are planned across the cores in runs, whose
+        // findings and edits are then taken in the entries' order, as one loop would have made them. This is the one
+        // part of a pass's judgement that waits for every task's plan, so nothing else runs beside it.
+        var runs = global.Agents.Length < EntriesPerRun ? 1 : Environment.ProcessorCount * 4;
+        var parts = new GlobalEntries[runs];
+        Cores.For(runs, run =>
+        {
+            var part = parts[run] = new GlobalEntries();
+            var (first, end) = (global.Agents.Length * run / runs, global.Agents.Length * (run + 1) / runs);
+            for (var i = first; i < end; i++)
+            {
+                var entry = global.Agents[i];
+                if (entry.TaskId is not { } taskId || !tasksAfter.TryGetValue(taskId, out var task))
+                {
+                    // Task directories are cleaned up while the global registry keeps its history.
+                    if (entry.TaskId is null || !unreadableTasks.Contains(entry.TaskId))
+                    {
+                        part.MissingTasks.Add(entry.TaskId ?? "(none)");
+                        part.MissingAgents++;
+                    }
+
+                    continue;
+                }
+
+                PlanGlobalEntry(entry, taskId, task, tasksNow, options, part.Findings, part.Edits);
+            }
+        });
+
         var findings = ImmutableArray.CreateBuilder<Finding>();
         var edits = ImmutableArray.CreateBuilder<RegistryEdit>();
         var missingTasks = new SortedSet<string>(StringComparer.Ordinal);
         var missingAgents = 0;
-
-        foreach (var entry in global.Agents)
+        foreach (var part in parts)
         {
-            if (entry.TaskId is not { } taskId || !tasksAfter.TryGetValue(taskId, out var task))
-            {
-                // Task directories are cleaned up while the global registry keeps its history.
-                if (entry.TaskId is null || !unreadableTasks.Contains(entry.TaskId))
-                {
-                    missingTasks.Add(entry.TaskId ?? "(none)");
-                    missingAgents++;
-                }
-
-                continue;
-            }
-
-            PlanGlobalEntry(entry, taskId, task, tasksNow, options, findings, edits);
+            findings.AddRange(part.Findings);
+            edits.AddRange(part.Edits);
+            missingTasks.UnionWith(part.MissingTasks);
+            missingAgents += part.MissingAgents;
         }
 
         if (missingAgents > 0)
@@ -315,6 +333,21 @@ public static class Reconciler
 
         var before = CountSnapshot.Of(global);
         return new RegistryPlan([], [], findings.ToImmutable(), edits.ToImmutable(), before, before with { Active = activeAfter });
+    }
+
+    /// <summary>Below this many entries a global registry is planned in one run: a hand-off costs more than it saves.</summary>
+    private const int EntriesPerRun = 512;
+
+    /// <summary>What one run of a global registry's entries found and would change.</summary>
+    private sealed class GlobalEntries
+    {
+        public ImmutableArray<Finding>.Builder Findings { get; } = ImmutableArray.CreateBuilder<Finding>();
+
+        public ImmutableArray<RegistryEdit>.Builder Edits { get; } = ImmutableArray.CreateBuilder<RegistryEdit>();
+
+        public SortedSet<string> MissingTasks { get; } = new(StringComparer.Ordinal);
+
+        public int MissingAgents { get; set; }
     }
 
     /// <summary>One agent of the global registry against its task's registry: mirror an ending, report a disagreement.</summary>

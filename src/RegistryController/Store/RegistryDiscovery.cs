@@ -1,3 +1,4 @@
+using RegistryController.Locking;
 using RegistryController.Registry;
 
 namespace RegistryController.Store;
@@ -60,8 +61,9 @@ public static class RegistryDiscovery
 
     /// <summary>
     /// Something stands at a registry's path: a file, a link (even a broken one) or anything else a
-    /// person or a bug left there (a directory). Opening it decides whether it is a registry; a
-    /// refusal is then reported by path instead of the registry silently vanishing.
+    /// person or a bug left there (a directory), or something this process may not look at. Opening it
+    /// decides whether it is a registry; a refusal is then reported by path instead of the registry
+    /// silently vanishing. One lstat (statx), asked of every task directory before a pass can begin.
     /// </summary>
-    public static bool Stands(string path) => Path.Exists(path) || new FileInfo(path).LinkTarget is not null;
+    public static bool Stands(string path) => Posix.FileType(path, followLinks: false, out _) is not (Posix.ENoEnt or Posix.ENotDir);
 }

@@ -163,4 +163,28 @@ public class GlobalMirrorVerdictTests
         Assert.Empty(plan.Edits);
         Assert.DoesNotContain(plan.Findings, f => f.Code == FindingCodes.GlobalAgentUnknown);
     }
+
+    [Fact]
+    public void A_large_global_registry_is_planned_entry_by_entry_in_its_own_order()
+    {
+        // Thousands of entries are planned across the cores in runs; what they find must read as one loop's would.
+        const int Tasks = 600;
+        var tasks = Enumerable.Range(0, Tasks).Select(t => TaskRegistry($"TASK-{t:D4}",
+            Agent($"done-{t:D4}", status: "completed", lastUpdate: Finished) with { CompletedAt = Finished },
+            Agent($"alive-{t:D4}", session: $"agent_alive-{t:D4}")));
+        var entries = Enumerable.Range(0, Tasks).SelectMany(t => new[]
+        {
+            Entry($"done-{t:D4}", $"TASK-{t:D4}", "running"),
+            Entry($"alive-{t:D4}", $"TASK-{t:D4}", "running"),
+            Entry($"history-{t:D4}", $"TASK-GONE-{t % 7}"),
+        });
+        var workspace = WorkspaceOf([.. tasks, GlobalRegistry(null, [.. entries])]);
+
+        var plan = Judge(workspace, Listed([.. Enumerable.Range(0, Tasks).Select(t => $"agent_alive-{t:D4}")])).GlobalPlan();
+
+        Assert.Equal(Enumerable.Range(0, Tasks).Select(t => $"done-{t:D4}"), plan.Edits.OfType<MirrorAgentStatus>().Select(m => m.AgentId));
+        Assert.Equal(Enumerable.Range(0, Tasks).Select(t => $"global agent done-{t:D4} is running but task TASK-{t:D4} says completed"), plan.Findings.Where(f => f.Code == FindingCodes.GlobalOutOfStep).Select(f => f.Message));
+        var history = Assert.Single(plan.Findings, f => f.Code == FindingCodes.GlobalAgentUnknown);
+        Assert.Equal("600 global agents name 7 tasks with no registry here (TASK-GONE-0, TASK-GONE-1, TASK-GONE-2, …): history, left as is", history.Message);
+    }
 }
