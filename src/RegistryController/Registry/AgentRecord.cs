@@ -10,7 +10,8 @@ namespace RegistryController.Registry;
 /// What only a running agent has (when it started, its files, its processes) and what only an ended one has (how and
 /// when it ended) are kept in objects of their own, absent when all their fields are: a workspace's cache holds every
 /// agent of every registry, and the global registry's entries, half of them, have neither. 72 bytes an entry instead of
-/// 144. Equality, <c>with</c> and the properties are those of a record with all sixteen fields.
+/// 144. The times an ending holds are <see cref="Stamp"/>s: a finished agent's two times are 32 bytes, not two strings of
+/// 74. Equality, <c>with</c> and the properties are those of a record with all sixteen fields.
 /// </remarks>
 public sealed record AgentRecord
 {
@@ -41,7 +42,38 @@ public sealed record AgentRecord
         this.TmuxSession = TmuxSession;
         this.TaskId = TaskId;
         _run = Run.Of(StartedAt, LogFile, ProgressFile, ClaudePid, CursorPid);
-        _ending = Ending.Of(TerminationReason, TerminatedAt, CompletedAt, LastUpdate, ReconciledBy, OutcomeEvidence);
+        _ending = Ending.Of(TerminationReason, Stamp.Of(TerminatedAt), Stamp.Of(CompletedAt), Stamp.Of(LastUpdate), ReconciledBy, OutcomeEvidence);
+    }
+
+    /// <summary>An entry whose times were read as <see cref="Stamp"/>s (the fast read: no string made for a time it can pack).</summary>
+    internal static AgentRecord Read(
+        string id,
+        int index,
+        string? status,
+        string? tmuxSession,
+        string? startedAt,
+        string? taskId,
+        string? logFile,
+        string? progressFile,
+        string? terminationReason,
+        Stamp terminatedAt,
+        Stamp completedAt,
+        Stamp lastUpdate,
+        string? reconciledBy,
+        string? outcomeEvidence,
+        int? claudePid,
+        int? cursorPid) =>
+        new(id, index, status, tmuxSession, taskId, Run.Of(startedAt, logFile, progressFile, claudePid, cursorPid), Ending.Of(terminationReason, terminatedAt, completedAt, lastUpdate, reconciledBy, outcomeEvidence));
+
+    private AgentRecord(string id, int index, string? status, string? tmuxSession, string? taskId, Run? run, Ending? ending)
+    {
+        Id = id;
+        Index = index;
+        Status = status;
+        TmuxSession = tmuxSession;
+        TaskId = taskId;
+        _run = run;
+        _ending = ending;
     }
 
     public string Id { get; init; }
@@ -75,37 +107,37 @@ public sealed record AgentRecord
     public string? TerminationReason
     {
         get => _ending?.TerminationReason;
-        init => _ending = Ending.Of(value, TerminatedAt, CompletedAt, LastUpdate, ReconciledBy, OutcomeEvidence);
+        init => _ending = Ending.Of(value, Ended.TerminatedAt, Ended.CompletedAt, Ended.LastUpdate, ReconciledBy, OutcomeEvidence);
     }
 
     public string? TerminatedAt
     {
-        get => _ending?.TerminatedAt;
-        init => _ending = Ending.Of(TerminationReason, value, CompletedAt, LastUpdate, ReconciledBy, OutcomeEvidence);
+        get => _ending?.TerminatedAt.Text;
+        init => _ending = Ending.Of(TerminationReason, Stamp.Of(value), Ended.CompletedAt, Ended.LastUpdate, ReconciledBy, OutcomeEvidence);
     }
 
     public string? CompletedAt
     {
-        get => _ending?.CompletedAt;
-        init => _ending = Ending.Of(TerminationReason, TerminatedAt, value, LastUpdate, ReconciledBy, OutcomeEvidence);
+        get => _ending?.CompletedAt.Text;
+        init => _ending = Ending.Of(TerminationReason, Ended.TerminatedAt, Stamp.Of(value), Ended.LastUpdate, ReconciledBy, OutcomeEvidence);
     }
 
     public string? LastUpdate
     {
-        get => _ending?.LastUpdate;
-        init => _ending = Ending.Of(TerminationReason, TerminatedAt, CompletedAt, value, ReconciledBy, OutcomeEvidence);
+        get => _ending?.LastUpdate.Text;
+        init => _ending = Ending.Of(TerminationReason, Ended.TerminatedAt, Ended.CompletedAt, Stamp.Of(value), ReconciledBy, OutcomeEvidence);
     }
 
     public string? ReconciledBy
     {
         get => _ending?.ReconciledBy;
-        init => _ending = Ending.Of(TerminationReason, TerminatedAt, CompletedAt, LastUpdate, value, OutcomeEvidence);
+        init => _ending = Ending.Of(TerminationReason, Ended.TerminatedAt, Ended.CompletedAt, Ended.LastUpdate, value, OutcomeEvidence);
     }
 
     public string? OutcomeEvidence
     {
         get => _ending?.OutcomeEvidence;
-        init => _ending = Ending.Of(TerminationReason, TerminatedAt, CompletedAt, LastUpdate, ReconciledBy, value);
+        init => _ending = Ending.Of(TerminationReason, Ended.TerminatedAt, Ended.CompletedAt, Ended.LastUpdate, ReconciledBy, value);
     }
 
     public int? ClaudePid
@@ -136,11 +168,16 @@ public sealed record AgentRecord
                 : new(startedAt, logFile, progressFile, claudePid, cursorPid);
     }
 
+    /// <summary>The ending as kept, or an empty one: its times as they are held, not made text again.</summary>
+    private Ending Ended => _ending ?? Ending.None;
+
     /// <summary>How and when the agent ended, and who said so; null when none of it is known.</summary>
-    private sealed record Ending(string? TerminationReason, string? TerminatedAt, string? CompletedAt, string? LastUpdate, string? ReconciledBy, string? OutcomeEvidence)
+    private sealed record Ending(string? TerminationReason, Stamp TerminatedAt, Stamp CompletedAt, Stamp LastUpdate, string? ReconciledBy, string? OutcomeEvidence)
     {
-        public static Ending? Of(string? terminationReason, string? terminatedAt, string? completedAt, string? lastUpdate, string? reconciledBy, string? outcomeEvidence) =>
-            terminationReason is null && terminatedAt is null && completedAt is null && lastUpdate is null && reconciledBy is null && outcomeEvidence is null
+        public static readonly Ending None = new(null, default, default, default, null, null);
+
+        public static Ending? Of(string? terminationReason, Stamp terminatedAt, Stamp completedAt, Stamp lastUpdate, string? reconciledBy, string? outcomeEvidence) =>
+            terminationReason is null && terminatedAt.IsEmpty && completedAt.IsEmpty && lastUpdate.IsEmpty && reconciledBy is null && outcomeEvidence is null
                 ? null
                 : new(terminationReason, terminatedAt, completedAt, lastUpdate, reconciledBy, outcomeEvidence);
     }

@@ -245,6 +245,7 @@ internal static class RegistryFieldReader
                 AgentField.TmuxSession => TryString(ref reader, out fields.Strings[(int)field]),
                 _ when global => IsString(ref reader),
                 AgentField.StartedAt => fields.TryDeferred(ref reader, field),
+                AgentField.TerminatedAt or AgentField.CompletedAt or AgentField.LastUpdate => fields.TryStamp(ref reader, field),
                 _ => TryString(ref reader, out fields.Strings[(int)field]),
             };
             if (!ok)
@@ -262,7 +263,7 @@ internal static class RegistryFieldReader
         }
 
         var whole = fields.KeepsWhole(text[(int)AgentField.Status]);
-        return new AgentRecord(
+        return AgentRecord.Read(
             agentId,
             index,
             text[(int)AgentField.Status],
@@ -272,9 +273,9 @@ internal static class RegistryFieldReader
             whole ? fields.Deferred(AgentField.LogFile) : null,
             whole ? fields.Deferred(AgentField.ProgressFile) : null,
             text[(int)AgentField.TerminationReason],
-            text[(int)AgentField.TerminatedAt],
-            text[(int)AgentField.CompletedAt],
-            text[(int)AgentField.LastUpdate],
+            fields.StampOf(AgentField.TerminatedAt),
+            fields.StampOf(AgentField.CompletedAt),
+            fields.StampOf(AgentField.LastUpdate),
             text[(int)AgentField.ReconciledBy],
             text[(int)AgentField.OutcomeEvidence],
             fields.ClaudePid,
@@ -510,6 +511,9 @@ internal static class RegistryFieldReader
         private readonly byte[]?[] _bytes = new byte[]?[(int)AgentField.TrackedFiles];
         private readonly int[] _byteCounts = new int[(int)AgentField.TrackedFiles];
 
+        // A time read straight from its bytes into a stamp (Strings holds any other text of the field).
+        private readonly Stamp[] _stamps = new Stamp[(int)AgentField.TrackedFiles];
+
         private IReadOnlySet<string>? _activeStatuses;
 
         public int? ClaudePid;
@@ -541,6 +545,7 @@ internal static class RegistryFieldReader
         public void Clear()
         {
             Array.Clear(Strings);
+            Array.Clear(_stamps);
             Array.Fill(_byteCounts, -1);
             ClaudePid = null;
             CursorPid = null;
@@ -573,6 +578,14 @@ internal static class RegistryFieldReader
             _byteCounts[(int)field] = value.Length;
             return true;
         }
+
+        /// <summary>Reads a time: a stamp straight from its bytes when it has the isoformat's form, else as <see cref="TryString"/> does.</summary>
+        public bool TryStamp(ref JsonTokens reader, AgentField field) =>
+            (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && Stamp.TryOf(reader.ValueSpan, out _stamps[(int)field]))
+            || TryString(ref reader, out Strings[(int)field]);
+
+        /// <summary>The time <see cref="TryStamp"/> read.</summary>
+        public Stamp StampOf(AgentField field) => _stamps[(int)field].IsEmpty ? Stamp.Of(Strings[(int)field]) : _stamps[(int)field];
 
         /// <summary>The string <see cref="TryDeferred"/> read, made now.</summary>
         public string? Deferred(AgentField field) => _byteCounts[(int)field] is >= 0 and var count
