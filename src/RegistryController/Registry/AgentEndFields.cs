@@ -87,8 +87,6 @@ internal static class AgentEndFields
             }
         }
 
-        return new AgentRecord(
-            agent.Id, agent.Index, status, agent.TmuxSession, agent.StartedAt, agent.TaskId, agent.LogFile, agent.ProgressFile,
-            reason, terminatedAt, completedAt, lastUpdate, reconciledBy, evidence, agent.ClaudePid, agent.CursorPid);
+        return agent.WithEnding(status, reason, terminatedAt, completedAt, lastUpdate, reconciledBy, evidence);
     }
 }

@@ -65,6 +65,10 @@ public sealed record AgentRecord
         int? cursorPid) =>
         new(id, index, status, tmuxSession, taskId, Run.Of(startedAt, logFile, progressFile, claudePid, cursorPid), Ending.Of(terminationReason, terminatedAt, completedAt, lastUpdate, reconciledBy, outcomeEvidence));
 
+    /// <summary>This entry with another status and ending (<see cref="AgentEndFields.Apply"/>), all else as it is, in one record.</summary>
+    internal AgentRecord WithEnding(string? status, string? terminationReason, string? terminatedAt, string? completedAt, string? lastUpdate, string? reconciledBy, string? outcomeEvidence) =>
+        new(Id, Index, status, TmuxSession, TaskId, _run, Ending.Of(terminationReason, Stamp.Of(terminatedAt), Stamp.Of(completedAt), Stamp.Of(lastUpdate), reconciledBy, outcomeEvidence));
+
     private AgentRecord(string id, int index, string? status, string? tmuxSession, string? taskId, Run? run, Ending? ending)
     {
         Id = id;
@@ -107,37 +111,37 @@ public sealed record AgentRecord
     public string? TerminationReason
     {
         get => _ending?.TerminationReason;
-        init => _ending = Ending.Of(value, Ended.TerminatedAt, Ended.CompletedAt, Ended.LastUpdate, ReconciledBy, OutcomeEvidence);
+        init => _ending = Ending.Of(value, EndingNow.TerminatedAt, EndingNow.CompletedAt, EndingNow.LastUpdate, ReconciledBy, OutcomeEvidence);
     }
 
     public string? TerminatedAt
     {
         get => _ending?.TerminatedAt.Text;
-        init => _ending = Ending.Of(TerminationReason, Stamp.Of(value), Ended.CompletedAt, Ended.LastUpdate, ReconciledBy, OutcomeEvidence);
+        init => _ending = Ending.Of(TerminationReason, Stamp.Of(value), EndingNow.CompletedAt, EndingNow.LastUpdate, ReconciledBy, OutcomeEvidence);
     }
 
     public string? CompletedAt
     {
         get => _ending?.CompletedAt.Text;
-        init => _ending = Ending.Of(TerminationReason, Ended.TerminatedAt, Stamp.Of(value), Ended.LastUpdate, ReconciledBy, OutcomeEvidence);
+        init => _ending = Ending.Of(TerminationReason, EndingNow.TerminatedAt, Stamp.Of(value), EndingNow.LastUpdate, ReconciledBy, OutcomeEvidence);
     }
 
     public string? LastUpdate
     {
         get => _ending?.LastUpdate.Text;
-        init => _ending = Ending.Of(TerminationReason, Ended.TerminatedAt, Ended.CompletedAt, Stamp.Of(value), ReconciledBy, OutcomeEvidence);
+        init => _ending = Ending.Of(TerminationReason, EndingNow.TerminatedAt, EndingNow.CompletedAt, Stamp.Of(value), ReconciledBy, OutcomeEvidence);
     }
 
     public string? ReconciledBy
     {
         get => _ending?.ReconciledBy;
-        init => _ending = Ending.Of(TerminationReason, Ended.TerminatedAt, Ended.CompletedAt, Ended.LastUpdate, value, OutcomeEvidence);
+        init => _ending = Ending.Of(TerminationReason, EndingNow.TerminatedAt, EndingNow.CompletedAt, EndingNow.LastUpdate, value, OutcomeEvidence);
     }
 
     public string? OutcomeEvidence
     {
         get => _ending?.OutcomeEvidence;
-        init => _ending = Ending.Of(TerminationReason, Ended.TerminatedAt, Ended.CompletedAt, Ended.LastUpdate, ReconciledBy, value);
+        init => _ending = Ending.Of(TerminationReason, EndingNow.TerminatedAt, EndingNow.CompletedAt, EndingNow.LastUpdate, ReconciledBy, value);
     }
 
     public int? ClaudePid
@@ -169,7 +173,7 @@ public sealed record AgentRecord
     }
 
     /// <summary>The ending as kept, or an empty one: its times as they are held, not made text again.</summary>
-    private Ending Ended => _ending ?? Ending.None;
+    private Ending EndingNow => _ending ?? Ending.None;
 
     /// <summary>How and when the agent ended, and who said so; null when none of it is known.</summary>
     private sealed record Ending(string? TerminationReason, Stamp TerminatedAt, Stamp CompletedAt, Stamp LastUpdate, string? ReconciledBy, string? OutcomeEvidence)

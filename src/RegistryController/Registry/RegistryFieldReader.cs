@@ -167,8 +167,8 @@ internal static class RegistryFieldReader
             return null;
         }
 
-        var builder = ImmutableArray.CreateBuilder<AgentRecord>();
         var fields = AgentFields.ForThisThread(activeStatuses);
+        var builder = fields.Agents;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             if (ReadAgent(ref reader, keys, fields, null, builder.Count, global: false) is not { } agent)
@@ -179,7 +179,7 @@ internal static class RegistryFieldReader
             builder.Add(agent);
         }
 
-        return builder.DrainToImmutable();
+        return fields.TakeAgents();
     }
 
     private static ImmutableArray<AgentRecord>? ReadAgentDict(ref JsonTokens reader, KeyTracker keys)
@@ -189,8 +189,8 @@ internal static class RegistryFieldReader
             return null;
         }
 
-        var builder = ImmutableArray.CreateBuilder<AgentRecord>();
         var fields = AgentFields.ForThisThread(activeStatuses: null);
+        var builder = fields.Agents;
         while (NextKey(ref reader))
         {
             var id = reader.GetString()!;
@@ -214,7 +214,7 @@ internal static class RegistryFieldReader
             }
         }
 
-        return builder.DrainToImmutable();
+        return fields.TakeAgents();
     }
 
     /// <param name="fields">Scratch space for the entry's fields, reused from one agent to the next.</param>
@@ -519,12 +519,25 @@ internal static class RegistryFieldReader
         public int? ClaudePid;
         public int? CursorPid;
 
+        /// <summary>
+        /// The agents read so far of the registry being read; <see cref="TakeAgents"/> makes the registry's array of
+        /// them at its exact size (a builder grown by doubling left twice as much behind, and copied once more).
+        /// </summary>
+        public List<AgentRecord> Agents { get; } = [];
+
         /// <summary>This thread's fields, for a registry read with these active statuses.</summary>
         /// <remarks>The last status and task id stay: a string shared by agents of two registries is one string less.</remarks>
         public static AgentFields ForThisThread(IReadOnlySet<string>? activeStatuses)
         {
             var fields = t_current ??= new AgentFields();
             fields._activeStatuses = activeStatuses;
+            // A read that gave up leaves its agents here; a global registry's thousands are not kept by every thread.
+            fields.Agents.Clear();
+            if (fields.Agents.Capacity > KeptUpTo)
+            {
+                fields.Agents.Capacity = 0;
+            }
+
             // What one odd registry's long values grew is not kept by every thread for the life of `run`.
             for (var i = 0; i < fields._bytes.Length; i++)
             {
@@ -540,6 +553,14 @@ internal static class RegistryFieldReader
             }
 
             return fields;
+        }
+
+        /// <summary>The agents read, in an array of their number, and the list emptied for the next registry.</summary>
+        public ImmutableArray<AgentRecord> TakeAgents()
+        {
+            ImmutableArray<AgentRecord> agents = [.. Agents];
+            Agents.Clear();
+            return agents;
         }
 
         public void Clear()
