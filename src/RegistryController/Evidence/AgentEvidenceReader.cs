@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Immutable;
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Unicode;
 using Mono.Unix.Native;
@@ -120,7 +121,8 @@ internal static class AgentEvidenceReader
         var path = length <= 512 ? stackalloc char[512] : (rented = ArrayPool<char>.Shared.Rent(length));
         try
         {
-            Path.TryJoin(taskDirectory, below, agentId, path, out var written);
+            var joined = Path.TryJoin(taskDirectory, below, agentId, path, out var written);
+            Debug.Assert(joined, "the buffer is sized for the three parts and two separators");
             suffix.CopyTo(path[written..]);
             var errno = Posix.FileType(path[..(written + suffix.Length)], followLinks: false, out _);
             return errno is not (Posix.ENoEnt or Posix.ENotDir);

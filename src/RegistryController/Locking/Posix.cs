@@ -58,6 +58,7 @@ internal static partial class Posix
 
     internal const int ENoEnt = 2;
     internal const int ENotDir = 20;
+    internal const int EInval = 22;
 
     /// <summary>The file-type bits of a mode (<c>S_IFMT</c>) and the types asked about.</summary>
     internal const int TypeMask = 0xF000;
@@ -76,6 +77,13 @@ internal static partial class Posix
     /// <param name="followLinks">False: a link's own type (lstat); true: its target's (stat).</param>
     internal static int FileType(string path, bool followLinks, out int type)
     {
+        if (path.Contains('\0', StringComparison.Ordinal))
+        {
+            // The C string would end there: a look at a shorter path than the one asked.
+            type = 0;
+            return EInval;
+        }
+
         if (Statx(AtFdCwd, path, followLinks ? 0 : AtSymlinkNoFollow, StatxType, out var buffer) != 0)
         {
             type = 0;
@@ -89,6 +97,12 @@ internal static partial class Posix
     /// <summary><see cref="FileType(string, bool, out int)"/> of a path not made a string: most looks find nothing there.</summary>
     internal static int FileType(ReadOnlySpan<char> path, bool followLinks, out int type)
     {
+        if (path.Contains('\0'))
+        {
+            type = 0;
+            return EInval;
+        }
+
         var length = Encoding.UTF8.GetMaxByteCount(path.Length) + 1;
         byte[]? rented = null;
         var bytes = length <= 1024 ? stackalloc byte[1024] : (rented = ArrayPool<byte>.Shared.Rent(length));
@@ -130,7 +144,7 @@ internal static partial class Posix
     }
 
     // openat2(2) (Linux 5.6) has no glibc wrapper; its number is the same on every architecture (the generic table's).
-    private const long SysOpenat2 = 437;
+    private const int SysOpenat2 = 437;
     private const ulong ResolveNoMagicLinks = 0x02;
     private const ulong ResolveNoSymlinks = 0x04;
 
@@ -173,7 +187,7 @@ internal static partial class Posix
     private const int ENoSys = 38;
 
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial long Openat2(long number, int directory, string path, ref OpenHow how, nuint size);
+    private static partial nint Openat2(nint number, nint directory, string path, ref OpenHow how, nuint size);
 
     [StructLayout(LayoutKind.Sequential)]
     private struct OpenHow

@@ -61,9 +61,11 @@ public static class RegistryDiscovery
 
     /// <summary>
     /// Something stands at a registry's path: a file, a link (even a broken one) or anything else a
-    /// person or a bug left there (a directory), or something this process may not look at. Opening it
-    /// decides whether it is a registry; a refusal is then reported by path instead of the registry
-    /// silently vanishing. One lstat (statx), asked of every task directory before a pass can begin.
+    /// person or a bug left there (a directory). Opening it decides whether it is a registry; a
+    /// refusal is then reported by path instead of the registry silently vanishing. One lstat (statx),
+    /// asked of every task directory before a pass can begin. A path that cannot be looked at (EACCES,
+    /// ELOOP on the way) does not stand: the layout is decided by this too, and a look that fails for a
+    /// moment must not turn a JSON workspace into a 2026 one.
     /// </summary>
-    public static bool Stands(string path) => Posix.FileType(path, followLinks: false, out _) is not (Posix.ENoEnt or Posix.ENotDir);
+    public static bool Stands(string path) => Posix.FileType(path, followLinks: false, out _) == 0;
 }

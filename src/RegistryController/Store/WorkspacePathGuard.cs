@@ -28,9 +28,11 @@ internal static class WorkspacePathGuard
     /// <param name="flags">Native <c>open(2)</c> flags.</param>
     public static int OpenPlain(RegistryLocation location, int flags)
     {
+        // An absolute root only: an empty one would make every absolute path "below" it.
         var root = location.WorkspaceRoot.AsSpan().TrimEnd('/');
         var path = location.Path.AsSpan();
-        return path.Length > root.Length + 1 && path.StartsWith(root, StringComparison.Ordinal) && path[root.Length] == '/' && IsPlain(path)
+        return location.WorkspaceRoot.StartsWith('/') && path.Length > root.Length + 1 && path.StartsWith(root, StringComparison.Ordinal)
+            && path[root.Length] == '/' && IsPlain(path)
             ? Posix.OpenWithoutLinks(location.Path, flags, out _)
             : -1;
     }

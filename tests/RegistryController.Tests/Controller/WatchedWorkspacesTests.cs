@@ -38,4 +38,17 @@ public class WatchedWorkspacesTests
 
         Assert.Equal(StateLayout.Sqlite2026, workspaces.Refresh(root));
     }
+
+    [Fact]
+    public void A_database_path_that_cannot_be_looked_at_leaves_a_json_root_json()
+    {
+        // registry/ a link to itself: every look below it fails with ELOOP, as one through a link being swapped might.
+        using var temp = new TempDirectory();
+        var root = temp.Combine("workspace");
+        Directory.CreateDirectory(root);
+        Directory.CreateSymbolicLink(Path.Combine(root, "registry"), Path.Combine(root, "registry"));
+        var workspaces = new WatchedWorkspaces([root]);
+
+        Assert.Equal(StateLayout.Json2025, workspaces.Refresh(root));
+    }
 }

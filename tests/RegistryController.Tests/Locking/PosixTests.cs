@@ -43,6 +43,15 @@ public class PosixTests
     }
 
     [Fact]
+    public void A_path_with_a_NUL_is_looked_at_not_at_all_rather_than_cut_short()
+    {
+        using var temp = new TempDirectory();
+
+        Assert.Equal(22, Look(temp.Path + "\0/anything", followLinks: false).Errno);
+        Assert.Equal(22, Posix.FileType((temp.Path + "\0/anything").AsSpan(), followLinks: false, out _));
+    }
+
+    [Fact]
     public void A_path_without_links_opens_to_its_file()
     {
         using var temp = new TempDirectory();

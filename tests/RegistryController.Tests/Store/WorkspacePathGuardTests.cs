@@ -77,6 +77,18 @@ public class WorkspacePathGuardTests
     }
 
     [Theory]
+    [InlineData("")]
+    [InlineData("workspace")]
+    public void A_workspace_root_that_is_not_absolute_never_opens_a_registry_directly(string root)
+    {
+        using var temp = new TempDirectory();
+        var path = temp.Combine("registry.json");
+        File.WriteAllText(path, "{}");
+
+        Assert.Equal(-1, WorkspacePathGuard.OpenPlain(new RegistryLocation(root, path, RegistryKind.Task, "TASK-1"), Reading));
+    }
+
+    [Theory]
     [InlineData("/workspace/TASK-1/AGENT_REGISTRY.json", true)]
     [InlineData("/workspace/./TASK-1/AGENT_REGISTRY.json", false)]
     [InlineData("/workspace/../TASK-1/AGENT_REGISTRY.json", false)]
