@@ -11,8 +11,8 @@ using Microsoft.Extensions.Logging;
 
 namespace RegistryController.Testing;
 
-/// <summary>One request as the API server received it, and what it answered.</summary>
-public sealed record ApiRequest(string Method, string Path, string? ContentType, JsonObject? Body, int Status, JsonObject Response);
+/// <summary>One request as the API server received it, and what it answered; <paramref name="Arrived"/> is the <see cref="System.Diagnostics.Stopwatch"/> timestamp of its arrival.</summary>
+public sealed record ApiRequest(string Method, string Path, string? ContentType, JsonObject? Body, int Status, JsonObject Response, long Arrived);
 
 /// <summary>How the fake API server answers.</summary>
 public enum ApiMode
@@ -178,6 +178,7 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        var arrived = System.Diagnostics.Stopwatch.GetTimestamp();
         var request = context.Request;
         JsonObject? body = null;
         if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
@@ -205,7 +206,7 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
             (status, response) = _mode == ApiMode.Failing
                 ? (503, StatusBody(503, "ServiceUnavailable", "the fake API server is failing"))
                 : Route(request.Method, request.Path.Value ?? "", body);
-            _requests.Add(new ApiRequest(request.Method, request.Path.Value ?? "", request.ContentType, body, status, (JsonObject)response.DeepClone()));
+            _requests.Add(new ApiRequest(request.Method, request.Path.Value ?? "", request.ContentType, body, status, (JsonObject)response.DeepClone(), arrived));
         }
 
         context.Response.StatusCode = status;

@@ -116,20 +116,40 @@ public class LeaseLeadershipTests
     {
         await using var api = await FakeKubernetesApi.StartAsync();
         // Renewals 300 ms apart, each request allowed 500 ms (half the deadline): a loop that only
-        // noticed the deadline between attempts would still be leading 1.3 to 1.6 s after a hang.
+        // noticed the deadline between attempts would still be leading 300 to 600 ms past it after a hang.
         var options = Fast with { RetryPeriod = TimeSpan.FromMilliseconds(300), ReleaseOnStop = false };
         using var leadership = new LeaseLeadership(api.Client(), Namespace, "pod-a_1", options);
         await leadership.StartAsync(CancellationToken.None);
         await Eventually.HoldsAsync(() => leadership.IsLeader, Deadline, "pod-a leads");
 
-        var clock = Stopwatch.StartNew();
         api.Mode = failure;
-        var lost = await Eventually.HoldsAsync(() => !leadership.IsLeader, Deadline, "pod-a stops leading");
+        // The last moment pod-a was seen leading; a sample is taken before the question is asked.
+        var lastLeading = Stopwatch.GetTimestamp();
+        await Eventually.HoldsAsync(
+            () =>
+            {
+                var asked = Stopwatch.GetTimestamp();
+                if (!leadership.IsLeader)
+                {
+                    return true;
+                }
+
+                lastLeading = asked;
+                return false;
+            },
+            Deadline,
+            "pod-a stops leading");
+        var answered = api.Requests;
         api.Mode = ApiMode.Healthy;
         await leadership.StopAsync(CancellationToken.None);
 
-        Assert.True(clock.Elapsed >= lost);
-        Assert.True(lost <= options.RenewDeadline + TimeSpan.FromMilliseconds(280), $"still leading {lost.TotalMilliseconds} ms after the API server failed");
+        // Measured from when the read of the last renewal that succeeded reached the API server (a renewal
+        // starts before its read arrives), not from a test's poll: a loaded machine cannot make it pass
+        // a leader that led too long, nor fail one that stopped in time.
+        var renewal = answered.Last(r => (r.Method, r.Status) is ("PUT", 200) or ("POST", 201));
+        var read = answered.Take(answered.ToList().IndexOf(renewal)).Last(r => r.Method == "GET");
+        var led = Stopwatch.GetElapsedTime(read.Arrived, lastLeading);
+        Assert.True(led < options.RenewDeadline, $"still leading {led.TotalMilliseconds} ms after the last renewal that succeeded began");
     }
 
     [Fact]
