@@ -10,6 +10,29 @@ public static class ActiveAgents
     {
         ArgumentNullException.ThrowIfNull(tasks);
         ArgumentNullException.ThrowIfNull(options);
-        return tasks.Sum(t => t?.Agents.Count(a => options.IsActive(a.Status)) ?? 0);
+        var models = tasks.ToArray();
+        if (models.Length == 1)
+        {
+            return Count(models[0], options);
+        }
+
+        // Across the cores: a look at every agent's status, 20,000 of them on a large workspace, each a cache miss.
+        var counts = new int[models.Length];
+        Cores.For(models.Length, i => counts[i] = Count(models[i], options));
+        return counts.Sum();
+    }
+
+    private static int Count(RegistryModel? task, ReconcileOptions options)
+    {
+        var count = 0;
+        foreach (var agent in task?.Agents ?? [])
+        {
+            if (options.IsActive(agent.Status))
+            {
+                count++;
+            }
+        }
+
+        return count;
     }
 }

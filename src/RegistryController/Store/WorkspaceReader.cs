@@ -20,12 +20,14 @@ public sealed class WorkspaceReader(IRegistryStore store, ReconcileOptions optio
         var locations = RegistryDiscovery.Discover(root);
         var snapshots = new RegistrySnapshot[locations.Count];
         var done = 0;
-        // Reads are independent (one lock at a time each) and spread over the cores in a few runs of registries:
-        // one hand-off per registry cost more CPU than the second core saved. The global registry (the largest file
-        // by far) goes first, so the other cores read task registries while it is parsed.
+        // Reads are independent (one lock at a time each) and spread over the cores in runs of registries: one
+        // hand-off per registry cost more CPU than the second core saved. The global registry (the largest file by
+        // far) is a run of its own and goes first, so the other cores read task registries while it is parsed; the
+        // runs of task registries are short enough that the cores finish within a millisecond or so of each other.
         var degree = Math.Max(2, Environment.ProcessorCount);
-        var order = Enumerable.Range(0, locations.Count).OrderBy(i => locations[i].Kind == RegistryKind.Global ? 0 : 1).ToArray();
-        var runs = order.Chunk(Math.Max(1, order.Length / (degree * 4))).ToArray();
+        var global = Enumerable.Range(0, locations.Count).Where(i => locations[i].Kind == RegistryKind.Global).ToArray();
+        var tasks = Enumerable.Range(0, locations.Count).Where(i => locations[i].Kind != RegistryKind.Global).ToArray();
+        var runs = tasks.Chunk(Math.Max(1, tasks.Length / (degree * 16))).Prepend(global).Where(run => run.Length > 0).ToArray();
         await Parallel.ForEachAsync(
             runs,
             new ParallelOptions { MaxDegreeOfParallelism = degree, CancellationToken = cancellationToken },

@@ -31,6 +31,25 @@ public class GlobalMirrorVerdictTests
     }
 
     [Fact]
+    public void A_global_entry_follows_the_last_agent_with_its_exact_id()
+    {
+        // Ids of one task differ mostly in their last characters; an id may repeat (the last entry is the agent).
+        var workspace = WorkspaceOf(
+            TaskRegistry(
+                "TASK-A",
+                Agent("builder-091907-d58d0f", status: "failed", lastUpdate: Finished),
+                Agent("builder-091907-d58d0e", status: "completed", lastUpdate: Finished),
+                Agent("builder-091907-d58d0", status: "completed", lastUpdate: Finished),
+                Agent("builder-091907-d58d0f", status: "completed", lastUpdate: Finished)),
+            GlobalRegistry(0, Entry("builder-091907-d58d0f", "TASK-A", "running")));
+
+        var plan = Judge(workspace, Listed()).GlobalPlan();
+
+        var mirror = Assert.Single(plan.Edits.OfType<MirrorAgentStatus>());
+        Assert.Equal(("builder-091907-d58d0f", "completed"), (mirror.AgentId, mirror.NewStatus));
+    }
+
+    [Fact]
     public void A_terminated_agent_is_mirrored_with_its_termination_reason_and_time()
     {
         var ended = Agent("a1", status: "terminated", lastUpdate: Finished) with { TerminationReason = "user_request", TerminatedAt = Finished };
